@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libxha: the userspace side of the xfrm_ha generic netlink family, shared by
+ * ha-ike-agent, the ha-ike CLI and the selftests. Built on libmnl.
+ *
+ * Every function that talks to the kernel returns 0 or a negative errno.
+ * After a failure, xha_nl_error() gives the kernel's extack message if there
+ * was one, or a description of the local failure, never NULL.
+ */
+#ifndef XHA_NL_H
+#define XHA_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlattr;
+
+/* Which optional fields of struct xha_sa are meaningful. */
+enum {
+	XHA_SA_HAS_OSEQ = 1u << 0,
+	XHA_SA_HAS_SEQ = 1u << 1,
+	XHA_SA_HAS_SADDR = 1u << 2,
+	XHA_SA_HAS_REPLAY = 1u << 3,	/* replay_mode and replay_window */
+	XHA_SA_HAS_LIFETIME = 1u << 4,	/* bytes and packets */
+};
+
+/* One SA: identity (always meaningful) plus what `has` says. */
+struct xha_sa {
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint8_t proto;		/* IPPROTO_ESP or IPPROTO_AH */
+	uint8_t replay_mode;	/* enum xfrm_ha_replay_mode */
+	uint32_t spi;		/* network byte order */
+	uint8_t daddr[16];	/* first 4 bytes used for AF_INET */
+	uint8_t saddr[16];
+	uint32_t mark;
+	uint32_t if_id;
+	uint32_t replay_window;
+	uint64_t oseq;
+	uint64_t seq;
+	uint64_t bytes;
+	uint64_t packets;
+	unsigned int has;	/* XHA_SA_HAS_* */
+};
+
+enum {
+	XHA_CFG_HAS_SYNC_PACKETS = 1u << 0,
+	XHA_CFG_HAS_SYNC_TIME_MS = 1u << 1,
+	XHA_CFG_HAS_SCAN_INTERVAL_MS = 1u << 2,
+};
+
+struct xha_config {
+	uint32_t sync_packets;
+	uint32_t sync_time_ms;
+	uint32_t scan_interval_ms;
+	unsigned int has;	/* XHA_CFG_HAS_*: for set, which to change */
+};
+
+struct xha_stats {
+	uint32_t sas;
+	uint64_t events;
+	uint64_t scans;
+	uint64_t records;
+	uint64_t batches;
+	uint64_t send_errors;
+	uint64_t writes;
+	uint64_t writes_refused;
+};
+
+typedef int (*xha_sa_cb)(const struct xha_sa *sa, void *arg);
+
+struct xha_nl;
+
+/*
+ * Open a generic netlink socket in the caller's network namespace and resolve
+ * the xfrm_ha family. Returns NULL with errno set and, if err is not NULL, a
+ * message in err (for example when the module is not loaded).
+ * A handle is either a request handle or, after xha_nl_subscribe(), a
+ * notification handle: use two handles for the two roles.
+ */
+struct xha_nl *xha_nl_open(char *err, size_t errlen);
+void xha_nl_close(struct xha_nl *nl);
+int xha_nl_fd(const struct xha_nl *nl);
+const char *xha_nl_error(const struct xha_nl *nl);
+
+int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
+		  struct xha_sa *out);
+/* Calls cb for every SA; a non-zero return from cb stops and is returned. */
+int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
+/* Writes the counters flagged in sa->has (OSEQ and/or SEQ). */
+int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
+
+int xha_nl_config_get(struct xha_nl *nl, struct xha_config *cfg,
+		      struct xha_stats *stats);
+/* Changes the fields flagged in cfg->has. */
+int xha_nl_config_set(struct xha_nl *nl, const struct xha_config *cfg);
+
+/* Join the "seqnum" multicast group on this handle. */
+int xha_nl_subscribe(struct xha_nl *nl);
+/*
+ * Read one datagram of notifications (blocking unless the fd is
+ * non-blocking) and call cb for every SA record in it. Returns -ENOBUFS when
+ * the kernel dropped notifications for this socket (the caller should dump
+ * to resynchronise), -EAGAIN when nothing was pending on a non-blocking fd.
+ */
+int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg);
+
+/*
+ * Parse one XFRM_HA_A_SA nest. Returns 0, or -EINVAL if an attribute has a
+ * bad length or the identity is incomplete. Exposed for the fuzzers.
+ */
+int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out);
+
+/* "esp spi 0x0000c001 dst 10.0.0.1 mark 0 if_id 0" into buf. */
+int xha_sa_format_id(const struct xha_sa *sa, char *buf, size_t len);
+/* Same identity (family, daddr, spi, proto, mark, if_id)? */
+bool xha_sa_same_id(const struct xha_sa *a, const struct xha_sa *b);
+
+#endif /* XHA_NL_H */

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * xfrm_ha: replay-counter synchronisation for xfrm SAs on HA gateway pairs.
+ *
+ * Documentation
+ * =============
+ *
+ * The generic netlink family is named XFRM_HA_GENL_NAME ("xfrm_ha") at
+ * version XFRM_HA_GENL_VERSION. It is netns-aware: every command acts on the
+ * network namespace of the requesting socket, and notifications are sent in
+ * the namespace whose SAs they describe. Every command and the multicast
+ * group require CAP_NET_ADMIN in the user namespace owning that network
+ * namespace: replay counters are sensitive (they tell an attacker which
+ * sequence numbers the peer will still accept).
+ *
+ * All attributes are validated strictly: unknown attributes, wrong lengths,
+ * out-of-range values and trailing data are rejected with -EINVAL and an
+ * extack message. A rejected request changes nothing.
+ *
+ * An SA is identified as the kernel itself looks it up for inbound packets:
+ * (family, daddr, spi, proto, mark) plus if_id. A request names an SA with
+ * these attributes inside XFRM_HA_A_SA:
+ *
+ *    XFRM_HA_SA_A_FAMILY: NLA_U16, AF_INET or AF_INET6
+ *    XFRM_HA_SA_A_DADDR: NLA_BINARY, 4 bytes (AF_INET) or 16 bytes
+ *                        (AF_INET6), network byte order
+ *    XFRM_HA_SA_A_SPI: NLA_BE32, network byte order, as on the wire
+ *    XFRM_HA_SA_A_PROTO: NLA_U8, IPPROTO_ESP or IPPROTO_AH
+ *    XFRM_HA_SA_A_MARK: NLA_U32, optional, the SA's mark value (0 if absent)
+ *    XFRM_HA_SA_A_IF_ID: NLA_U32, optional, the SA's xfrm if_id (0 if absent)
+ *
+ * The SA must match all six exactly; a mark or if_id that merely matches
+ * through the SA's mark mask does not name it.
+ *
+ * Counters are 64 bits wide. For an ESN SA the upper 32 bits are the ESN
+ * high-order bits (seq_hi / oseq_hi); for other SAs the upper 32 bits are
+ * always zero and a value above 2^32 - 1 is rejected.
+ *
+ *    XFRM_HA_SA_A_OSEQ: NLA_U64, the sequence number of the last packet
+ *                       sent with this SA (0: nothing sent yet)
+ *    XFRM_HA_SA_A_SEQ: NLA_U64, the highest sequence number received and
+ *                      accepted on this SA (0: nothing received yet)
+ *
+ * Read-only attributes, present in replies and notifications, ignored by the
+ * kernel in requests only where stated below:
+ *
+ *    XFRM_HA_SA_A_SADDR: NLA_BINARY, 4 or 16 bytes, the SA's source address
+ *    XFRM_HA_SA_A_REPLAY_MODE: NLA_U8, enum xfrm_ha_replay_mode
+ *    XFRM_HA_SA_A_REPLAY_WINDOW: NLA_U32, replay window in packets
+ *                                (0: anti-replay disabled)
+ *    XFRM_HA_SA_A_BYTES: NLA_U64, bytes processed (lifetime counter)
+ *    XFRM_HA_SA_A_PACKETS: NLA_U64, packets processed (lifetime counter)
+ *    XFRM_HA_SA_A_PAD: padding for 64-bit attributes, never meaningful
+ *
+ * Commands
+ * --------
+ *
+ * XFRM_HA_CMD_SA_GET
+ *   do:   the request holds one XFRM_HA_A_SA with the identity attributes.
+ *         The reply holds one XFRM_HA_A_SA with identity, counters and the
+ *         read-only attributes. -ENOENT if no VALID SA matches.
+ *   dump: no attributes. Every VALID ESP and AH SA of the namespace, in one
+ *         or more messages, each holding one or more XFRM_HA_A_SA nests.
+ *         SAs added or deleted while the dump runs may or may not appear.
+ *
+ * XFRM_HA_CMD_SA_SET (do only)
+ *   The request holds one XFRM_HA_A_SA with the identity attributes and at
+ *   least one of XFRM_HA_SA_A_OSEQ and XFRM_HA_SA_A_SEQ. Counters only move
+ *   forward: if a given value is lower than the SA's current one, the whole
+ *   request is refused with -ERANGE and nothing is written. A value equal to
+ *   the current one is accepted and changes nothing. Raising SEQ acts as if
+ *   a packet with that sequence number had just been received: the replay
+ *   window slides forward and the new top is marked as seen. The written
+ *   values become the baseline for change detection, so a write is not
+ *   echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID SA matches.
+ *   -EOPNOTSUPP for an SA without replay state.
+ *
+ * XFRM_HA_CMD_CONFIG_GET (do only)
+ *   No attributes. The reply holds XFRM_HA_A_CONFIG and XFRM_HA_A_STATS.
+ *
+ * XFRM_HA_CMD_CONFIG_SET (do only)
+ *   The request holds XFRM_HA_A_CONFIG with any subset of its attributes;
+ *   absent ones keep their value. Takes effect at the next scan.
+ *
+ * XFRM_HA_CMD_SA_NOTIFY (multicast only, group XFRM_HA_MCGRP_SEQNUM)
+ *   One message holds as many XFRM_HA_A_SA nests as fit in a page; the
+ *   records of one scan are spread over as few messages as possible. Each
+ *   nest holds identity, counters and the read-only attributes.
+ *   A record is published when an SA's OSEQ or SEQ moved by at least
+ *   SYNC_PACKETS since its last record, or when SYNC_TIME_MS elapsed since
+ *   its last record and either counter changed. Changes are detected by a
+ *   periodic scan of the namespace's SAs every SCAN_INTERVAL_MS; an SA being
+ *   added, updated, expired, deleted or flushed triggers a scan at once.
+ *   Nothing is scanned while the group has no listener in the namespace:
+ *   a new listener should dump with XFRM_HA_CMD_SA_GET first. A listener
+ *   that sees ENOBUFS on its socket lost records and should dump again.
+ *
+ * Nested attributes
+ * -----------------
+ *
+ * XFRM_HA_A_CONFIG:
+ *    XFRM_HA_CFG_A_SYNC_PACKETS: NLA_U32, packets; 0 disables the
+ *                                packet trigger. Default 2.
+ *    XFRM_HA_CFG_A_SYNC_TIME_MS: NLA_U32, milliseconds, at most 86400000;
+ *                                0 disables the time trigger.
+ *                                Default 10000.
+ *    XFRM_HA_CFG_A_SCAN_INTERVAL_MS: NLA_U32, milliseconds, 10 to 60000.
+ *                                    Default 100. Bounds how late a packet
+ *                                    trigger is noticed.
+ *
+ * XFRM_HA_A_STATS (read-only, counts since the namespace appeared or the
+ * module was loaded):
+ *    XFRM_HA_STATS_A_SAS: NLA_U32, SAs currently tracked
+ *    XFRM_HA_STATS_A_EVENTS: NLA_U64, SA lifecycle events seen (add,
+ *                            update, expire, delete, flush)
+ *    XFRM_HA_STATS_A_SCANS: NLA_U64, complete scans of the SA table
+ *    XFRM_HA_STATS_A_RECORDS: NLA_U64, SA records published
+ *    XFRM_HA_STATS_A_BATCHES: NLA_U64, notification messages published
+ *    XFRM_HA_STATS_A_SEND_ERRORS: NLA_U64, notification messages that could
+ *                                 not be built or delivered to every
+ *                                 listener (allocation failure, ENOBUFS)
+ *    XFRM_HA_STATS_A_WRITES: NLA_U64, accepted XFRM_HA_CMD_SA_SET requests
+ *    XFRM_HA_STATS_A_WRITES_REFUSED: NLA_U64, refused XFRM_HA_CMD_SA_SET
+ *                                    requests (any reason)
+ *    XFRM_HA_STATS_A_PAD: padding for 64-bit attributes
+ */
+
+#ifndef _UAPI_LINUX_XFRM_HA_H
+#define _UAPI_LINUX_XFRM_HA_H
+
+#define XFRM_HA_GENL_NAME "xfrm_ha"
+#define XFRM_HA_GENL_VERSION 1
+#define XFRM_HA_MCGRP_SEQNUM "seqnum"
+
+enum xfrm_ha_cmd {
+	XFRM_HA_CMD_UNSPEC,
+	XFRM_HA_CMD_SA_GET,
+	XFRM_HA_CMD_SA_SET,
+	XFRM_HA_CMD_CONFIG_GET,
+	XFRM_HA_CMD_CONFIG_SET,
+	XFRM_HA_CMD_SA_NOTIFY,
+
+	__XFRM_HA_CMD_MAX
+};
+#define XFRM_HA_CMD_MAX (__XFRM_HA_CMD_MAX - 1)
+
+enum xfrm_ha_attr {
+	XFRM_HA_A_UNSPEC,
+	XFRM_HA_A_SA,
+	XFRM_HA_A_CONFIG,
+	XFRM_HA_A_STATS,
+
+	__XFRM_HA_A_MAX
+};
+#define XFRM_HA_A_MAX (__XFRM_HA_A_MAX - 1)
+
+enum xfrm_ha_replay_mode {
+	XFRM_HA_REPLAY_UNSPEC,
+	XFRM_HA_REPLAY_LEGACY,	/* 32-bit counters, 32-bit bitmap */
+	XFRM_HA_REPLAY_BMP,	/* 32-bit counters, larger bitmap */
+	XFRM_HA_REPLAY_ESN,	/* 64-bit extended sequence numbers */
+
+	__XFRM_HA_REPLAY_MAX
+};
+#define XFRM_HA_REPLAY_MAX (__XFRM_HA_REPLAY_MAX - 1)
+
+enum xfrm_ha_sa_attr {
+	XFRM_HA_SA_A_UNSPEC,
+	XFRM_HA_SA_A_PAD,
+	XFRM_HA_SA_A_FAMILY,
+	XFRM_HA_SA_A_DADDR,
+	XFRM_HA_SA_A_SPI,
+	XFRM_HA_SA_A_PROTO,
+	XFRM_HA_SA_A_MARK,
+	XFRM_HA_SA_A_IF_ID,
+	XFRM_HA_SA_A_OSEQ,
+	XFRM_HA_SA_A_SEQ,
+	XFRM_HA_SA_A_SADDR,
+	XFRM_HA_SA_A_REPLAY_MODE,
+	XFRM_HA_SA_A_REPLAY_WINDOW,
+	XFRM_HA_SA_A_BYTES,
+	XFRM_HA_SA_A_PACKETS,
+
+	__XFRM_HA_SA_A_MAX
+};
+#define XFRM_HA_SA_A_MAX (__XFRM_HA_SA_A_MAX - 1)
+
+enum xfrm_ha_cfg_attr {
+	XFRM_HA_CFG_A_UNSPEC,
+	XFRM_HA_CFG_A_SYNC_PACKETS,
+	XFRM_HA_CFG_A_SYNC_TIME_MS,
+	XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
+
+	__XFRM_HA_CFG_A_MAX
+};
+#define XFRM_HA_CFG_A_MAX (__XFRM_HA_CFG_A_MAX - 1)
+
+enum xfrm_ha_stats_attr {
+	XFRM_HA_STATS_A_UNSPEC,
+	XFRM_HA_STATS_A_PAD,
+	XFRM_HA_STATS_A_SAS,
+	XFRM_HA_STATS_A_EVENTS,
+	XFRM_HA_STATS_A_SCANS,
+	XFRM_HA_STATS_A_RECORDS,
+	XFRM_HA_STATS_A_BATCHES,
+	XFRM_HA_STATS_A_SEND_ERRORS,
+	XFRM_HA_STATS_A_WRITES,
+	XFRM_HA_STATS_A_WRITES_REFUSED,
+
+	__XFRM_HA_STATS_A_MAX
+};
+#define XFRM_HA_STATS_A_MAX (__XFRM_HA_STATS_A_MAX - 1)
+
+#define XFRM_HA_SYNC_PACKETS_DEFAULT	2
+#define XFRM_HA_SYNC_TIME_MS_DEFAULT	10000
+#define XFRM_HA_SYNC_TIME_MS_MAX	86400000
+#define XFRM_HA_SCAN_INTERVAL_MS_DEFAULT 100
+#define XFRM_HA_SCAN_INTERVAL_MS_MIN	10
+#define XFRM_HA_SCAN_INTERVAL_MS_MAX	60000
+
+#endif /* _UAPI_LINUX_XFRM_HA_H */
