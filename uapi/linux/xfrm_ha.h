@@ -41,8 +41,8 @@
  *    XFRM_HA_SA_A_SEQ: NLA_U64, the highest sequence number received and
  *                      accepted on this SA (0: nothing received yet)
  *
- * Read-only attributes, present in replies and notifications, ignored by the
- * kernel in requests only where stated below:
+ * Read-only attributes, present in replies and notifications and refused
+ * with -EINVAL in requests:
  *
  *    XFRM_HA_SA_A_SADDR: NLA_BINARY, 4 or 16 bytes, the SA's source address
  *    XFRM_HA_SA_A_REPLAY_MODE: NLA_U8, enum xfrm_ha_replay_mode
@@ -142,6 +142,7 @@ enum xfrm_ha_cmd {
 
 	__XFRM_HA_CMD_MAX
 };
+
 #define XFRM_HA_CMD_MAX (__XFRM_HA_CMD_MAX - 1)
 
 enum xfrm_ha_attr {
@@ -152,6 +153,7 @@ enum xfrm_ha_attr {
 
 	__XFRM_HA_A_MAX
 };
+
 #define XFRM_HA_A_MAX (__XFRM_HA_A_MAX - 1)
 
 enum xfrm_ha_replay_mode {
@@ -162,6 +164,7 @@ enum xfrm_ha_replay_mode {
 
 	__XFRM_HA_REPLAY_MAX
 };
+
 #define XFRM_HA_REPLAY_MAX (__XFRM_HA_REPLAY_MAX - 1)
 
 enum xfrm_ha_sa_attr {
@@ -183,6 +186,7 @@ enum xfrm_ha_sa_attr {
 
 	__XFRM_HA_SA_A_MAX
 };
+
 #define XFRM_HA_SA_A_MAX (__XFRM_HA_SA_A_MAX - 1)
 
 enum xfrm_ha_cfg_attr {
@@ -193,6 +197,7 @@ enum xfrm_ha_cfg_attr {
 
 	__XFRM_HA_CFG_A_MAX
 };
+
 #define XFRM_HA_CFG_A_MAX (__XFRM_HA_CFG_A_MAX - 1)
 
 enum xfrm_ha_stats_attr {
@@ -209,6 +214,7 @@ enum xfrm_ha_stats_attr {
 
 	__XFRM_HA_STATS_A_MAX
 };
+
 #define XFRM_HA_STATS_A_MAX (__XFRM_HA_STATS_A_MAX - 1)
 
 #define XFRM_HA_SYNC_PACKETS_DEFAULT	2

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The xfrm_ha generic netlink family. uapi/linux/xfrm_ha.h is the contract.
+ */
+
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/xfrm.h>
+#include <uapi/linux/xfrm_ha.h>
+
+#include "xfrm_ha.h"
+
+enum {
+	XHA_MCGRP_SEQNUM,
+};
+
+static struct netlink_range_validation xha_sync_time_range = {
+	.min = 0,
+	.max = XFRM_HA_SYNC_TIME_MS_MAX,
+};
+
+static struct netlink_range_validation xha_scan_interval_range = {
+	.min = XFRM_HA_SCAN_INTERVAL_MS_MIN,
+	.max = XFRM_HA_SCAN_INTERVAL_MS_MAX,
+};
+
+#define XHA_READ_ONLY { .type = NLA_REJECT, \
+			.reject_message = "attribute is read-only" }
+
+static const struct nla_policy xha_sa_policy[XFRM_HA_SA_A_MAX + 1] = {
+	[XFRM_HA_SA_A_PAD]		= { .type = NLA_REJECT },
+	[XFRM_HA_SA_A_FAMILY]		= { .type = NLA_U16 },
+	[XFRM_HA_SA_A_DADDR]		= NLA_POLICY_MIN_LEN(sizeof(struct in_addr)),
+	[XFRM_HA_SA_A_SPI]		= { .type = NLA_BE32 },
+	[XFRM_HA_SA_A_PROTO]		= { .type = NLA_U8 },
+	[XFRM_HA_SA_A_MARK]		= { .type = NLA_U32 },
+	[XFRM_HA_SA_A_IF_ID]		= { .type = NLA_U32 },
+	[XFRM_HA_SA_A_OSEQ]		= { .type = NLA_U64 },
+	[XFRM_HA_SA_A_SEQ]		= { .type = NLA_U64 },
+	[XFRM_HA_SA_A_SADDR]		= XHA_READ_ONLY,
+	[XFRM_HA_SA_A_REPLAY_MODE]	= XHA_READ_ONLY,
+	[XFRM_HA_SA_A_REPLAY_WINDOW]	= XHA_READ_ONLY,
+	[XFRM_HA_SA_A_BYTES]		= XHA_READ_ONLY,
+	[XFRM_HA_SA_A_PACKETS]		= XHA_READ_ONLY,
+};
+
+static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
+	[XFRM_HA_CFG_A_SYNC_PACKETS]	= { .type = NLA_U32 },
+	[XFRM_HA_CFG_A_SYNC_TIME_MS]	=
+		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_sync_time_range),
+	[XFRM_HA_CFG_A_SCAN_INTERVAL_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_scan_interval_range),
+};
+
+static const struct nla_policy xha_sa_req_policy[XFRM_HA_A_MAX + 1] = {
+	[XFRM_HA_A_SA]		= NLA_POLICY_NESTED(xha_sa_policy),
+	[XFRM_HA_A_CONFIG]	= { .type = NLA_REJECT },
+	[XFRM_HA_A_STATS]	= { .type = NLA_REJECT },
+};
+
+static const struct nla_policy xha_cfg_req_policy[XFRM_HA_A_MAX + 1] = {
+	[XFRM_HA_A_SA]		= { .type = NLA_REJECT },
+	[XFRM_HA_A_CONFIG]	= NLA_POLICY_NESTED(xha_cfg_policy),
+	[XFRM_HA_A_STATS]	= XHA_READ_ONLY,
+};
+
+static struct genl_family xha_family;
+static bool xha_family_live;
+
+bool xha_genl_listening(struct net *net)
+{
+	return READ_ONCE(xha_family_live) &&
+	       genl_has_listeners(&xha_family, net, XHA_MCGRP_SEQNUM);
+}
+
+int xha_genl_put_sa(struct sk_buff *skb, const struct xha_snap *s)
+{
+	unsigned int alen = s->key.family == AF_INET ?
+			    sizeof(struct in_addr) : sizeof(struct in6_addr);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, XFRM_HA_A_SA);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, XFRM_HA_SA_A_FAMILY, s->key.family) ||
+	    nla_put(skb, XFRM_HA_SA_A_DADDR, alen, &s->key.daddr) ||
+	    nla_put_be32(skb, XFRM_HA_SA_A_SPI, s->key.spi) ||
+	    nla_put_u8(skb, XFRM_HA_SA_A_PROTO, s->key.proto) ||
+	    nla_put_u32(skb, XFRM_HA_SA_A_MARK, s->key.mark) ||
+	    nla_put_u32(skb, XFRM_HA_SA_A_IF_ID, s->key.if_id) ||
+	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_OSEQ, s->oseq,
+			      XFRM_HA_SA_A_PAD) ||
+	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_SEQ, s->seq,
+			      XFRM_HA_SA_A_PAD) ||
+	    nla_put(skb, XFRM_HA_SA_A_SADDR, alen, &s->saddr) ||
+	    nla_put_u8(skb, XFRM_HA_SA_A_REPLAY_MODE, s->replay_mode) ||
+	    nla_put_u32(skb, XFRM_HA_SA_A_REPLAY_WINDOW, s->replay_window) ||
+	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_BYTES, s->bytes,
+			      XFRM_HA_SA_A_PAD) ||
+	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_PACKETS, s->packets,
+			      XFRM_HA_SA_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+struct sk_buff *xha_genl_notify_new(void **hdr)
+{
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &xha_family, 0, XFRM_HA_CMD_SA_NOTIFY);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Consumes skb. -ESRCH (the last listener just left) is not an error. */
+int xha_genl_notify_send(struct net *net, struct sk_buff *skb, void *hdr)
+{
+	int err;
+
+	genlmsg_end(skb, hdr);
+	err = genlmsg_multicast_netns(&xha_family, net, skb, 0,
+				      XHA_MCGRP_SEQNUM, GFP_KERNEL);
+	return err == -ESRCH ? 0 : err;
+}
+
+/* Parse XFRM_HA_A_SA and find the VALID SA it names, with a reference. */
+static struct xfrm_state *xha_sa_lookup(struct net *net, struct nlattr **tb,
+					struct nlattr *nest,
+					struct netlink_ext_ack *extack)
+{
+	xfrm_address_t daddr = {};
+	struct xfrm_state *x;
+	u32 mark = 0, if_id = 0;
+	unsigned int alen;
+	u16 family;
+	u8 proto;
+
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_FAMILY) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_DADDR) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_SPI) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_PROTO))
+		return ERR_PTR(-EINVAL);
+
+	family = nla_get_u16(tb[XFRM_HA_SA_A_FAMILY]);
+	switch (family) {
+	case AF_INET:
+		alen = sizeof(struct in_addr);
+		break;
+	case AF_INET6:
+		alen = sizeof(struct in6_addr);
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, tb[XFRM_HA_SA_A_FAMILY],
+				    "family must be AF_INET or AF_INET6");
+		return ERR_PTR(-EINVAL);
+	}
+	if (nla_len(tb[XFRM_HA_SA_A_DADDR]) != alen) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[XFRM_HA_SA_A_DADDR],
+				    "address length does not match the family");
+		return ERR_PTR(-EINVAL);
+	}
+	nla_memcpy(&daddr, tb[XFRM_HA_SA_A_DADDR], alen);
+
+	proto = nla_get_u8(tb[XFRM_HA_SA_A_PROTO]);
+	if (proto != IPPROTO_ESP && proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[XFRM_HA_SA_A_PROTO],
+				    "proto must be IPPROTO_ESP or IPPROTO_AH");
+		return ERR_PTR(-EINVAL);
+	}
+	if (tb[XFRM_HA_SA_A_MARK])
+		mark = nla_get_u32(tb[XFRM_HA_SA_A_MARK]);
+	if (tb[XFRM_HA_SA_A_IF_ID])
+		if_id = nla_get_u32(tb[XFRM_HA_SA_A_IF_ID]);
+
+	x = xfrm_state_lookup(net, mark, &daddr,
+			      nla_get_be32(tb[XFRM_HA_SA_A_SPI]), proto, family);
+	if (x && (x->mark.v != mark || x->if_id != if_id ||
+		  x->km.state != XFRM_STATE_VALID)) {
+		xfrm_state_put(x);
+		x = NULL;
+	}
+	if (!x) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "no such SA");
+		return ERR_PTR(-ENOENT);
+	}
+	return x;
+}
+
+static struct xfrm_state *xha_sa_from_info(struct genl_info *info,
+					   struct nlattr **tb)
+{
+	struct nlattr *nest = info->attrs[XFRM_HA_A_SA];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_HA_A_SA))
+		return ERR_PTR(-EINVAL);
+	err = nla_parse_nested(tb, XFRM_HA_SA_A_MAX, nest, xha_sa_policy,
+			       info->extack);
+	if (err)
+		return ERR_PTR(err);
+	return xha_sa_lookup(genl_info_net(info), tb, nest, info->extack);
+}
+
+static int xha_reply_sa(struct genl_info *info, const struct xha_snap *s)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &xha_family, 0, info->genlhdr->cmd);
+	if (!hdr || xha_genl_put_sa(msg, s)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XFRM_HA_SA_A_MAX + 1];
+	struct xfrm_state *x;
+	struct xha_snap s;
+	int err;
+
+	x = xha_sa_from_info(info, tb);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	err = xha_snap_read(x, &s);
+	xfrm_state_put(x);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "SA is not valid (being deleted or expired)");
+		return err;
+	}
+	return xha_reply_sa(info, &s);
+}
+
+static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[XFRM_HA_SA_A_MAX + 1];
+	struct xha_net *xn = xha_net(genl_info_net(info));
+	u64 oseq, seq, *op = NULL, *sp = NULL;
+	struct xfrm_state *x;
+	struct xha_snap s;
+	int err;
+
+	x = xha_sa_from_info(info, tb);
+	if (IS_ERR(x)) {
+		err = PTR_ERR(x);
+		goto refused;
+	}
+	if (tb[XFRM_HA_SA_A_OSEQ]) {
+		oseq = nla_get_u64(tb[XFRM_HA_SA_A_OSEQ]);
+		op = &oseq;
+	}
+	if (tb[XFRM_HA_SA_A_SEQ]) {
+		seq = nla_get_u64(tb[XFRM_HA_SA_A_SEQ]);
+		sp = &seq;
+	}
+	if (!op && !sp) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFRM_HA_A_SA],
+				    "nothing to set: give OSEQ and/or SEQ");
+		err = -EINVAL;
+	} else {
+		err = xha_counters_write(x, op, sp, &s, info->extack);
+	}
+	xfrm_state_put(x);
+	if (err)
+		goto refused;
+
+	xha_track_written(xn, &s);
+	atomic64_inc(&xn->stats.writes);
+	return 0;
+
+refused:
+	atomic64_inc(&xn->stats.writes_refused);
+	return err;
+}
+
+/* Dump state, from .start to .done. */
+struct xha_dump {
+	struct xfrm_state_walk walk;
+	bool walk_done;
+	struct xha_chunk chunk;
+};
+
+static int xha_sa_dump_start(struct netlink_callback *cb)
+{
+	struct xha_dump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	xfrm_state_walk_init(&d->walk, IPSEC_PROTO_ANY, NULL);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int xha_sa_dump_done(struct netlink_callback *cb)
+{
+	struct xha_dump *d = (struct xha_dump *)cb->args[0];
+
+	if (d) {
+		xha_chunk_release(&d->chunk);
+		xfrm_state_walk_done(&d->walk, sock_net(cb->skb->sk));
+		kfree(d);
+	}
+	return 0;
+}
+
+static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct xha_dump *d = (struct xha_dump *)cb->args[0];
+	struct net *net = sock_net(skb->sk);
+	struct xha_chunk *c = &d->chunk;
+	unsigned int records = 0;
+	struct xha_snap s;
+	bool full = false;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &xha_family, NLM_F_MULTI, XFRM_HA_CMD_SA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	for (;;) {
+		/* What did not fit last time stays in the chunk, held. */
+		for (; c->next < c->n; c->next++) {
+			if (xha_snap_read(c->x[c->next], &s))
+				continue;
+			if (xha_genl_put_sa(skb, &s)) {
+				full = true;
+				break;
+			}
+			records++;
+		}
+		if (full)
+			break;
+		xha_chunk_release(c);
+		if (d->walk_done)
+			break;
+		d->walk_done = !xha_chunk_fill(net, &d->walk, c);
+	}
+
+	if (!records) {
+		genlmsg_cancel(skb, hdr);
+		return full ? -EMSGSIZE : 0;
+	}
+	genlmsg_end(skb, hdr);
+	return skb->len;
+}
+
+static int xha_config_put(struct sk_buff *msg, struct xha_net *xn)
+{
+	const struct xha_stats *st = &xn->stats;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, XFRM_HA_A_CONFIG);
+	if (!nest ||
+	    nla_put_u32(msg, XFRM_HA_CFG_A_SYNC_PACKETS,
+			READ_ONCE(xn->sync_packets)) ||
+	    nla_put_u32(msg, XFRM_HA_CFG_A_SYNC_TIME_MS,
+			READ_ONCE(xn->sync_time_ms)) ||
+	    nla_put_u32(msg, XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
+			READ_ONCE(xn->scan_interval_ms)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+
+	nest = nla_nest_start(msg, XFRM_HA_A_STATS);
+	if (!nest ||
+	    nla_put_u32(msg, XFRM_HA_STATS_A_SAS, READ_ONCE(xn->n_entries)) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_EVENTS,
+			      atomic64_read(&st->events), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_SCANS,
+			      atomic64_read(&st->scans), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_RECORDS,
+			      atomic64_read(&st->records), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_BATCHES,
+			      atomic64_read(&st->batches), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_SEND_ERRORS,
+			      atomic64_read(&st->send_errors),
+			      XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_WRITES,
+			      atomic64_read(&st->writes), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_WRITES_REFUSED,
+			      atomic64_read(&st->writes_refused),
+			      XFRM_HA_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int xha_config_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xha_net *xn = xha_net(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &xha_family, 0,
+				XFRM_HA_CMD_CONFIG_GET);
+	if (!hdr || xha_config_put(msg, xn)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int xha_config_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xha_net *xn = xha_net(genl_info_net(info));
+	struct nlattr *tb[XFRM_HA_CFG_A_MAX + 1];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_HA_A_CONFIG))
+		return -EINVAL;
+	err = nla_parse_nested(tb, XFRM_HA_CFG_A_MAX,
+			       info->attrs[XFRM_HA_A_CONFIG], xha_cfg_policy,
+			       info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&xn->lock);
+	if (tb[XFRM_HA_CFG_A_SYNC_PACKETS])
+		WRITE_ONCE(xn->sync_packets,
+			   nla_get_u32(tb[XFRM_HA_CFG_A_SYNC_PACKETS]));
+	if (tb[XFRM_HA_CFG_A_SYNC_TIME_MS])
+		WRITE_ONCE(xn->sync_time_ms,
+			   nla_get_u32(tb[XFRM_HA_CFG_A_SYNC_TIME_MS]));
+	if (tb[XFRM_HA_CFG_A_SCAN_INTERVAL_MS])
+		WRITE_ONCE(xn->scan_interval_ms,
+			   nla_get_u32(tb[XFRM_HA_CFG_A_SCAN_INTERVAL_MS]));
+	mutex_unlock(&xn->lock);
+
+	/* Apply a shorter interval now rather than after the old one. */
+	xha_kick(xn, 0);
+	return 0;
+}
+
+static const struct genl_ops xha_ops[] = {
+	{
+		.cmd = XFRM_HA_CMD_SA_GET,
+		.doit = xha_sa_get_doit,
+		.start = xha_sa_dump_start,
+		.dumpit = xha_sa_dump,
+		.done = xha_sa_dump_done,
+		.policy = xha_sa_req_policy,
+		.maxattr = XFRM_HA_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_HA_CMD_SA_SET,
+		.doit = xha_sa_set_doit,
+		.policy = xha_sa_req_policy,
+		.maxattr = XFRM_HA_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_HA_CMD_CONFIG_GET,
+		.doit = xha_config_get_doit,
+		.policy = xha_cfg_req_policy,
+		.maxattr = XFRM_HA_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = XFRM_HA_CMD_CONFIG_SET,
+		.doit = xha_config_set_doit,
+		.policy = xha_cfg_req_policy,
+		.maxattr = XFRM_HA_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group xha_mcgrps[] = {
+	[XHA_MCGRP_SEQNUM] = {
+		.name = XFRM_HA_MCGRP_SEQNUM,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+static struct genl_family xha_family __ro_after_init = {
+	.name = XFRM_HA_GENL_NAME,
+	.version = XFRM_HA_GENL_VERSION,
+	.maxattr = XFRM_HA_A_MAX,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = xha_ops,
+	.n_ops = ARRAY_SIZE(xha_ops),
+	.mcgrps = xha_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(xha_mcgrps),
+};
+
+int __init xha_genl_init(void)
+{
+	int err;
+
+	err = genl_register_family(&xha_family);
+	if (!err)
+		WRITE_ONCE(xha_family_live, true);
+	return err;
+}
+
+void xha_genl_exit(void)
+{
+	WRITE_ONCE(xha_family_live, false);
+	genl_unregister_family(&xha_family);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace state: configuration, statistics and the scan work.
+ */
+
+#include <linux/jiffies.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/xfrm_ha.h>
+
+#include "xfrm_ha.h"
+
+static unsigned int xha_net_id __read_mostly;
+
+/* Every live xha_net, so that module unload can stop their scans early. */
+static LIST_HEAD(xha_nets);
+static DEFINE_MUTEX(xha_nets_lock);
+
+struct xha_net *xha_net(const struct net *net)
+{
+	return net_generic(net, xha_net_id);
+}
+
+/* Queue (or pull forward) the scan, unless the namespace is going away. */
+void xha_kick(struct xha_net *xn, unsigned long delay)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	if (!xn->dying)
+		mod_delayed_work(system_power_efficient_wq, &xn->scan_work,
+				 delay);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+static void xha_scan_work(struct work_struct *work)
+{
+	struct xha_net *xn = container_of(to_delayed_work(work),
+					  struct xha_net, scan_work);
+	unsigned long flags;
+	bool again = false;
+
+	mutex_lock(&xn->lock);
+	if (xha_genl_listening(xn->net))
+		again = xha_track_scan(xn);
+	mutex_unlock(&xn->lock);
+
+	/*
+	 * queue_delayed_work() does not move a kick that is already pending;
+	 * an unfinished pass goes on at once.
+	 */
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	if (!xn->dying)
+		queue_delayed_work(system_power_efficient_wq, &xn->scan_work,
+				   again ? 0 : msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms)));
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+static void xha_net_stop(struct xha_net *xn)
+{
+	spin_lock_bh(&xn->kick_lock);
+	xn->dying = true;
+	spin_unlock_bh(&xn->kick_lock);
+	cancel_delayed_work_sync(&xn->scan_work);
+}
+
+static int __net_init xha_net_init(struct net *net)
+{
+	struct xha_net *xn = xha_net(net);
+	int err;
+
+	xn->net = net;
+	xn->sync_packets = XFRM_HA_SYNC_PACKETS_DEFAULT;
+	xn->sync_time_ms = XFRM_HA_SYNC_TIME_MS_DEFAULT;
+	xn->scan_interval_ms = XFRM_HA_SCAN_INTERVAL_MS_DEFAULT;
+	mutex_init(&xn->lock);
+	spin_lock_init(&xn->kick_lock);
+	INIT_DELAYED_WORK(&xn->scan_work, xha_scan_work);
+
+	err = xha_track_init(xn);
+	if (err)
+		return err;
+
+	mutex_lock(&xha_nets_lock);
+	list_add(&xn->node, &xha_nets);
+	mutex_unlock(&xha_nets_lock);
+
+	xha_kick(xn, msecs_to_jiffies(xn->scan_interval_ms));
+	return 0;
+}
+
+static void __net_exit xha_net_exit(struct net *net)
+{
+	struct xha_net *xn = xha_net(net);
+
+	mutex_lock(&xha_nets_lock);
+	list_del(&xn->node);
+	mutex_unlock(&xha_nets_lock);
+
+	xha_net_stop(xn);
+	xha_track_destroy(xn);
+}
+
+static struct pernet_operations xha_net_ops = {
+	.init = xha_net_init,
+	.exit = xha_net_exit,
+	.id = &xha_net_id,
+	.size = sizeof(struct xha_net),
+};
+
+/* Module unload: no scan may run once the netlink family is gone. */
+void xha_netns_stop_all(void)
+{
+	struct xha_net *xn;
+
+	mutex_lock(&xha_nets_lock);
+	list_for_each_entry(xn, &xha_nets, node)
+		xha_net_stop(xn);
+	mutex_unlock(&xha_nets_lock);
+}
+
+int xha_netns_init(void)
+{
+	return register_pernet_subsys(&xha_net_ops);
+}
+
+void xha_netns_exit(void)
+{
+	unregister_pernet_subsys(&xha_net_ops);
+}
