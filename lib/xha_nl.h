@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct nlattr;
+struct nlmsghdr;
 
 /* Which optional fields of struct xha_sa are meaningful. */
 enum {
@@ -85,7 +86,12 @@ const char *xha_nl_error(const struct xha_nl *nl);
 
 int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
 		  struct xha_sa *out);
-/* Calls cb for every SA; a non-zero return from cb stops and is returned. */
+/*
+ * Calls cb for every SA; a non-zero return from cb stops and is returned.
+ * The whole dump is read before cb sees the first SA, so that a dump the
+ * kernel flags as inconsistent (NLM_F_DUMP_INTR) is retried without cb
+ * seeing an SA twice; after a few torn dumps in a row the last is delivered.
+ */
 int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
 /* Writes the counters flagged in sa->has (OSEQ and/or SEQ). */
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
@@ -95,13 +101,19 @@ int xha_nl_config_get(struct xha_nl *nl, struct xha_config *cfg,
 /* Changes the fields flagged in cfg->has. */
 int xha_nl_config_set(struct xha_nl *nl, const struct xha_config *cfg);
 
-/* Join the "seqnum" multicast group on this handle. */
+/*
+ * Join the "seqnum" multicast group on this handle. Also asks for an 8 MiB
+ * receive buffer (SO_RCVBUFFORCE, else SO_RCVBUF) and sets
+ * NETLINK_BROADCAST_ERROR, without which the module cannot count the
+ * messages this socket drops in its send_errors statistic.
+ */
 int xha_nl_subscribe(struct xha_nl *nl);
 /*
  * Read one datagram of notifications (blocking unless the fd is
  * non-blocking) and call cb for every SA record in it. Returns -ENOBUFS when
  * the kernel dropped notifications for this socket (the caller should dump
- * to resynchronise), -EAGAIN when nothing was pending on a non-blocking fd.
+ * to resynchronise), -EAGAIN when nothing was pending on a non-blocking fd,
+ * -EINTR when a signal interrupted a blocking read.
  */
 int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg);
 
@@ -111,9 +123,43 @@ int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg);
  */
 int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out);
 
-/* "esp spi 0x0000c001 dst 10.0.0.1 mark 0 if_id 0" into buf. */
+/*
+ * "esp spi 0x0000c001 dst 10.0.0.1 mark 0 if_id 0" into buf. Returns 0,
+ * -ENOSPC if buf was too small (the text is truncated) or -EAFNOSUPPORT.
+ */
 int xha_sa_format_id(const struct xha_sa *sa, char *buf, size_t len);
 /* Same identity (family, daddr, spi, proto, mark, if_id)? */
 bool xha_sa_same_id(const struct xha_sa *a, const struct xha_sa *b);
+
+/*
+ * Lower level, for the selftests and tools that need to send requests the
+ * functions above would never build (malformed ones, for instance).
+ */
+uint16_t xha_nl_family_id(const struct xha_nl *nl);
+uint32_t xha_nl_group_id(const struct xha_nl *nl);
+/*
+ * What the kernel itself said about the last failed request: its extack
+ * message (NULL if it gave none) and the type of the missing attribute
+ * it reported (NLMSGERR_ATTR_MISS_TYPE, -1 if none).
+ */
+const char *xha_nl_ext_msg(const struct xha_nl *nl);
+int xha_nl_ext_missing(const struct xha_nl *nl);
+/*
+ * Start a request of the family in buf (at least MNL_SOCKET_BUFFER_SIZE
+ * bytes): netlink and genetlink headers, NLM_F_REQUEST | flags. Add
+ * attributes with libmnl.
+ */
+struct nlmsghdr *xha_nl_msg_start(const struct xha_nl *nl, void *buf,
+				  uint8_t cmd, uint16_t flags);
+typedef int (*xha_msg_cb)(const struct nlmsghdr *nlh, void *arg);
+/*
+ * Send req (sequence number and port are filled in) and read the answer
+ * until its ACK, error or NLMSG_DONE; cb, if not NULL, sees every reply
+ * message in between. Returns 0, the kernel's error (message in
+ * xha_nl_error()), cb's first non-zero return, or -EINTR for a dump the
+ * kernel flagged as inconsistent.
+ */
+int xha_nl_request(struct xha_nl *nl, struct nlmsghdr *req, xha_msg_cb cb,
+		   void *arg);
 
 #endif /* XHA_NL_H */

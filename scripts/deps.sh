@@ -9,7 +9,7 @@ linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static kmod cpio
 libmnl-dev libyang2-dev libsodium-dev libsystemd-dev
-iproute2 iputils-ping procps util-linux
+iproute2 iputils-ping procps util-linux nftables
 keepalived
 sparse clang libclang-rt-14-dev
 "

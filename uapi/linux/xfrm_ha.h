@@ -13,9 +13,10 @@
  * namespace: replay counters are sensitive (they tell an attacker which
  * sequence numbers the peer will still accept).
  *
- * All attributes are validated strictly: unknown attributes, wrong lengths,
- * out-of-range values and trailing data are rejected with -EINVAL and an
- * extack message. A rejected request changes nothing.
+ * All attributes are validated strictly: unknown attributes, wrong lengths
+ * and trailing data are rejected with -EINVAL, values outside a documented
+ * range with -ERANGE, both with an extack message (and the offending
+ * attribute). A rejected request changes nothing.
  *
  * An SA is identified as the kernel itself looks it up for inbound packets:
  * (family, daddr, spi, proto, mark) plus if_id. A request names an SA with
@@ -73,7 +74,8 @@
  *   window slides forward and the new top is marked as seen. The written
  *   values become the baseline for change detection, so a write is not
  *   echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID SA matches.
- *   -EOPNOTSUPP for an SA without replay state.
+ *   -EINVAL for a value above 2^32 - 1 on a non-ESN SA. -EOPNOTSUPP for an
+ *   SA without replay state or offloaded to hardware.
  *
  * XFRM_HA_CMD_CONFIG_GET (do only)
  *   No attributes. The reply holds XFRM_HA_A_CONFIG and XFRM_HA_A_STATS.
@@ -83,17 +85,23 @@
  *   absent ones keep their value. Takes effect at the next scan.
  *
  * XFRM_HA_CMD_SA_NOTIFY (multicast only, group XFRM_HA_MCGRP_SEQNUM)
- *   One message holds as many XFRM_HA_A_SA nests as fit in a page; the
- *   records of one scan are spread over as few messages as possible. Each
- *   nest holds identity, counters and the read-only attributes.
+ *   One message holds as many XFRM_HA_A_SA nests as fit in NLMSG_GOODSIZE
+ *   (up to 8 KiB, more if the allocator rounds up: receive with a buffer of
+ *   at least 32 KiB); the records of one scan are spread over as few
+ *   messages as possible. Each nest holds identity, counters and the
+ *   read-only attributes.
  *   A record is published when an SA's OSEQ or SEQ moved by at least
  *   SYNC_PACKETS since its last record, or when SYNC_TIME_MS elapsed since
  *   its last record and either counter changed. Changes are detected by a
  *   periodic scan of the namespace's SAs every SCAN_INTERVAL_MS; an SA being
  *   added, updated, expired, deleted or flushed triggers a scan at once.
+ *   An SA seen for the first time counts as last published at 0/0: one
+ *   that already carried traffic is published by the first scan.
  *   Nothing is scanned while the group has no listener in the namespace:
  *   a new listener should dump with XFRM_HA_CMD_SA_GET first. A listener
- *   that sees ENOBUFS on its socket lost records and should dump again.
+ *   that sees ENOBUFS on its socket lost records and should dump again;
+ *   XFRM_HA_STATS_A_SEND_ERRORS counts such losses only for listeners that
+ *   set NETLINK_BROADCAST_ERROR.
  *
  * Nested attributes
  * -----------------
@@ -120,8 +128,12 @@
  *                                 not be built or delivered to every
  *                                 listener (allocation failure, ENOBUFS)
  *    XFRM_HA_STATS_A_WRITES: NLA_U64, accepted XFRM_HA_CMD_SA_SET requests
- *    XFRM_HA_STATS_A_WRITES_REFUSED: NLA_U64, refused XFRM_HA_CMD_SA_SET
- *                                    requests (any reason)
+ *    XFRM_HA_STATS_A_WRITES_REFUSED: NLA_U64, XFRM_HA_CMD_SA_SET requests
+ *                                    the module refused (unknown SA,
+ *                                    lowering, value too wide, nothing to
+ *                                    set); requests that fail attribute
+ *                                    validation never reach the module and
+ *                                    are not counted
  *    XFRM_HA_STATS_A_PAD: padding for 64-bit attributes
  */
 

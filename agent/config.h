@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Configuration: the xfrm-ha YANG model's JSON encoding, parsed and
+ * validated by libyang, then checked further (addresses, subnets, key
+ * file) and flattened into struct config.
+ */
+#ifndef AGENT_CONFIG_H
+#define AGENT_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_KEY_LEN 32
+#define CONFIG_MAX_POOLS 64
+#define CONFIG_ERR_LEN 512
+
+enum role {
+	ROLE_ACTIVE,
+	ROLE_BACKUP,
+};
+
+struct config_pool {
+	char name[65];
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	unsigned int plen;
+};
+
+struct config {
+	bool enabled;
+	uint8_t node_id;
+	char interface[IFNAMSIZ];	/* "" if unset */
+	int family;			/* AF_INET or AF_INET6 */
+	struct sockaddr_storage local;	/* with port */
+	struct sockaddr_storage remote;
+	char local_str[INET6_ADDRSTRLEN];
+	char remote_str[INET6_ADDRSTRLEN];
+	uint16_t port;
+	char key_file[4096];
+	char listen_ha_group[65];	/* "" if unset */
+	enum role role;
+	uint32_t sync_period_time;	/* seconds, 0 disables */
+	uint32_t sync_period_packets;	/* 0 disables */
+	uint32_t oseq_shift;
+	unsigned int n_pools;
+	struct config_pool pools[CONFIG_MAX_POOLS];
+	uint8_t key[CONFIG_KEY_LEN];	/* filled by config_load_key() */
+};
+
+struct ly_ctx;
+
+/*
+ * The directory holding xfrm-ha.yang: $XFRM_HA_YANG_DIR, else ../yang next
+ * to the running binary (the source tree), else the compiled-in default.
+ */
+const char *config_yang_dir(char *buf, size_t len);
+
+/* A libyang context with the xfrm-ha module loaded from yangdir. */
+struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen);
+void config_ctx_free(struct ly_ctx *ctx);
+
+/*
+ * Parse and validate a NUL-terminated JSON document. Does not read the
+ * key file. Returns 0, or -1 with a message naming the offending leaf.
+ */
+int config_parse(struct ly_ctx *ctx, const char *json, struct config *cfg,
+		 char *err, size_t errlen);
+
+/* Read and check cfg->key_file into cfg->key. Returns 0 or -1. */
+int config_load_key(struct config *cfg, char *err, size_t errlen);
+
+/* Everything: context, file, validation and key. Returns 0 or -1. */
+int config_load(const char *path, struct config *cfg, char *err,
+		size_t errlen);
+
+const char *role_name(enum role role);
+
+#endif /* AGENT_CONFIG_H */

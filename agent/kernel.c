@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "linux/xfrm_ha.h"
+#include "log.h"
+
+int kernel_open(struct kernel *k, bool subscribe, char *err, size_t errlen)
+{
+	char msg[256] = "";
+	int fd, flags, ret;
+
+	k->req = k->ntf = NULL;
+	k->req = xha_nl_open(msg, sizeof(msg));
+	if (!k->req)
+		goto open_failed;
+	if (!subscribe)
+		return 0;
+	k->ntf = xha_nl_open(msg, sizeof(msg));
+	if (!k->ntf)
+		goto open_failed;
+	ret = xha_nl_subscribe(k->ntf);
+	if (ret < 0) {
+		snprintf(err, errlen, "subscribing to the %s group: %s",
+			 XFRM_HA_MCGRP_SEQNUM, xha_nl_error(k->ntf));
+		goto fail;
+	}
+	fd = xha_nl_fd(k->ntf);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "notification socket: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	return 0;
+
+open_failed:
+	snprintf(err, errlen, "kernel: %s", msg[0] ? msg : strerror(errno));
+fail:
+	kernel_close(k);
+	return -1;
+}
+
+void kernel_close(struct kernel *k)
+{
+	if (k->ntf)
+		xha_nl_close(k->ntf);
+	if (k->req)
+		xha_nl_close(k->req);
+	k->ntf = k->req = NULL;
+}
+
+int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds)
+{
+	struct xha_config cfg = {
+		.sync_packets = packets,
+		.sync_time_ms = seconds * 1000,
+		.has = XHA_CFG_HAS_SYNC_PACKETS | XHA_CFG_HAS_SYNC_TIME_MS,
+	};
+	int ret = xha_nl_config_set(k->req, &cfg);
+
+	if (ret < 0)
+		log_err("setting the kernel sync config (packets %u, time %u s): %s",
+			packets, seconds, xha_nl_error(k->req));
+	else
+		log_info("kernel sync trigger: every %u packets%s, every %u s%s",
+			 packets, packets ? "" : " (off)", seconds,
+			 seconds ? "" : " (off)");
+	return ret;
+}
+
+int kernel_notify_fd(const struct kernel *k)
+{
+	return k->ntf ? xha_nl_fd(k->ntf) : -1;
+}

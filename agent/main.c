@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ha-ike-agent: relays IPsec SA replay counters between the two nodes of
+ * an HA gateway pair (see docs/protocol.md).
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+#include "config.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ha-ike-agent --config FILE [-v] [--check]\n"
+		"       ha-ike-agent --genkey\n"
+		"  -c, --config FILE  configuration (xfrm-ha YANG model, JSON)\n"
+		"  -v, --verbose      debug logging\n"
+		"      --check        validate the configuration and key, then exit\n"
+		"      --genkey       print a new random link key\n"
+		"  -h, --help         this text\n");
+}
+
+static int genkey(void)
+{
+	unsigned char key[CONFIG_KEY_LEN];
+	char hex[2 * CONFIG_KEY_LEN + 1];
+
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	printf("%s\n", hex);
+	sodium_memzero(hex, sizeof(hex));
+	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_GENKEY };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "genkey", no_argument, NULL, OPT_GENKEY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	bool verbose = false, check = false, gen = false;
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case OPT_GENKEY:
+			gen = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind < argc || (!gen && !path) || (gen && (path || check))) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	log_init(verbose);
+	if (sodium_init() < 0) {
+		log_err("libsodium initialisation failed");
+		return EXIT_FAILURE;
+	}
+	if (gen)
+		return genkey();
+
+	cfg = sodium_malloc(sizeof(*cfg));	/* guarded, holds the key */
+	if (!cfg) {
+		log_err("out of memory");
+		return EXIT_FAILURE;
+	}
+	if (config_load(path, cfg, err, sizeof(err)) < 0) {
+		log_err("%s: %s", path, err);
+		sodium_free(cfg);
+		return EXIT_FAILURE;
+	}
+	if (check) {
+		printf("%s: configuration OK (node %u, %s, %s -> %s port %u%s)\n",
+		       path, cfg->node_id, role_name(cfg->role), cfg->local_str,
+		       cfg->remote_str, cfg->port,
+		       cfg->enabled ? "" : ", disabled");
+		sodium_free(cfg);
+		return EXIT_SUCCESS;
+	}
+	if (!cfg->enabled) {
+		log_info("HA synchronisation disabled in %s: nothing to do", path);
+		sd_notify(0, "READY=1\nSTATUS=disabled by configuration");
+		sodium_free(cfg);
+		return EXIT_SUCCESS;
+	}
+	ret = agent_run(cfg);
+	sodium_free(cfg);
+	return ret;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The HA link session with the other node: boot-id verification (a
+ * challenge/echo exchange in HELLO), anti-replay, keepalives, link up/down
+ * and the backup's bulk-sync requests. No I/O and no clock of its own:
+ * packets come in through peer_input(), go out through ops->send, and
+ * every call takes the current CLOCK_MONOTONIC time in milliseconds.
+ */
+#ifndef AGENT_PEER_H
+#define AGENT_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+
+#define PEER_HELLO_MS 1000	/* HELLO period while the link is not up */
+#define PEER_KEEPALIVE_MS 1000	/* something is sent at least this often */
+#define PEER_DEAD_MS 3500	/* link down after this long without a packet */
+#define PEER_REPLY_MS 100	/* at most one immediate HELLO reply per this */
+#define PEER_BULK_STALL_MS 3000	/* bulk request re-issued after this idle */
+
+struct peer_ops {
+	/* Returns 0 or a negative errno. */
+	int (*send)(void *arg, const uint8_t *pkt, size_t len);
+	void (*link_up)(void *arg);
+	void (*link_down)(void *arg);
+	/* Active only: the peer asks for bulk sync #bulk_id. */
+	void (*bulk_request)(void *arg, uint32_t bulk_id);
+	/* Backup only: authenticated records from the verified peer. */
+	void (*records)(void *arg, const struct proto_seqnum *hdr,
+			const struct xha_sa *recs, unsigned int n);
+};
+
+struct peer_stats {
+	uint64_t rx_packets;		/* accepted */
+	uint64_t rx_rejected[PROTO_ERR_MAX];
+	uint64_t tx_packets;
+	uint64_t tx_failed;
+	uint64_t seq_lost;		/* SEQNUM messages never seen */
+	uint64_t seq_reordered;
+	uint64_t peer_boots;		/* peer boot ids verified */
+	uint64_t bulks_requested;	/* backup */
+	uint64_t bulks_completed;	/* backup */
+	uint64_t bulks_served;		/* active */
+};
+
+struct peer {
+	const uint8_t *key;
+	uint8_t node_id;
+	enum role role;
+	const struct peer_ops *ops;
+	void *arg;
+	uint64_t (*rand64)(void *arg);	/* non-zero random values */
+
+	/* us */
+	uint64_t boot;
+	uint64_t tx_counter;
+	uint32_t tx_seq;
+	uint64_t challenge;
+	uint64_t last_tx, last_hello, last_reply;
+
+	/* the peer */
+	bool verified;
+	uint64_t peer_boot;
+	uint8_t peer_node;
+	uint8_t peer_role;		/* PROTO_ROLE_* */
+	struct proto_replay replay;
+	uint64_t peer_challenge;	/* echoed in our HELLOs */
+	uint64_t peer_known;		/* which boot of ours the peer knows */
+	uint32_t rx_seq;
+	uint64_t last_rx;
+	bool up;
+
+	/* backup: the bulk sync we asked for */
+	bool want_bulk;
+	bool bulk_running;
+	uint32_t bulk_req;
+	uint64_t bulk_progress;
+	uint64_t bulk_records;
+	/* active: the last bulk request served for this peer boot */
+	uint32_t bulk_served;
+
+	struct peer_stats st;
+	struct ratelimit rl_reject;
+	struct ratelimit rl_role;
+};
+
+void peer_init(struct peer *p, const struct config *cfg,
+	       const struct peer_ops *ops, void *arg);
+/* Replace the random source (tests and fuzzers); re-draws boot id. */
+void peer_set_rand(struct peer *p, uint64_t (*rand64)(void *arg));
+/* Send the first HELLO. */
+void peer_start(struct peer *p, uint64_t now);
+void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
+		uint64_t now);
+/* Count and log a packet dropped before peer_input (link level). */
+void peer_reject(struct peer *p, enum proto_err err, const char *what);
+void peer_tick(struct peer *p, uint64_t now);
+bool peer_is_up(const struct peer *p);
+/* Seal and send one SEQNUM payload. Returns 0 or a negative errno. */
+int peer_send_seqnum(struct peer *p, struct proto_batch *b, uint64_t now);
+
+#endif /* AGENT_PEER_H */

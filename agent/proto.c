@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "linux/xfrm_ha.h"
+#include "proto.h"
+
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == PROTO_KEY_LEN,
+	       "key length");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == PROTO_TAG_LEN,
+	       "tag length");
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24,
+	       "nonce length");
+_Static_assert(PROTO_MAX_RECORDS == 28, "records per packet");
+
+static const char *const err_names[PROTO_ERR_MAX] = {
+	[PROTO_OK] = "ok",
+	[PROTO_ERR_SHORT] = "truncated",
+	[PROTO_ERR_OVERSIZE] = "oversized",
+	[PROTO_ERR_MAGIC] = "bad-magic",
+	[PROTO_ERR_VERSION] = "bad-version",
+	[PROTO_ERR_TYPE] = "bad-type",
+	[PROTO_ERR_HEADER] = "bad-header",
+	[PROTO_ERR_OWN_NODE] = "own-node-id",
+	[PROTO_ERR_AUTH] = "auth-failed",
+	[PROTO_ERR_MALFORMED] = "malformed",
+	[PROTO_ERR_REPLAY] = "replayed",
+	[PROTO_ERR_UNVERIFIED] = "unverified-peer",
+	[PROTO_ERR_ROLE] = "wrong-role",
+	[PROTO_ERR_SOURCE] = "bad-source",
+};
+
+const char *proto_err_name(enum proto_err err)
+{
+	return (unsigned int)err < PROTO_ERR_MAX ? err_names[err] : "?";
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v >> 32);
+	put32(p + 4, v);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static void hdr_encode(const struct proto_hdr *h, uint8_t *p)
+{
+	memcpy(p, PROTO_MAGIC, 4);
+	p[4] = h->version;
+	p[5] = h->type;
+	p[6] = h->node_id;
+	p[7] = h->flags;
+	put64(p + 8, h->boot_id);
+	put64(p + 16, h->counter);
+	put32(p + 24, h->seq);
+	put32(p + 28, h->ack);
+}
+
+/*
+ * Deterministic nonce: unique as long as (node-id, boot id, counter) never
+ * repeats under one key. The counter only grows within a boot and the boot
+ * id is 64 random bits drawn at start; the node-id keeps the two senders
+ * apart even if their boot ids collided.
+ */
+static void make_nonce(uint8_t nonce[24], const struct proto_hdr *h)
+{
+	memset(nonce, 0, 24);
+	nonce[0] = h->node_id;
+	put64(nonce + 8, h->boot_id);
+	put64(nonce + 16, h->counter);
+}
+
+size_t proto_seal(const uint8_t key[PROTO_KEY_LEN], const struct proto_hdr *h,
+		  const uint8_t *payload, size_t plen, uint8_t *out,
+		  size_t outlen)
+{
+	size_t len = PROTO_HDR_LEN + plen + PROTO_TAG_LEN;
+	unsigned long long clen;
+	uint8_t nonce[24];
+
+	if (plen > PROTO_MAX_PAYLOAD || len > outlen)
+		return 0;
+	hdr_encode(h, out);
+	make_nonce(nonce, h);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + PROTO_HDR_LEN, &clen,
+						   payload, plen, out,
+						   PROTO_HDR_LEN, NULL, nonce,
+						   key);
+	return PROTO_HDR_LEN + (size_t)clen;
+}
+
+enum proto_err proto_open(const uint8_t key[PROTO_KEY_LEN], uint8_t own_node,
+			  const uint8_t *pkt, size_t len, struct proto_hdr *h,
+			  uint8_t *payload, size_t *plen)
+{
+	unsigned long long mlen;
+	uint8_t nonce[24];
+
+	/* Cheap checks first: nothing unauthenticated costs a decryption. */
+	if (len > PROTO_MAX_PKT)
+		return PROTO_ERR_OVERSIZE;
+	if (len < PROTO_HDR_LEN + PROTO_TAG_LEN)
+		return PROTO_ERR_SHORT;
+	if (memcmp(pkt, PROTO_MAGIC, 4))
+		return PROTO_ERR_MAGIC;
+	h->version = pkt[4];
+	h->type = pkt[5];
+	h->node_id = pkt[6];
+	h->flags = pkt[7];
+	h->boot_id = get64(pkt + 8);
+	h->counter = get64(pkt + 16);
+	h->seq = get32(pkt + 24);
+	h->ack = get32(pkt + 28);
+	if (h->version != PROTO_VERSION)
+		return PROTO_ERR_VERSION;
+	if (h->type < PROTO_HELLO || h->type > PROTO_SEQNUM)
+		return PROTO_ERR_TYPE;
+	if (h->node_id < 1 || h->node_id > 15 || !h->boot_id ||
+	    !h->counter || (h->type == PROTO_SEQNUM) != (h->seq != 0))
+		return PROTO_ERR_HEADER;
+	if (h->node_id == own_node)
+		return PROTO_ERR_OWN_NODE;
+	make_nonce(nonce, h);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+		    payload, &mlen, NULL, pkt + PROTO_HDR_LEN,
+		    len - PROTO_HDR_LEN, pkt, PROTO_HDR_LEN, nonce, key) != 0)
+		return PROTO_ERR_AUTH;
+	*plen = (size_t)mlen;
+	return PROTO_OK;
+}
+
+/*
+ * HELLO and KEEPALIVE payloads may grow at the end in later revisions of
+ * version 1: bytes past the known fields are ignored, so that an upgraded
+ * node still talks to an old one.
+ */
+size_t proto_hello_encode(const struct proto_hello *m, uint8_t *buf,
+			  size_t len)
+{
+	if (len < PROTO_HELLO_LEN)
+		return 0;
+	memset(buf, 0, PROTO_HELLO_LEN);
+	put64(buf, m->challenge);
+	put64(buf + 8, m->echo);
+	put64(buf + 16, m->known_boot);
+	put32(buf + 24, m->bulk_req);
+	buf[28] = m->role;
+	return PROTO_HELLO_LEN;
+}
+
+static bool role_ok(uint8_t role)
+{
+	return role == PROTO_ROLE_ACTIVE || role == PROTO_ROLE_BACKUP;
+}
+
+int proto_hello_decode(const uint8_t *buf, size_t len, struct proto_hello *m)
+{
+	if (len < PROTO_HELLO_LEN)
+		return -1;
+	m->challenge = get64(buf);
+	m->echo = get64(buf + 8);
+	m->known_boot = get64(buf + 16);
+	m->bulk_req = get32(buf + 24);
+	m->role = buf[28];
+	if (!m->challenge || !role_ok(m->role))
+		return -1;
+	return 0;
+}
+
+size_t proto_keepalive_encode(const struct proto_keepalive *m, uint8_t *buf,
+			      size_t len)
+{
+	if (len < PROTO_KEEPALIVE_LEN)
+		return 0;
+	memset(buf, 0, PROTO_KEEPALIVE_LEN);
+	put64(buf, m->known_boot);
+	buf[8] = m->role;
+	return PROTO_KEEPALIVE_LEN;
+}
+
+int proto_keepalive_decode(const uint8_t *buf, size_t len,
+			   struct proto_keepalive *m)
+{
+	if (len < PROTO_KEEPALIVE_LEN)
+		return -1;
+	m->known_boot = get64(buf);
+	m->role = buf[8];
+	return role_ok(m->role) ? 0 : -1;
+}
+
+static uint64_t mode_limit(uint8_t mode)
+{
+	return mode == XFRM_HA_REPLAY_ESN ? UINT64_MAX : UINT32_MAX;
+}
+
+bool proto_record_ok(const struct xha_sa *sa)
+{
+	const unsigned int need = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+				  XHA_SA_HAS_REPLAY;
+
+	if ((sa->has & need) != need)
+		return false;
+	if (sa->family != AF_INET && sa->family != AF_INET6)
+		return false;
+	if (sa->proto != IPPROTO_ESP && sa->proto != IPPROTO_AH)
+		return false;
+	if (sa->replay_mode < XFRM_HA_REPLAY_LEGACY ||
+	    sa->replay_mode > XFRM_HA_REPLAY_MAX)
+		return false;
+	return sa->oseq <= mode_limit(sa->replay_mode) &&
+	       sa->seq <= mode_limit(sa->replay_mode);
+}
+
+void proto_batch_init(struct proto_batch *b, uint8_t flags, uint32_t bulk_id)
+{
+	b->hdr.flags = flags;
+	b->hdr.count = 0;
+	b->hdr.bulk_id = bulk_id;
+	b->len = PROTO_SEQNUM_HDR_LEN;
+}
+
+/*
+ * Record: family (4|6), proto, replay mode, reserved, spi (as on the
+ * wire), mark, if_id, daddr[16] (IPv4 in the first 4 bytes, rest zero),
+ * oseq, seq.
+ */
+int proto_batch_add(struct proto_batch *b, const struct xha_sa *sa)
+{
+	uint8_t *p = b->buf + b->len;
+
+	if (!proto_record_ok(sa))
+		return -EINVAL;
+	if (b->hdr.count >= PROTO_MAX_RECORDS)
+		return -ENOSPC;
+	memset(p, 0, PROTO_RECORD_LEN);
+	p[0] = sa->family == AF_INET ? 4 : 6;
+	p[1] = sa->proto;
+	p[2] = sa->replay_mode;
+	memcpy(p + 4, &sa->spi, 4);
+	put32(p + 8, sa->mark);
+	put32(p + 12, sa->if_id);
+	memcpy(p + 16, sa->daddr, sa->family == AF_INET ? 4 : 16);
+	put64(p + 32, sa->oseq);
+	put64(p + 40, sa->seq);
+	b->len += PROTO_RECORD_LEN;
+	b->hdr.count++;
+	return 0;
+}
+
+size_t proto_batch_finish(struct proto_batch *b)
+{
+	b->buf[0] = b->hdr.flags;
+	b->buf[1] = 0;
+	put16(b->buf + 2, b->hdr.count);
+	put32(b->buf + 4, b->hdr.bulk_id);
+	return b->len;
+}
+
+static int record_decode(const uint8_t *p, struct xha_sa *sa)
+{
+	static const uint8_t zero[12];
+
+	memset(sa, 0, sizeof(*sa));
+	if (p[0] == 4) {
+		sa->family = AF_INET;
+		if (memcmp(p + 20, zero, 12))
+			return -1;
+	} else if (p[0] == 6) {
+		sa->family = AF_INET6;
+	} else {
+		return -1;
+	}
+	sa->proto = p[1];
+	sa->replay_mode = p[2];
+	memcpy(&sa->spi, p + 4, 4);
+	sa->mark = get32(p + 8);
+	sa->if_id = get32(p + 12);
+	memcpy(sa->daddr, p + 16, 16);
+	sa->oseq = get64(p + 32);
+	sa->seq = get64(p + 40);
+	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
+	return proto_record_ok(sa) ? 0 : -1;
+}
+
+int proto_seqnum_decode(const uint8_t *buf, size_t len,
+			struct proto_seqnum *hdr, struct xha_sa *recs)
+{
+	unsigned int i;
+
+	if (len < PROTO_SEQNUM_HDR_LEN)
+		return -1;
+	hdr->flags = buf[0];
+	hdr->count = get16(buf + 2);
+	hdr->bulk_id = get32(buf + 4);
+	if (hdr->flags & ~PROTO_SEQNUM_F_ALL)
+		return -1;
+	if (hdr->count > PROTO_MAX_RECORDS ||
+	    len != PROTO_SEQNUM_HDR_LEN + (size_t)hdr->count * PROTO_RECORD_LEN)
+		return -1;
+	if (!hdr->bulk_id && (hdr->flags & PROTO_SEQNUM_F_ALL))
+		return -1;
+	for (i = 0; i < hdr->count; i++)
+		if (record_decode(buf + PROTO_SEQNUM_HDR_LEN +
+					  i * PROTO_RECORD_LEN, &recs[i]) < 0)
+			return -1;
+	return hdr->count;
+}
+
+void proto_replay_reset(struct proto_replay *r, uint64_t counter)
+{
+	r->top = counter;
+	r->bitmap = 1;
+}
+
+bool proto_replay_check(const struct proto_replay *r, uint64_t counter)
+{
+	uint64_t diff;
+
+	if (counter > r->top)
+		return true;
+	diff = r->top - counter;
+	if (diff >= 64)
+		return false;
+	return !(r->bitmap & (1ull << diff));
+}
+
+void proto_replay_update(struct proto_replay *r, uint64_t counter)
+{
+	uint64_t shift;
+
+	if (counter > r->top) {
+		shift = counter - r->top;
+		r->bitmap = shift >= 64 ? 0 : r->bitmap << shift;
+		r->bitmap |= 1;
+		r->top = counter;
+	} else if (r->top - counter < 64) {
+		r->bitmap |= 1ull << (r->top - counter);
+	}
+}

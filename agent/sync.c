@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "counters.h"
+#include "sync.h"
+
+#define NOTIFY_BURST 64		/* datagrams read per wakeup */
+#define ERANGE_TRIES 3
+
+int sync_init(struct sync *s, const struct config *cfg, struct kernel *k,
+	      struct peer *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->kernel = k;
+	s->peer = p;
+	s->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
+	if (cfg->role == ROLE_BACKUP) {
+		s->pending = pending_new(SYNC_PENDING_MAX);
+		if (!s->pending)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void sync_free(struct sync *s)
+{
+	pending_free(s->pending);
+	s->pending = NULL;
+}
+
+/* ---- active ---- */
+
+static void batch_flush(struct sync *s)
+{
+	struct proto_batch *b = &s->batch;
+
+	if (!b->hdr.count && !b->hdr.flags)
+		return;
+	if (peer_send_seqnum(s->peer, b, s->now) == 0) {
+		s->st.seqnum_sent++;
+		s->st.records_sent += b->hdr.count;
+	}
+	proto_batch_init(b, 0, b->hdr.bulk_id);
+}
+
+static void batch_add(struct sync *s, const struct xha_sa *sa)
+{
+	char id[128];
+	int ret;
+
+	ret = proto_batch_add(&s->batch, sa);
+	if (ret == -ENOSPC) {
+		batch_flush(s);
+		ret = proto_batch_add(&s->batch, sa);
+	}
+	if (ret < 0) {
+		s->st.records_unsendable++;
+		xha_sa_format_id(sa, id, sizeof(id));
+		log_ratelimited(&s->rl, LOG_LVL_WARN,
+				"cannot relay %s: record incomplete (has 0x%x, replay mode %u)",
+				id, sa->has, sa->replay_mode);
+	}
+}
+
+static int notify_cb(const struct xha_sa *sa, void *arg)
+{
+	struct sync *s = arg;
+
+	s->st.notify_records++;
+	if (!peer_is_up(s->peer)) {
+		/* The backup asks for a bulk sync when the link comes up. */
+		s->st.records_link_down++;
+		return 0;
+	}
+	batch_add(s, sa);
+	return 0;
+}
+
+void sync_notify_ready(struct sync *s, uint64_t now)
+{
+	int i, ret;
+
+	s->now = now;
+	proto_batch_init(&s->batch, 0, 0);
+	for (i = 0; i < NOTIFY_BURST; i++) {
+		ret = xha_nl_recv_notify(s->kernel->ntf, notify_cb, s);
+		if (ret == -EAGAIN)
+			break;
+		if (ret == -ENOBUFS) {
+			s->st.enobufs++;
+			s->resync = true;
+			log_warn("kernel notifications lost (ENOBUFS): will send a full dump");
+			continue;
+		}
+		if (ret < 0) {
+			s->st.kernel_errors++;
+			log_ratelimited(&s->rl, LOG_LVL_ERR,
+					"reading kernel notifications: %s",
+					xha_nl_error(s->kernel->ntf));
+			continue;
+		}
+		s->st.notify_msgs++;
+	}
+	batch_flush(s);
+	if (s->resync) {
+		s->resync = false;
+		if (peer_is_up(s->peer))
+			sync_bulk(s, 0, now);
+	}
+}
+
+static int dump_cb(const struct xha_sa *sa, void *arg)
+{
+	batch_add(arg, sa);
+	return 0;
+}
+
+void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
+{
+	uint64_t before = s->st.records_sent;
+	int ret;
+
+	s->now = now;
+	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
+			 bulk_id);
+	ret = xha_nl_sa_dump(s->kernel->req, dump_cb, s);
+	if (ret < 0) {
+		/* No BULK_END: the backup asks again after a while. */
+		s->st.kernel_errors++;
+		log_err("dumping SAs for bulk sync #%" PRIu32 ": %s", bulk_id,
+			xha_nl_error(s->kernel->req));
+		proto_batch_init(&s->batch, 0, 0);
+		return;
+	}
+	if (bulk_id)
+		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
+	batch_flush(s);
+	s->st.bulks_sent++;
+	log_info("bulk sync #%" PRIu32 " sent: %" PRIu64 " records", bulk_id,
+		 s->st.records_sent - before);
+}
+
+/* ---- backup ---- */
+
+/* 0: done with this record (applied, superseded or refused), -ENOENT:
+ * the SA is not installed, keep the record. */
+static int apply(struct sync *s, const struct xha_sa *rec)
+{
+	struct xha_nl *nl = s->kernel->req;
+	struct xha_sa t, cur, u;
+	char id[128];
+	int ret, tries;
+
+	counters_target(rec, s->cfg->oseq_shift, &t);
+	if (!(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ))) {
+		s->st.records_superseded++;
+		return 0;
+	}
+	ret = xha_nl_sa_set(nl, &t);
+	/* A counter is already higher (fail-back, or traffic here): write
+	 * only the ones that are lower. */
+	for (tries = 0; ret == -ERANGE && tries < ERANGE_TRIES; tries++) {
+		s->st.erange_retries++;
+		ret = xha_nl_sa_get(nl, &t, &cur);
+		if (ret < 0)
+			break;
+		if (!counters_raise_only(&t, &cur, &u)) {
+			s->st.records_superseded++;
+			return 0;
+		}
+		ret = xha_nl_sa_set(nl, &u);
+	}
+	if (ret == 0) {
+		s->st.records_applied++;
+		if (log_debug_enabled()) {
+			xha_sa_format_id(&t, id, sizeof(id));
+			log_debug("applied %s oseq %" PRIu64 " seq %" PRIu64,
+				  id, t.oseq, t.seq);
+		}
+		return 0;
+	}
+	if (ret == -ENOENT)
+		return -ENOENT;
+	s->st.records_refused++;
+	xha_sa_format_id(&t, id, sizeof(id));
+	log_ratelimited(&s->rl, LOG_LVL_WARN, "cannot apply %s: %s", id,
+			xha_nl_error(nl));
+	return 0;
+}
+
+void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
+		  uint64_t now)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		s->st.records_received++;
+		if (apply(s, &recs[i]) == 0) {
+			if (pending_count(s->pending))
+				pending_del(s->pending, &recs[i]);
+			continue;
+		}
+		ret = pending_put(s->pending, &recs[i], now);
+		if (ret == 1)
+			s->st.records_pending++;
+		else if (ret < 0) {
+			s->st.records_overflow++;
+			log_ratelimited(&s->rl, LOG_LVL_WARN,
+					"pending table full (%d SAs): record dropped",
+					SYNC_PENDING_MAX);
+		}
+	}
+}
+
+static int retry_cb(void *arg, struct xha_sa *rec, uint64_t first_ms)
+{
+	struct sync *s = arg;
+	char id[128];
+
+	if (s->now - first_ms >= SYNC_PENDING_MAX_AGE_MS) {
+		s->st.records_expired++;
+		xha_sa_format_id(rec, id, sizeof(id));
+		log_info("giving up on %s: SA not installed after %u s", id,
+			 SYNC_PENDING_MAX_AGE_MS / 1000);
+		return 1;
+	}
+	return apply(s, rec) != -ENOENT;
+}
+
+void sync_retry(struct sync *s, uint64_t now)
+{
+	if (!s->pending)
+		return;
+	s->now = now;
+	pending_walk(s->pending, retry_cb, s);
+}
+
+/* ---- reporting ---- */
+
+void sync_log_stats(const struct sync *s, enum log_level lvl)
+{
+	const struct peer_stats *ps = &s->peer->st;
+	const struct sync_stats *st = &s->st;
+	char rej[512] = "";
+	size_t off = 0;
+	int i;
+
+	for (i = 1; i < PROTO_ERR_MAX; i++) {
+		if (!ps->rx_rejected[i] || off >= sizeof(rej))
+			continue;
+		off += snprintf(rej + off, sizeof(rej) - off, " %s=%" PRIu64,
+				proto_err_name(i), ps->rx_rejected[i]);
+	}
+	log_msg(lvl,
+		"stats: link %s, rx %" PRIu64 " tx %" PRIu64 " tx-failed %" PRIu64
+		" seq-lost %" PRIu64 " peer-boots %" PRIu64 "; rejected:%s",
+		peer_is_up(s->peer) ? "up" : "down", ps->rx_packets,
+		ps->tx_packets, ps->tx_failed, ps->seq_lost, ps->peer_boots,
+		off ? rej : " none");
+	if (s->cfg->role == ROLE_ACTIVE)
+		log_msg(lvl,
+			"stats: notifications %" PRIu64 " (%" PRIu64
+			" records), sent %" PRIu64 " records in %" PRIu64
+			" packets, not sent (link down) %" PRIu64
+			", unsendable %" PRIu64 ", bulks %" PRIu64
+			", enobufs %" PRIu64 ", kernel errors %" PRIu64,
+			st->notify_msgs, st->notify_records, st->records_sent,
+			st->seqnum_sent, st->records_link_down,
+			st->records_unsendable, st->bulks_sent, st->enobufs,
+			st->kernel_errors);
+	else
+		log_msg(lvl,
+			"stats: records received %" PRIu64 ", applied %" PRIu64
+			", superseded %" PRIu64 ", pending %zu (total %" PRIu64
+			"), refused %" PRIu64 ", expired %" PRIu64
+			", overflow %" PRIu64 ", erange retries %" PRIu64
+			", bulks %" PRIu64 "/%" PRIu64,
+			st->records_received, st->records_applied,
+			st->records_superseded,
+			s->pending ? pending_count(s->pending) : 0,
+			st->records_pending, st->records_refused,
+			st->records_expired, st->records_overflow,
+			st->erange_retries, ps->bulks_completed,
+			ps->bulks_requested);
+}
+
+void sync_status(const struct sync *s, char *buf, size_t len)
+{
+	const char *link = peer_is_up(s->peer) ? "link up" : "link down";
+
+	if (s->cfg->role == ROLE_ACTIVE)
+		snprintf(buf, len, "active, %s; %" PRIu64 " records sent",
+			 link, s->st.records_sent);
+	else
+		snprintf(buf, len,
+			 "backup, %s; %" PRIu64 " records applied, %zu pending",
+			 link, s->st.records_applied,
+			 s->pending ? pending_count(s->pending) : 0);
+}

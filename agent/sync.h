@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Active and backup logic. The active relays the kernel's notification
+ * batches and answers bulk requests with a dump; the backup writes
+ * oseq = rec.oseq + oseq-shift and seq = rec.seq, only ever upwards,
+ * keeping records for SAs not installed yet and retrying them.
+ */
+#ifndef AGENT_SYNC_H
+#define AGENT_SYNC_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "kernel.h"
+#include "log.h"
+#include "peer.h"
+#include "pending.h"
+#include "proto.h"
+
+#define SYNC_RETRY_MS 1000		/* pending records retried this often */
+#define SYNC_PENDING_MAX_AGE_MS 120000	/* then given up */
+#define SYNC_PENDING_MAX 262144
+
+struct sync_stats {
+	/* active */
+	uint64_t notify_msgs;
+	uint64_t notify_records;
+	uint64_t records_sent;
+	uint64_t records_unsendable;
+	uint64_t records_link_down;	/* not sent: link down */
+	uint64_t seqnum_sent;
+	uint64_t bulks_sent;
+	uint64_t enobufs;
+	uint64_t kernel_errors;
+	/* backup */
+	uint64_t records_received;
+	uint64_t records_applied;
+	uint64_t records_superseded;	/* SA already at or above */
+	uint64_t records_pending;	/* SA missing: kept for retry */
+	uint64_t records_refused;	/* kernel refused, dropped */
+	uint64_t records_expired;	/* SA never appeared */
+	uint64_t records_overflow;	/* pending table full */
+	uint64_t erange_retries;
+};
+
+struct sync {
+	const struct config *cfg;
+	struct kernel *kernel;
+	struct peer *peer;
+	struct pending *pending;
+	struct proto_batch batch;
+	bool resync;			/* ENOBUFS seen: dump when possible */
+	uint64_t now;
+	struct sync_stats st;
+	struct ratelimit rl;
+};
+
+int sync_init(struct sync *s, const struct config *cfg, struct kernel *k,
+	      struct peer *p);
+void sync_free(struct sync *s);
+
+/* Active: the notification fd is readable. */
+void sync_notify_ready(struct sync *s, uint64_t now);
+/* Active: dump every SA and send it; bulk_id 0 for unsolicited. */
+void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now);
+/* Backup: records from the peer. */
+void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
+		  uint64_t now);
+/* Backup: retry pending records. */
+void sync_retry(struct sync *s, uint64_t now);
+
+void sync_log_stats(const struct sync *s, enum log_level lvl);
+/* One line for sd_notify STATUS=. */
+void sync_status(const struct sync *s, char *buf, size_t len);
+
+#endif /* AGENT_SYNC_H */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writes seed inputs for the wire, records and session fuzzers into
+ * DIR/{wire,records,session}/: valid packets and payloads sealed with the
+ * fixed fuzz key, and a full handshake for the session target.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz.h"
+#include "linux/xfrm_ha.h"
+#include "proto.h"
+
+static const char *dir;
+
+static void put(const char *target, const char *name, const uint8_t *data,
+		size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, target);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void sa(struct xha_sa *s, int i)
+{
+	memset(s, 0, sizeof(*s));
+	s->family = i & 1 ? 10 : 2;
+	s->proto = 50;
+	s->replay_mode = (uint8_t)(1 + i % 3);
+	s->spi = 0x010000c0u + (uint32_t)i;
+	s->daddr[0] = 10;
+	s->daddr[3] = (uint8_t)i;
+	s->mark = (uint32_t)i;
+	s->oseq = 1000u * (uint32_t)i;
+	s->seq = 77u * (uint32_t)i;
+	s->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
+}
+
+static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
+			     uint32_t bulk)
+{
+	struct proto_batch b;
+	struct xha_sa s;
+	size_t len;
+	int i;
+
+	proto_batch_init(&b, flags, bulk);
+	for (i = 0; i < nrec; i++) {
+		sa(&s, i);
+		proto_batch_add(&b, &s);
+	}
+	len = proto_batch_finish(&b);
+	memcpy(out, b.buf, len);
+	return len;
+}
+
+static size_t payload_for(uint8_t type, uint8_t *out, int variant)
+{
+	struct proto_hello hello = {
+		.challenge = 0x4444444444444444ull,
+		.echo = FUZZ_RAND,
+		.known_boot = variant ? FUZZ_RAND : 0,
+		.bulk_req = (uint32_t)variant,
+		.role = variant & 1 ? PROTO_ROLE_ACTIVE : PROTO_ROLE_BACKUP,
+	};
+	struct proto_keepalive ka = { .known_boot = FUZZ_RAND, .role = PROTO_ROLE_ACTIVE };
+
+	switch (type) {
+	case PROTO_HELLO:
+		return proto_hello_encode(&hello, out, PROTO_MAX_PAYLOAD);
+	case PROTO_KEEPALIVE:
+		return proto_keepalive_encode(&ka, out, PROTO_MAX_PAYLOAD);
+	default:
+		return seqnum_payload(out, variant ? 28 : 3,
+				      variant ? PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END : 0,
+				      (uint32_t)variant);
+	}
+}
+
+static void wire_seeds(void)
+{
+	uint8_t payload[PROTO_MAX_PAYLOAD], in[PROTO_MAX_PKT + 64];
+	struct proto_hdr h = {
+		.version = PROTO_VERSION,
+		.node_id = 2,
+		.boot_id = 0x2222222222222222ull,
+		.counter = 1,
+	};
+	char name[64];
+	size_t plen, len;
+	uint8_t type;
+	int v;
+
+	for (type = PROTO_HELLO; type <= PROTO_SEQNUM; type++)
+		for (v = 0; v < 2; v++) {
+			plen = payload_for(type, payload, v);
+			h.type = type;
+			h.seq = type == PROTO_SEQNUM ? 1 : 0;
+			in[0] = 0;
+			len = proto_seal(fuzz_key, &h, payload, plen, in + 1,
+					 sizeof(in) - 1);
+			snprintf(name, sizeof(name), "packet-%u-%d", type, v);
+			put("wire", name, in, len + 1);
+			/* Seal mode: header fields, then the plaintext. */
+			in[0] = 1;
+			memset(in + 1, 0, 29);
+			in[1] = h.version;
+			in[2] = h.type;
+			in[3] = h.node_id;
+			memset(in + 5, 0x22, 8);
+			in[20] = 1;
+			in[24] = (uint8_t)h.seq;
+			memcpy(in + 30, payload, plen);
+			snprintf(name, sizeof(name), "sealed-%u-%d", type, v);
+			put("wire", name, in, 30 + plen);
+
+			/* records: selector, shift, payload */
+			in[0] = type == PROTO_SEQNUM ? 0 : type == PROTO_HELLO ? 1 : 2;
+			in[1] = 0;
+			in[2] = 1;
+			in[3] = 0;
+			in[4] = 0;
+			memcpy(in + 5, payload, plen);
+			snprintf(name, sizeof(name), "payload-%u-%d", type, v);
+			put("records", name, in, 5 + plen);
+		}
+}
+
+/* One session event: op, length, bytes. */
+static size_t ev(uint8_t *out, uint8_t op, const uint8_t *data, size_t len)
+{
+	out[0] = op;
+	out[1] = (uint8_t)len;
+	memcpy(out + 2, data, len);
+	return 2 + len;
+}
+
+static size_t sealed_ev(uint8_t *out, uint8_t type, uint8_t boot_sel,
+			uint16_t counter, uint8_t seq, int variant)
+{
+	uint8_t buf[256], payload[PROTO_MAX_PAYLOAD];
+	size_t plen;
+
+	if (type == PROTO_SEQNUM) {
+		plen = seqnum_payload(payload, 4,
+				      variant ? PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END : 0,
+				      (uint32_t)variant);
+	} else {
+		plen = payload_for(type, payload, variant);
+	}
+	buf[0] = type;
+	buf[1] = 2;
+	buf[2] = boot_sel;
+	buf[3] = (uint8_t)(counter >> 8);
+	buf[4] = (uint8_t)counter;
+	buf[5] = seq;
+	memcpy(buf + 6, payload, plen);
+	return ev(out, 1, buf, 6 + plen);
+}
+
+static void session_seeds(void)
+{
+	uint8_t in[4096], tick = 20;
+	size_t len;
+	int role;
+
+	for (role = 0; role < 2; role++) {
+		len = 0;
+		in[len++] = (uint8_t)role;	/* 1: active, 0: backup */
+		/* HELLO echoing our challenge and knowing our boot, asking
+		 * for bulk #1; keepalive; records with end of bulk #1; time
+		 * passes; the peer restarts (other boot); records again. */
+		len += sealed_ev(in + len, PROTO_HELLO, 0, 1, 0, 1);
+		len += sealed_ev(in + len, PROTO_KEEPALIVE, 0, 2, 0, 0);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 3, 1, 1);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 3, 1, 0);	/* replay */
+		len += ev(in + len, 2, &tick, 1);
+		len += sealed_ev(in + len, PROTO_HELLO, 1, 1, 0, 2);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 1, 2, 5, 0);
+		len += ev(in + len, 3, in, 100);
+		len += ev(in + len, 2, &tick, 1);
+		len += ev(in + len, 2, &tick, 1);
+		len += ev(in + len, 2, &tick, 1);
+		put("session", role ? "active" : "backup", in, len);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2 || sodium_init() < 0) {
+		fprintf(stderr, "usage: mkseeds DIR\n");
+		return 1;
+	}
+	dir = argv[1];
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		perror(dir);
+		return 1;
+	}
+	wire_seeds();
+	session_seeds();
+	return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the post-decryption parsers on their own (SEQNUM
+ * records, HELLO, KEEPALIVE), then what the backup computes from each
+ * record it accepts: the oseq-shift target and the raise-only retry.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "counters.h"
+#include "fuzz.h"
+#include "linux/xfrm_ha.h"
+#include "proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xha_sa recs[PROTO_MAX_RECORDS], t, out;
+	struct proto_keepalive ka;
+	struct proto_hello hello;
+	struct proto_seqnum sh;
+	uint8_t *copy;
+	uint32_t shift;
+	int n, i;
+
+	if (size < 5)
+		return 0;
+	shift = (uint32_t)data[1] << 24 | data[2] << 16 | data[3] << 8 | data[4];
+	copy = malloc(size - 5 ? size - 5 : 1);
+	memcpy(copy, data + 5, size - 5);
+	switch (data[0] % 3) {
+	case 0:
+		n = proto_seqnum_decode(copy, size - 5, &sh, recs);
+		if (n > PROTO_MAX_RECORDS)
+			abort();
+		for (i = 0; i < n; i++) {
+			uint64_t lim = counters_limit(recs[i].replay_mode);
+
+			if (!proto_record_ok(&recs[i]))
+				abort();
+			counters_target(&recs[i], shift, &t);
+			/* Never beyond the SA's width, never below the record. */
+			if (t.oseq > lim || t.oseq < recs[i].oseq ||
+			    t.seq != recs[i].seq)
+				abort();
+			/* Against itself as the current state, and against the
+			 * next record: only strictly higher counters remain. */
+			if (counters_raise_only(&t, &t, &out))
+				abort();
+			if (counters_raise_only(&t, &recs[(i + 1) % n], &out) &&
+			    (((out.has & XHA_SA_HAS_OSEQ) &&
+			      out.oseq <= recs[(i + 1) % n].oseq) ||
+			     ((out.has & XHA_SA_HAS_SEQ) &&
+			      out.seq <= recs[(i + 1) % n].seq)))
+				abort();
+		}
+		break;
+	case 1:
+		proto_hello_decode(copy, size - 5, &hello);
+		break;
+	case 2:
+		proto_keepalive_decode(copy, size - 5, &ka);
+		break;
+	}
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: the HA session state machine (peer.c) fed a sequence
+ * of events. Byte 0 picks our role; then each event is
+ *   op (1 byte), length (1 byte), that many bytes:
+ *   op % 4 == 0: a raw packet;
+ *   op % 4 == 1: a message sealed with the fixed key from the peer:
+ *                type, node-id, boot-id selector, counter (2 bytes),
+ *                seq (2 bytes), then the plaintext payload;
+ *   op % 4 == 2: time passes by length * 50 ms and the peer ticks;
+ *   op % 4 == 3: we send a SEQNUM of length / 48 records.
+ * Our random draws are FUZZ_RAND, so a HELLO can echo our challenge.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "peer.h"
+
+static struct config cfg;
+static struct peer peer;
+static uint64_t now;
+
+static uint64_t fixed_rand(void *arg)
+{
+	(void)arg;
+	return FUZZ_RAND;
+}
+
+static int cb_send(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	if (!len || len > PROTO_MAX_PKT)
+		abort();
+	(void)pkt;
+	return 0;
+}
+
+static void cb_updown(void *arg)
+{
+	(void)arg;
+}
+
+static void cb_bulk(void *arg, uint32_t id)
+{
+	(void)arg;
+	if (!id || cfg.role != ROLE_ACTIVE)
+		abort();
+}
+
+static void cb_records(void *arg, const struct proto_seqnum *hdr,
+		       const struct xha_sa *recs, unsigned int n)
+{
+	(void)arg;
+	(void)hdr;
+	if (cfg.role != ROLE_BACKUP || n > PROTO_MAX_RECORDS)
+		abort();
+	while (n--)
+		if (!proto_record_ok(&recs[n]))
+			abort();
+}
+
+static const struct peer_ops ops = {
+	.send = cb_send,
+	.link_up = cb_updown,
+	.link_down = cb_updown,
+	.bulk_request = cb_bulk,
+	.records = cb_records,
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (sodium_init() < 0)
+		return 1;
+	/* Quiet: the session logs every rejection (rate limited). */
+	if (!getenv("FUZZ_VERBOSE"))
+		log_set_level(LOG_LVL_ERR);
+	return 0;
+}
+
+static const uint64_t boots[4] = {
+	0x2222222222222222ull, 0x3333333333333333ull, FUZZ_RAND, 1,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t pkt[PROTO_MAX_PKT];
+	struct proto_batch b;
+	struct proto_hdr h;
+	struct xha_sa sa;
+	size_t len, i;
+
+	if (!size)
+		return 0;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node_id = FUZZ_NODE;
+	cfg.role = data[0] & 1 ? ROLE_ACTIVE : ROLE_BACKUP;
+	memcpy(cfg.key, fuzz_key, sizeof(fuzz_key));
+	peer_init(&peer, &cfg, &ops, NULL);
+	peer_set_rand(&peer, fixed_rand);
+	now = 1000000;
+	peer_start(&peer, now);
+	data++;
+	size--;
+
+	while (size >= 2) {
+		uint8_t op = data[0];
+		size_t n = data[1];
+
+		data += 2;
+		size -= 2;
+		if (n > size)
+			n = size;
+		switch (op % 4) {
+		case 0:
+			peer_input(&peer, data, n, now);
+			break;
+		case 1:
+			if (n < 6)
+				break;
+			memset(&h, 0, sizeof(h));
+			h.version = PROTO_VERSION;
+			h.type = data[0] % 4;
+			h.node_id = data[1] % 17;
+			h.boot_id = boots[data[2] % 4];
+			h.counter = (uint64_t)data[3] << 8 | data[4];
+			h.seq = data[5];
+			len = proto_seal(fuzz_key, &h, data + 6, n - 6, pkt,
+					 sizeof(pkt));
+			if (len)
+				peer_input(&peer, pkt, len, now);
+			break;
+		case 2:
+			now += n * 50;
+			peer_tick(&peer, now);
+			break;
+		case 3:
+			proto_batch_init(&b, 0, 0);
+			memset(&sa, 0, sizeof(sa));
+			sa.family = 2;
+			sa.proto = 50;
+			sa.replay_mode = 3;
+			sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
+			for (i = 0; i < n / 48 + 1; i++) {
+				sa.spi = (uint32_t)i;
+				if (proto_batch_add(&b, &sa))
+					break;
+			}
+			peer_send_seqnum(&peer, &b, now);
+			break;
+		}
+		data += n;
+		size -= n;
+		/* Invariants. */
+		if (peer.up && (!peer.verified || peer.peer_known != peer.boot))
+			abort();
+		if (peer.verified && (peer.peer_node == FUZZ_NODE ||
+				      !peer.peer_node || peer.peer_node > 15))
+			abort();
+		if (peer.want_bulk && cfg.role != ROLE_BACKUP)
+			abort();
+	}
+	return 0;
+}

@@ -1,0 +1,1005 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libxha: requests, dumps and notifications of the xfrm_ha generic netlink
+ * family over libmnl.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/xfrm_ha.h>
+
+#include "xha_nl.h"
+
+/*
+ * Big enough for any datagram the kernel builds for us: a dump skb is at
+ * most 32 KiB (netlink_dump grows towards our largest recvmsg buffer), a
+ * notification at most a page plus headers.
+ */
+#define XHA_RXBUF_SIZE 65536
+/* How many times a dump is restarted when the kernel says it was torn. */
+#define XHA_DUMP_RETRIES 4
+/* Receive buffer asked for on notification sockets. */
+#define XHA_NOTIFY_RCVBUF (8 << 20)
+
+struct xha_nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family_id;
+	uint32_t mcgrp_id;
+	bool subscribed;
+	char err[256];
+	/* The kernel's extack of the last answer, if any. */
+	char ext_msg[256];
+	int ext_miss_type;
+	char *rx;
+};
+
+typedef int (*msg_cb)(const struct nlmsghdr *nlh, void *arg);
+
+static int seterr(struct xha_nl *nl, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int seterr(struct xha_nl *nl, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(nl->err, sizeof(nl->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* Extended ack ----------------------------------------------------------- */
+
+struct extack {
+	const char *msg;
+	int miss_type;
+};
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct extack *ea = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NLMSGERR_ATTR_MSG:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			ea->msg = mnl_attr_get_str(attr);
+		break;
+	case NLMSGERR_ATTR_MISS_TYPE:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			ea->miss_type = (int)mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * Record the outcome carried by an NLMSG_ERROR or NLMSG_DONE message: the
+ * errno and, when the kernel attached one, the extack message. payload is
+ * the size of what precedes the TLVs in the message payload.
+ */
+static int ack_result(struct xha_nl *nl, const struct nlmsghdr *nlh, int error,
+		      size_t payload)
+{
+	struct extack ea = { .msg = NULL, .miss_type = -1 };
+
+	if (error > 0 || error < -4095)
+		return seterr(nl, -EPROTO, "bad error code %d from the kernel",
+			      error);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    mnl_nlmsg_size(MNL_ALIGN(payload)) <= nlh->nlmsg_len)
+		mnl_attr_parse(nlh, payload, extack_attr_cb, &ea);
+	if (!error)
+		return 0;
+	snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%s", ea.msg ? ea.msg : "");
+	nl->ext_miss_type = ea.miss_type;
+	if (ea.msg && ea.msg[0])
+		return seterr(nl, error, "%s", ea.msg);
+	if (ea.miss_type >= 0)
+		return seterr(nl, error, "%s (missing attribute %d)",
+			      strerror(-error), ea.miss_type);
+	return seterr(nl, error, "%s", strerror(-error));
+}
+
+static int parse_nlmsgerr(struct xha_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t payload = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return seterr(nl, -EBADMSG, "truncated netlink error message");
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+			return seterr(nl, -EBADMSG, "bad netlink error message");
+		payload += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	return ack_result(nl, nlh, e->error, payload);
+}
+
+static int parse_done(struct xha_nl *nl, const struct nlmsghdr *nlh)
+{
+	int error;
+
+	/* Old kernels may send an empty NLMSG_DONE. */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(int))
+		return 0;
+	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	return ack_result(nl, nlh, error, sizeof(int));
+}
+
+/* Socket and request plumbing ------------------------------------------- */
+
+static struct nlmsghdr *msg_start(void *buf, uint16_t type, uint8_t cmd,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = type == GENL_ID_CTRL ? 1 : XFRM_HA_GENL_VERSION;
+	return nlh;
+}
+
+/* Requests retry on EINTR; notification reads report it to the caller. */
+static ssize_t recv_datagram(struct xha_nl *nl, bool retry_eintr)
+{
+	struct sockaddr_nl addr;
+	struct iovec iov = { .iov_base = nl->rx, .iov_len = XHA_RXBUF_SIZE };
+	struct msghdr msg = {
+		.msg_name = &addr,
+		.msg_namelen = sizeof(addr),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	for (;;) {
+		n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, 0);
+		if (n < 0 && errno == EINTR && retry_eintr)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (msg.msg_flags & MSG_TRUNC)
+			return seterr(nl, -EMSGSIZE, "netlink message truncated");
+		/* Only the kernel (port 0) speaks for the family. */
+		if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
+			continue;
+		return n;
+	}
+}
+
+/*
+ * Send req and read the answer until its final ACK, error or NLMSG_DONE.
+ * cb sees every other message of the exchange. If cb fails, the rest of the
+ * answer is still read (so that nothing stale stays queued) and cb's error
+ * is returned. *intr is set when the kernel flagged a torn dump.
+ */
+static int talk(struct xha_nl *nl, struct nlmsghdr *req, msg_cb cb, void *arg,
+		bool *intr)
+{
+	uint32_t seq = ++nl->seq;
+	int cb_err = 0;
+
+	req->nlmsg_seq = seq;
+	req->nlmsg_pid = 0;
+	nl->ext_msg[0] = '\0';
+	nl->ext_miss_type = -1;
+	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
+		return seterr(nl, -errno, "netlink send: %s", strerror(errno));
+
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		ssize_t n = recv_datagram(nl, true);
+		int len;
+
+		if (n < 0) {
+			if (n != -EMSGSIZE)
+				seterr(nl, (int)n, "netlink receive: %s",
+				       strerror((int)-n));
+			return (int)n;
+		}
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)nl->rx;
+		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			int ret;
+
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid)
+				continue;	/* left over from an older request */
+			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
+				*intr = true;
+			switch (nlh->nlmsg_type) {
+			case NLMSG_NOOP:
+				continue;
+			case NLMSG_OVERRUN:
+				return seterr(nl, -EPROTO, "netlink overrun");
+			case NLMSG_ERROR:
+				ret = parse_nlmsgerr(nl, nlh);
+				return ret ? ret : cb_err;
+			case NLMSG_DONE:
+				ret = parse_done(nl, nlh);
+				return ret ? ret : cb_err;
+			}
+			if (!cb_err && cb) {
+				ret = cb(nlh, arg);
+				if (ret)
+					cb_err = ret;
+			}
+		}
+	}
+}
+
+/* Generic netlink controller: family and group ids ---------------------- */
+
+struct family_info {
+	struct xha_nl *nl;
+	bool have_id;
+	bool have_group;
+};
+
+static int mcgrp_cb(const struct nlattr *grp, struct family_info *fi)
+{
+	const struct nlattr *a;
+	const char *name = NULL;
+	uint32_t id = 0;
+	bool have_id = false;
+
+	mnl_attr_for_each_nested(a, grp) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_MCAST_GRP_NAME:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(a);
+			break;
+		case CTRL_ATTR_MCAST_GRP_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+				id = mnl_attr_get_u32(a);
+				have_id = true;
+			}
+			break;
+		}
+	}
+	if (name && have_id && !strcmp(name, XFRM_HA_MCGRP_SEQNUM)) {
+		fi->nl->mcgrp_id = id;
+		fi->have_group = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct family_info *fi = arg;
+	const struct nlattr *a, *grp;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U16) == 0) {
+				fi->nl->family_id = mnl_attr_get_u16(a);
+				fi->have_id = true;
+			}
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+				break;
+			mnl_attr_for_each_nested(grp, a)
+				if (mnl_attr_validate(grp, MNL_TYPE_NESTED) == 0)
+					mcgrp_cb(grp, fi);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int resolve_family(struct xha_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct family_info fi = { .nl = nl };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, XFRM_HA_GENL_NAME);
+	err = talk(nl, nlh, family_cb, &fi, NULL);
+	if (err == -ENOENT)
+		return seterr(nl, err, "generic netlink family \"%s\" not found (is the xfrm_ha module loaded?)",
+			      XFRM_HA_GENL_NAME);
+	if (err)
+		return err;
+	if (!fi.have_id)
+		return seterr(nl, -EPROTO, "no id for family \"%s\"",
+			      XFRM_HA_GENL_NAME);
+	if (!fi.have_group)
+		return seterr(nl, -EPROTO, "family \"%s\" has no \"%s\" group",
+			      XFRM_HA_GENL_NAME, XFRM_HA_MCGRP_SEQNUM);
+	return 0;
+}
+
+struct xha_nl *xha_nl_open(char *err, size_t errlen)
+{
+	struct xha_nl *nl;
+	int one = 1, ret;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl || !(nl->rx = malloc(XHA_RXBUF_SIZE))) {
+		ret = -ENOMEM;
+		if (nl)
+			seterr(nl, ret, "out of memory");
+		goto fail;
+	}
+	nl->seq = (uint32_t)time(NULL);
+	nl->ext_miss_type = -1;
+	nl->sock = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		ret = -errno;
+		seterr(nl, ret, "netlink socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* Both exist since Linux 4.12; without them we only lose detail. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		seterr(nl, ret, "netlink bind: %s", strerror(errno));
+		goto fail;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	ret = resolve_family(nl);
+	if (ret)
+		goto fail;
+	nl->err[0] = '\0';
+	return nl;
+
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "%s", nl ? nl->err : "out of memory");
+	xha_nl_close(nl);
+	errno = -ret;
+	return NULL;
+}
+
+void xha_nl_close(struct xha_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->rx);
+	free(nl);
+}
+
+int xha_nl_fd(const struct xha_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+const char *xha_nl_error(const struct xha_nl *nl)
+{
+	if (!nl)
+		return "no handle";
+	return nl->err[0] ? nl->err : "no error";
+}
+
+const char *xha_nl_ext_msg(const struct xha_nl *nl)
+{
+	return nl->ext_msg[0] ? nl->ext_msg : NULL;
+}
+
+int xha_nl_ext_missing(const struct xha_nl *nl)
+{
+	return nl->ext_miss_type;
+}
+
+uint16_t xha_nl_family_id(const struct xha_nl *nl)
+{
+	return nl->family_id;
+}
+
+uint32_t xha_nl_group_id(const struct xha_nl *nl)
+{
+	return nl->mcgrp_id;
+}
+
+struct nlmsghdr *xha_nl_msg_start(const struct xha_nl *nl, void *buf,
+				  uint8_t cmd, uint16_t flags)
+{
+	return msg_start(buf, nl->family_id, cmd, flags);
+}
+
+int xha_nl_request(struct xha_nl *nl, struct nlmsghdr *req, xha_msg_cb cb,
+		   void *arg)
+{
+	bool intr = false;
+	int err = talk(nl, req, cb, arg, &intr);
+
+	if (!err && intr)
+		return seterr(nl, -EINTR, "dump interrupted by a change");
+	return err;
+}
+
+/* SA records ------------------------------------------------------------- */
+
+static size_t addr_len(uint16_t family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out)
+{
+	const struct nlattr *a, *daddr = NULL, *saddr = NULL;
+	bool have_family = false, have_spi = false, have_proto = false;
+	bool have_mode = false, have_window = false;
+	bool have_bytes = false, have_packets = false;
+	struct xha_sa sa;
+	int rem;
+
+	memset(&sa, 0, sizeof(sa));
+	if (!nest || nest->nla_len < MNL_ATTR_HDRLEN)
+		return -EINVAL;
+
+	/* Like mnl_attr_for_each_nested, but a truncated attribute is an error. */
+	rem = (int)mnl_attr_get_payload_len(nest);
+	for (a = mnl_attr_get_payload(nest); mnl_attr_ok(a, rem);
+	     rem -= MNL_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
+		switch (mnl_attr_get_type(a)) {
+		case XFRM_HA_SA_A_FAMILY:
+			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+				return -EINVAL;
+			sa.family = mnl_attr_get_u16(a);
+			have_family = true;
+			break;
+		case XFRM_HA_SA_A_DADDR:
+		case XFRM_HA_SA_A_SADDR:
+			if (mnl_attr_validate2(a, MNL_TYPE_BINARY, 4) < 0 &&
+			    mnl_attr_validate2(a, MNL_TYPE_BINARY, 16) < 0)
+				return -EINVAL;
+			if (mnl_attr_get_type(a) == XFRM_HA_SA_A_DADDR)
+				daddr = a;
+			else
+				saddr = a;
+			break;
+		case XFRM_HA_SA_A_SPI:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			sa.spi = mnl_attr_get_u32(a);	/* stays big endian */
+			have_spi = true;
+			break;
+		case XFRM_HA_SA_A_PROTO:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EINVAL;
+			sa.proto = mnl_attr_get_u8(a);
+			have_proto = true;
+			break;
+		case XFRM_HA_SA_A_MARK:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			sa.mark = mnl_attr_get_u32(a);
+			break;
+		case XFRM_HA_SA_A_IF_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			sa.if_id = mnl_attr_get_u32(a);
+			break;
+		case XFRM_HA_SA_A_OSEQ:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EINVAL;
+			sa.oseq = mnl_attr_get_u64(a);
+			sa.has |= XHA_SA_HAS_OSEQ;
+			break;
+		case XFRM_HA_SA_A_SEQ:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EINVAL;
+			sa.seq = mnl_attr_get_u64(a);
+			sa.has |= XHA_SA_HAS_SEQ;
+			break;
+		case XFRM_HA_SA_A_REPLAY_MODE:
+			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+				return -EINVAL;
+			sa.replay_mode = mnl_attr_get_u8(a);
+			have_mode = true;
+			break;
+		case XFRM_HA_SA_A_REPLAY_WINDOW:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EINVAL;
+			sa.replay_window = mnl_attr_get_u32(a);
+			have_window = true;
+			break;
+		case XFRM_HA_SA_A_BYTES:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EINVAL;
+			sa.bytes = mnl_attr_get_u64(a);
+			have_bytes = true;
+			break;
+		case XFRM_HA_SA_A_PACKETS:
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EINVAL;
+			sa.packets = mnl_attr_get_u64(a);
+			have_packets = true;
+			break;
+		default:
+			/* PAD, and attributes of a newer kernel. */
+			break;
+		}
+	}
+	/* Leftover bytes that do not even hold an attribute header. */
+	if (rem > 0)
+		return -EINVAL;
+
+	if (!have_family || !have_spi || !have_proto || !daddr)
+		return -EINVAL;
+	if (!addr_len(sa.family) ||
+	    mnl_attr_get_payload_len(daddr) != addr_len(sa.family))
+		return -EINVAL;
+	if (sa.proto != IPPROTO_ESP && sa.proto != IPPROTO_AH)
+		return -EINVAL;
+	memcpy(sa.daddr, mnl_attr_get_payload(daddr), addr_len(sa.family));
+	if (saddr) {
+		if (mnl_attr_get_payload_len(saddr) != addr_len(sa.family))
+			return -EINVAL;
+		memcpy(sa.saddr, mnl_attr_get_payload(saddr),
+		       addr_len(sa.family));
+		sa.has |= XHA_SA_HAS_SADDR;
+	}
+	if (have_mode && have_window)
+		sa.has |= XHA_SA_HAS_REPLAY;
+	if (have_bytes && have_packets)
+		sa.has |= XHA_SA_HAS_LIFETIME;
+	*out = sa;
+	return 0;
+}
+
+static int put_sa(struct nlmsghdr *nlh, const struct xha_sa *sa, bool counters)
+{
+	struct nlattr *nest;
+	size_t alen = addr_len(sa->family);
+
+	if (!alen)
+		return -EAFNOSUPPORT;
+	nest = mnl_attr_nest_start(nlh, XFRM_HA_A_SA);
+	nest->nla_type |= NLA_F_NESTED;
+	mnl_attr_put_u16(nlh, XFRM_HA_SA_A_FAMILY, sa->family);
+	mnl_attr_put(nlh, XFRM_HA_SA_A_DADDR, alen, sa->daddr);
+	mnl_attr_put_u32(nlh, XFRM_HA_SA_A_SPI, sa->spi);
+	mnl_attr_put_u8(nlh, XFRM_HA_SA_A_PROTO, sa->proto);
+	if (sa->mark)
+		mnl_attr_put_u32(nlh, XFRM_HA_SA_A_MARK, sa->mark);
+	if (sa->if_id)
+		mnl_attr_put_u32(nlh, XFRM_HA_SA_A_IF_ID, sa->if_id);
+	if (counters && (sa->has & XHA_SA_HAS_OSEQ))
+		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_OSEQ, sa->oseq);
+	if (counters && (sa->has & XHA_SA_HAS_SEQ))
+		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_SEQ, sa->seq);
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+/*
+ * Call fn for every XFRM_HA_A_SA nest of a message of the family with the
+ * given command. Returns fn's first non-zero result, or -EBADMSG (after the
+ * valid records) if a record could not be parsed.
+ */
+static int for_each_sa(struct xha_nl *nl, const struct nlmsghdr *nlh,
+		       uint8_t cmd, xha_sa_cb fn, void *arg)
+{
+	const struct genlmsghdr *g;
+	const struct nlattr *a;
+	int bad = 0;
+
+	if (nlh->nlmsg_type != nl->family_id ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return 0;
+	g = mnl_nlmsg_get_payload(nlh);
+	if (g->cmd != cmd)
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		struct xha_sa sa;
+		int ret;
+
+		if (mnl_attr_get_type(a) != XFRM_HA_A_SA)
+			continue;
+		if (xha_sa_parse(a, &sa) < 0) {
+			bad++;
+			continue;
+		}
+		ret = fn(&sa, arg);
+		if (ret)
+			return seterr(nl, ret, "stopped by the callback (%d)",
+				      ret);
+	}
+	if (bad)
+		return seterr(nl, -EBADMSG, "%d malformed SA record(s) from the kernel",
+			      bad);
+	return 0;
+}
+
+struct get_ctx {
+	struct xha_nl *nl;
+	struct xha_sa *out;
+	bool found;
+};
+
+static int get_one_cb(const struct xha_sa *sa, void *arg)
+{
+	struct get_ctx *ctx = arg;
+
+	if (ctx->found)
+		return 0;
+	*ctx->out = *sa;
+	ctx->found = true;
+	return 0;
+}
+
+static int get_msg_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct get_ctx *ctx = arg;
+
+	return for_each_sa(ctx->nl, nlh, XFRM_HA_CMD_SA_GET, get_one_cb, ctx);
+}
+
+int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
+		  struct xha_sa *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct get_ctx ctx = { .nl = nl, .out = out };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_GET, NLM_F_ACK);
+	if (put_sa(nlh, id, false))
+		return seterr(nl, -EAFNOSUPPORT, "address family %u not supported",
+			      id->family);
+	err = talk(nl, nlh, get_msg_cb, &ctx, NULL);
+	if (err)
+		return err;
+	if (!ctx.found)
+		return seterr(nl, -EPROTO, "no SA in the kernel's answer");
+	return 0;
+}
+
+struct sa_vec {
+	struct xha_sa *v;
+	size_t n, cap;
+};
+
+static int vec_add_cb(const struct xha_sa *sa, void *arg)
+{
+	struct sa_vec *vec = arg;
+
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 256;
+		struct xha_sa *v = realloc(vec->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		vec->v = v;
+		vec->cap = cap;
+	}
+	vec->v[vec->n++] = *sa;
+	return 0;
+}
+
+struct dump_ctx {
+	struct xha_nl *nl;
+	struct sa_vec vec;
+};
+
+static int dump_msg_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *ctx = arg;
+
+	return for_each_sa(ctx->nl, nlh, XFRM_HA_CMD_SA_GET, vec_add_cb,
+			   &ctx->vec);
+}
+
+/*
+ * The records are collected before cb sees any, so that a dump the kernel
+ * flags as torn (NLM_F_DUMP_INTR) can be restarted without showing cb
+ * anything twice. After XHA_DUMP_RETRIES torn dumps the last one is
+ * delivered: the contract allows SAs that come and go during a dump to be
+ * missing or present, and a busy box must still get an answer.
+ */
+int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct dump_ctx ctx = { .nl = nl };
+	int attempt, err = 0;
+	size_t i;
+
+	for (attempt = 0; attempt <= XHA_DUMP_RETRIES; attempt++) {
+		struct nlmsghdr *nlh;
+		bool intr = false;
+
+		ctx.vec.n = 0;
+		nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_GET,
+				NLM_F_DUMP);
+		err = talk(nl, nlh, dump_msg_cb, &ctx, &intr);
+		if (err == -ENOMEM)
+			seterr(nl, err, "out of memory");
+		if (err || !intr)
+			break;
+	}
+	for (i = 0; !err && i < ctx.vec.n; i++) {
+		err = cb(&ctx.vec.v[i], arg);
+		if (err)
+			seterr(nl, err, "stopped by the callback (%d)", err);
+	}
+	free(ctx.vec.v);
+	return err;
+}
+
+int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	if (!(sa->has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ)))
+		return seterr(nl, -EINVAL, "no counter to set");
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_SET, NLM_F_ACK);
+	if (put_sa(nlh, sa, true))
+		return seterr(nl, -EAFNOSUPPORT, "address family %u not supported",
+			      sa->family);
+	return talk(nl, nlh, NULL, NULL, NULL);
+}
+
+/* Configuration and statistics ------------------------------------------ */
+
+static int parse_config(const struct nlattr *nest, struct xha_config *cfg)
+{
+	const struct nlattr *a;
+
+	memset(cfg, 0, sizeof(*cfg));
+	mnl_attr_for_each_nested(a, nest) {
+		uint32_t *dst;
+		unsigned int bit;
+
+		switch (mnl_attr_get_type(a)) {
+		case XFRM_HA_CFG_A_SYNC_PACKETS:
+			dst = &cfg->sync_packets;
+			bit = XHA_CFG_HAS_SYNC_PACKETS;
+			break;
+		case XFRM_HA_CFG_A_SYNC_TIME_MS:
+			dst = &cfg->sync_time_ms;
+			bit = XHA_CFG_HAS_SYNC_TIME_MS;
+			break;
+		case XFRM_HA_CFG_A_SCAN_INTERVAL_MS:
+			dst = &cfg->scan_interval_ms;
+			bit = XHA_CFG_HAS_SCAN_INTERVAL_MS;
+			break;
+		default:
+			continue;
+		}
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return -EBADMSG;
+		*dst = mnl_attr_get_u32(a);
+		cfg->has |= bit;
+	}
+	return 0;
+}
+
+static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
+{
+	const struct nlattr *a;
+
+	memset(st, 0, sizeof(*st));
+	mnl_attr_for_each_nested(a, nest) {
+		uint64_t *dst;
+
+		switch (mnl_attr_get_type(a)) {
+		case XFRM_HA_STATS_A_SAS:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			st->sas = mnl_attr_get_u32(a);
+			continue;
+		case XFRM_HA_STATS_A_EVENTS:
+			dst = &st->events;
+			break;
+		case XFRM_HA_STATS_A_SCANS:
+			dst = &st->scans;
+			break;
+		case XFRM_HA_STATS_A_RECORDS:
+			dst = &st->records;
+			break;
+		case XFRM_HA_STATS_A_BATCHES:
+			dst = &st->batches;
+			break;
+		case XFRM_HA_STATS_A_SEND_ERRORS:
+			dst = &st->send_errors;
+			break;
+		case XFRM_HA_STATS_A_WRITES:
+			dst = &st->writes;
+			break;
+		case XFRM_HA_STATS_A_WRITES_REFUSED:
+			dst = &st->writes_refused;
+			break;
+		default:
+			continue;
+		}
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		*dst = mnl_attr_get_u64(a);
+	}
+	return 0;
+}
+
+struct cfg_ctx {
+	struct xha_config *cfg;
+	struct xha_stats *stats;
+	bool have_cfg, have_stats;
+};
+
+static int config_msg_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct cfg_ctx *ctx = arg;
+	const struct nlattr *a;
+	struct xha_config cfg;
+	struct xha_stats st;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case XFRM_HA_A_CONFIG:
+			if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+			    parse_config(a, &cfg) < 0)
+				return -EBADMSG;
+			if (ctx->cfg)
+				*ctx->cfg = cfg;
+			ctx->have_cfg = true;
+			break;
+		case XFRM_HA_A_STATS:
+			if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+			    parse_stats(a, &st) < 0)
+				return -EBADMSG;
+			if (ctx->stats)
+				*ctx->stats = st;
+			ctx->have_stats = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+int xha_nl_config_get(struct xha_nl *nl, struct xha_config *cfg,
+		      struct xha_stats *stats)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct cfg_ctx ctx = { .cfg = cfg, .stats = stats };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_CONFIG_GET, NLM_F_ACK);
+	err = talk(nl, nlh, config_msg_cb, &ctx, NULL);
+	if (err == -EBADMSG)
+		return seterr(nl, err, "malformed configuration from the kernel");
+	if (err)
+		return err;
+	if (!ctx.have_cfg || !ctx.have_stats)
+		return seterr(nl, -EPROTO, "incomplete configuration from the kernel");
+	return 0;
+}
+
+int xha_nl_config_set(struct xha_nl *nl, const struct xha_config *cfg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_CONFIG_SET, NLM_F_ACK);
+	nest = mnl_attr_nest_start(nlh, XFRM_HA_A_CONFIG);
+	nest->nla_type |= NLA_F_NESTED;
+	if (cfg->has & XHA_CFG_HAS_SYNC_PACKETS)
+		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_SYNC_PACKETS,
+				 cfg->sync_packets);
+	if (cfg->has & XHA_CFG_HAS_SYNC_TIME_MS)
+		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_SYNC_TIME_MS,
+				 cfg->sync_time_ms);
+	if (cfg->has & XHA_CFG_HAS_SCAN_INTERVAL_MS)
+		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
+				 cfg->scan_interval_ms);
+	mnl_attr_nest_end(nlh, nest);
+	return talk(nl, nlh, NULL, NULL, NULL);
+}
+
+/* Notifications ---------------------------------------------------------- */
+
+int xha_nl_subscribe(struct xha_nl *nl)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	int size = XHA_NOTIFY_RCVBUF, one = 1;
+	unsigned int grp = nl->mcgrp_id;
+
+	/*
+	 * A burst of records must not overflow the queue while the reader
+	 * is busy: ask for a large buffer, beyond rmem_max when privileged.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/*
+	 * Without this, a message our full queue drops is invisible to the
+	 * sender (netlink_broadcast() reports delivery failures only to
+	 * those who ask) and the module's send_errors would not count it.
+	 */
+	mnl_socket_setsockopt(nl->sock, NETLINK_BROADCAST_ERROR, &one,
+			      sizeof(one));
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return seterr(nl, -errno, "joining group \"%s\": %s",
+			      XFRM_HA_MCGRP_SEQNUM, strerror(errno));
+	nl->subscribed = true;
+	return 0;
+}
+
+int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg)
+{
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+	int len;
+
+	n = recv_datagram(nl, false);
+	if (n == -EINTR)
+		return -EINTR;
+	if (n == -ENOBUFS)
+		return seterr(nl, -ENOBUFS, "notifications lost (ENOBUFS): dump again");
+	if (n == -EAGAIN || n == -EWOULDBLOCK)
+		return -EAGAIN;
+	if (n < 0) {
+		if (n != -EMSGSIZE)
+			seterr(nl, (int)n, "netlink receive: %s",
+			       strerror((int)-n));
+		return (int)n;
+	}
+	len = (int)n;
+	for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		int ret = for_each_sa(nl, nlh, XFRM_HA_CMD_SA_NOTIFY, cb, arg);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Helpers ---------------------------------------------------------------- */
+
+int xha_sa_format_id(const struct xha_sa *sa, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *proto;
+	int n;
+
+	if (!addr_len(sa->family) ||
+	    !inet_ntop(sa->family, sa->daddr, addr, sizeof(addr))) {
+		if (len)
+			snprintf(buf, len, "<family %u>", sa->family);
+		return -EAFNOSUPPORT;
+	}
+	proto = sa->proto == IPPROTO_ESP ? "esp" :
+		sa->proto == IPPROTO_AH ? "ah" : NULL;
+	if (proto)
+		n = snprintf(buf, len, "%s spi 0x%08x dst %s mark %u if_id %u",
+			     proto, ntohl(sa->spi), addr, sa->mark, sa->if_id);
+	else
+		n = snprintf(buf, len, "proto %u spi 0x%08x dst %s mark %u if_id %u",
+			     sa->proto, ntohl(sa->spi), addr, sa->mark,
+			     sa->if_id);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+bool xha_sa_same_id(const struct xha_sa *a, const struct xha_sa *b)
+{
+	return a->family == b->family && a->proto == b->proto &&
+	       a->spi == b->spi && a->mark == b->mark &&
+	       a->if_id == b->if_id && addr_len(a->family) &&
+	       !memcmp(a->daddr, b->daddr, addr_len(a->family));
+}

@@ -1,0 +1,413 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shell helpers for the xfrm-ha selftests and the lab (sourced, bash):
+#   - KTAP/TAP output (ktap_*)
+#   - narration (say, vsay, vrun)
+#   - the HA topology: netns ha1, ha2, peer and a switch, the service
+#     address that moves at failover, the HA link (xha_topo_*)
+#   - identical ESP SAs on ha1 and ha2 and the matching SAs on the peer
+#     (xha_sas_install), counter readers (xha_sa_read, xha_xfrm_stat)
+#   - traffic (xha_ping_*), agents (xha_agent_*), cleanup (xha_cleanup)
+#
+# Topology
+#
+#     ha1 [eth0 10.0.0.11 + VIP 10.0.0.1]--+
+#      |  lo 192.168.1.N                   |
+#     hal1 10.150.0.1                      +-- br0 (netns xha-sw)
+#      |  (HA link, agents)                |
+#     hal2 10.150.0.2                      |
+#     ha2 [eth0 10.0.0.12 (+ VIP after)]---+
+#         lo 192.168.1.N                   |
+#     peer [eth0 10.0.0.2]-----------------+
+#          lo 192.168.2.N
+#
+# SA pair N (reqid N) protects 192.168.1.N <-> 192.168.2.N in tunnel mode
+# between the VIP and the peer; ha1 and ha2 hold the same SAs (same SPIs and
+# keys), as the IKE daemon's HA sync would install them.
+
+XHA_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+XHA_REPO=$(cd "$XHA_SELFTESTS/.." && pwd)
+XHA_AGENT=${XHA_AGENT:-$XHA_REPO/agent/ha-ike-agent}
+XHA_CLI=${XHA_CLI:-$XHA_REPO/tools/ha-ike}
+
+XHA_NS_HA1=ha1
+XHA_NS_HA2=ha2
+XHA_NS_PEER=peer
+XHA_NS_SW=xha-sw
+XHA_VIP=10.0.0.1
+XHA_PEER_ADDR=10.0.0.2
+XHA_HA1_ADDR=10.0.0.11
+XHA_HA2_ADDR=10.0.0.12
+XHA_HAL1_ADDR=10.150.0.1
+XHA_HAL2_ADDR=10.150.0.2
+XHA_HA_PORT=4520
+XHA_OSEQ_SHIFT=${XHA_OSEQ_SHIFT:-65536}
+
+# SA pairs: "reqid out-mode in-mode", out = ha -> peer, in = peer -> ha.
+# Modes: legacy (32-bit counters, 32-packet window), bmp (32-bit counters,
+# 128-packet bitmap), esn (64-bit ESN, 128-packet window), esnwrap (ESN
+# starting 128 packets before the low 32 bits wrap, at 0x1_ffffff80).
+XHA_PAIRS=(
+	"1 esn bmp"
+	"2 bmp esnwrap"
+	"3 legacy legacy"
+	"4 esnwrap esn"
+)
+XHA_ESNWRAP_HI=1
+XHA_ESNWRAP_LO=0xffffff80
+
+XHA_VERBOSE=${XHA_VERBOSE:-0}
+XHA_PIDS=()
+XHA_TMP=
+
+# ---------------------------------------------------------------- KTAP
+
+ktap_n=0
+ktap_failed=0
+ktap_skipped=0
+
+ktap_header() { echo "TAP version 13"; }
+ktap_plan() { echo "1..$1"; }
+ktap_diag() { local l; while IFS= read -r l; do echo "# $l"; done <<<"$*"; }
+ktap_pass() { ktap_n=$((ktap_n + 1)); echo "ok $ktap_n $1"; }
+ktap_fail() {
+	ktap_n=$((ktap_n + 1))
+	ktap_failed=$((ktap_failed + 1))
+	echo "not ok $ktap_n $1${2:+ # $2}"
+}
+ktap_skip() {
+	ktap_n=$((ktap_n + 1))
+	ktap_skipped=$((ktap_skipped + 1))
+	echo "ok $ktap_n $1 # SKIP ${2:-}"
+}
+ktap_result() {	# ktap_result RC NAME [WHY]
+	if [ "$1" = 0 ]; then ktap_pass "$2"; else ktap_fail "$2" "${3:-}"; fi
+}
+# Prints the totals and returns the exit code: 0 all passed, 1 otherwise.
+ktap_finish() {
+	echo "# totals: pass $((ktap_n - ktap_failed - ktap_skipped)) fail $ktap_failed skip $ktap_skipped"
+	[ "$ktap_failed" = 0 ]
+}
+
+# ----------------------------------------------------------- narration
+
+# say: always printed, as a TAP diagnostic. vsay/vrun: verbose (lab) only.
+say() { ktap_diag "$*"; }
+vsay() { [ "$XHA_VERBOSE" = 1 ] && ktap_diag "$*"; return 0; }
+vrun() {
+	[ "$XHA_VERBOSE" = 1 ] || return 0
+	echo "# \$ $*"
+	"$@" 2>&1 | sed 's/^/#   /'
+}
+vbanner() { [ "$XHA_VERBOSE" = 1 ] && printf '#\n# ==== %s ====\n#\n' "$*"; return 0; }
+
+# ----------------------------------------------------------------- misc
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+xha_require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "# needs root (runs inside the selftest VM)"
+		exit 4
+	fi
+}
+
+# xha_wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+xha_wait_until() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
+# Hex or decimal to decimal (bash arithmetic is 64-bit).
+xha_num() { echo $(($1)); }
+
+# ------------------------------------------------------------- topology
+
+# Call xha_tmp_init in the main shell before anything uses $XHA_TMP.
+xha_tmp_init() {
+	[ -n "$XHA_TMP" ] || XHA_TMP=$(mktemp -d /tmp/xha-e2e.XXXXXX)
+}
+
+xha_topo_down() {
+	local ns
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER" "$XHA_NS_SW"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+xha_topo_up() {
+	local ns
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER" "$XHA_NS_SW"; do
+		if [ -e "/run/netns/$ns" ]; then
+			echo "# netns $ns already exists: not touching it" >&2
+			return 1
+		fi
+	done
+	set -e
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER" "$XHA_NS_SW"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+	done
+	ip -n "$XHA_NS_SW" link add br0 type bridge
+	ip -n "$XHA_NS_SW" link set br0 up
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER"; do
+		ip -n "$XHA_NS_SW" link add "$ns" type veth peer name eth0 netns "$ns"
+		ip -n "$XHA_NS_SW" link set "$ns" master br0 up
+		ip -n "$ns" link set eth0 up
+	done
+	ip -n "$XHA_NS_HA1" addr add "$XHA_HA1_ADDR/24" dev eth0
+	ip -n "$XHA_NS_HA2" addr add "$XHA_HA2_ADDR/24" dev eth0
+	ip -n "$XHA_NS_PEER" addr add "$XHA_PEER_ADDR/24" dev eth0
+	# The service address starts on ha1.
+	ip -n "$XHA_NS_HA1" addr add "$XHA_VIP/24" dev eth0
+
+	# HA link for the agents.
+	ip -n "$XHA_NS_HA1" link add hal1 type veth peer name hal2 netns "$XHA_NS_HA2"
+	ip -n "$XHA_NS_HA1" addr add "$XHA_HAL1_ADDR/24" dev hal1
+	ip -n "$XHA_NS_HA2" addr add "$XHA_HAL2_ADDR/24" dev hal2
+	ip -n "$XHA_NS_HA1" link set hal1 up
+	ip -n "$XHA_NS_HA2" link set hal2 up
+
+	# Protected subnets: 192.168.1.0/24 behind the HA pair, 192.168.2.0/24
+	# behind the peer; one /32 per SA pair on lo.
+	local pair reqid
+	for pair in "${XHA_PAIRS[@]}"; do
+		read -r reqid _ <<<"$pair"
+		ip -n "$XHA_NS_HA1" addr add "192.168.1.$reqid/32" dev lo
+		ip -n "$XHA_NS_HA2" addr add "192.168.1.$reqid/32" dev lo
+		ip -n "$XHA_NS_PEER" addr add "192.168.2.$reqid/32" dev lo
+	done
+	ip -n "$XHA_NS_HA1" route add 192.168.2.0/24 via "$XHA_PEER_ADDR" dev eth0
+	ip -n "$XHA_NS_HA2" route add 192.168.2.0/24 via "$XHA_PEER_ADDR" dev eth0
+	ip -n "$XHA_NS_PEER" route add 192.168.1.0/24 via "$XHA_VIP" dev eth0
+	set +e
+	# Wait for the bridge ports to forward (no STP, but carrier takes a moment).
+	xha_wait_until 10 nsx "$XHA_NS_PEER" ping -q -c 1 -W 1 "$XHA_VIP" >/dev/null
+}
+
+# A fixed test key per SPI: 160 bits for rfc4106(gcm(aes)) (128 + salt).
+xha_key() { printf '0x%08x%08x%08x%08x%08x' "$1" "$(($1 * 3))" "$(($1 * 5))" "$(($1 * 7))" "$(($1 * 11))"; }
+
+# xha_state_add NS SRC DST SPI REQID MODE ROLE: ROLE is "send" or "recv",
+# which only matters for esnwrap (which counter starts near the wrap).
+xha_state_add() {
+	local ns=$1 src=$2 dst=$3 spi=$4 reqid=$5 mode=$6 role=$7
+	local -a extra
+	case $mode in
+	legacy) extra=(replay-window 32) ;;
+	bmp) extra=(replay-window 128) ;;
+	esn) extra=(replay-window 128 flag esn) ;;
+	esnwrap)
+		extra=(replay-window 128 flag esn)
+		if [ "$role" = send ]; then
+			extra+=(replay-oseq-hi "$XHA_ESNWRAP_HI" replay-oseq "$XHA_ESNWRAP_LO")
+		else
+			extra+=(replay-seq-hi "$XHA_ESNWRAP_HI" replay-seq "$XHA_ESNWRAP_LO")
+		fi
+		;;
+	*) echo "xha_state_add: bad mode $mode" >&2; return 1 ;;
+	esac
+	ip -n "$ns" xfrm state add src "$src" dst "$dst" proto esp spi "$spi" \
+		reqid "$reqid" mode tunnel \
+		aead 'rfc4106(gcm(aes))' "$(xha_key "$spi")" 128 "${extra[@]}"
+}
+
+# Initial counter of an SA of MODE (the oseq of a sender, the seq of a
+# receiver): 0, or 0x1_ffffff80 for esnwrap.
+xha_mode_init() {
+	if [ "$1" = esnwrap ]; then
+		echo $(((XHA_ESNWRAP_HI << 32) | XHA_ESNWRAP_LO))
+	else
+		echo 0
+	fi
+}
+
+xha_out_spi() { printf '0x%08x' $((0x1000 + $1)); }	# ha -> peer
+xha_in_spi() { printf '0x%08x' $((0x2000 + $1)); }	# peer -> ha
+
+# Identical SAs and policies on ha1 and ha2, the mirror image on the peer.
+xha_sas_install() {
+	local pair reqid om im ns ospi ispi hin pin
+	for pair in "${XHA_PAIRS[@]}"; do
+		read -r reqid om im <<<"$pair"
+		ospi=$(xha_out_spi "$reqid")
+		ispi=$(xha_in_spi "$reqid")
+		hin=192.168.1.$reqid
+		pin=192.168.2.$reqid
+		for ns in "$XHA_NS_HA1" "$XHA_NS_HA2"; do
+			xha_state_add "$ns" "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" send || return 1
+			xha_state_add "$ns" "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" recv || return 1
+			ip -n "$ns" xfrm policy add src "$hin/32" dst "$pin/32" dir out \
+				tmpl src "$XHA_VIP" dst "$XHA_PEER_ADDR" proto esp reqid "$reqid" mode tunnel || return 1
+			ip -n "$ns" xfrm policy add src "$pin/32" dst "$hin/32" dir in \
+				tmpl src "$XHA_PEER_ADDR" dst "$XHA_VIP" proto esp reqid "$reqid" mode tunnel || return 1
+		done
+		ns=$XHA_NS_PEER
+		xha_state_add "$ns" "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" recv || return 1
+		xha_state_add "$ns" "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" send || return 1
+		ip -n "$ns" xfrm policy add src "$pin/32" dst "$hin/32" dir out \
+			tmpl src "$XHA_PEER_ADDR" dst "$XHA_VIP" proto esp reqid "$reqid" mode tunnel || return 1
+		ip -n "$ns" xfrm policy add src "$hin/32" dst "$pin/32" dir in \
+			tmpl src "$XHA_VIP" dst "$XHA_PEER_ADDR" proto esp reqid "$reqid" mode tunnel || return 1
+	done
+}
+
+# The active node dies (link down) and the service address moves to ha2,
+# which announces it; the peer forgets the old MAC.
+xha_failover() {
+	ip -n "$XHA_NS_HA1" link set eth0 down
+	ip -n "$XHA_NS_HA1" addr del "$XHA_VIP/24" dev eth0 2>/dev/null
+	ip -n "$XHA_NS_HA2" addr add "$XHA_VIP/24" dev eth0 || return 1
+	if command -v busybox >/dev/null; then
+		nsx "$XHA_NS_HA2" timeout 5 busybox arping -U -c 1 -I eth0 "$XHA_VIP" >/dev/null 2>&1
+	fi
+	ip -n "$XHA_NS_PEER" neigh flush dev eth0
+	xha_wait_until 10 nsx "$XHA_NS_PEER" ping -q -c 1 -W 1 "$XHA_VIP" >/dev/null
+}
+
+# ------------------------------------------------------------- counters
+
+# xha_sa_read NS SRC DST SPI: prints "oseq seq drops packets", the 64-bit
+# counters (ESN high bits included) and the SA's failure counters
+# (replay-window + replay + integrity failed). Fails if the SA is missing.
+xha_sa_read() {
+	local out line oseq=0 seq=0 drops=0 packets=0 found=0
+	out=$(ip -n "$1" -s xfrm state get src "$2" dst "$3" proto esp spi "$4" 2>/dev/null) || return 1
+	local re_esn='seq-hi (0x[0-9a-f]+), seq (0x[0-9a-f]+), oseq-hi (0x[0-9a-f]+), oseq (0x[0-9a-f]+)'
+	local re_leg='anti-replay context: seq (0x[0-9a-f]+), oseq (0x[0-9a-f]+)'
+	local re_life='([0-9]+)\(bytes\), ([0-9]+)\(packets\)'
+	local re_stats='replay-window ([0-9]+) replay ([0-9]+) failed ([0-9]+)'
+	while IFS= read -r line; do
+		if [[ $line =~ $re_esn ]]; then
+			seq=$(((BASH_REMATCH[1] << 32) | BASH_REMATCH[2]))
+			oseq=$(((BASH_REMATCH[3] << 32) | BASH_REMATCH[4]))
+			found=1
+		elif [[ $line =~ $re_leg ]]; then
+			seq=$((BASH_REMATCH[1]))
+			oseq=$((BASH_REMATCH[2]))
+			found=1
+		elif [[ $line =~ $re_life ]]; then
+			packets=${BASH_REMATCH[2]}
+		elif [[ $line =~ $re_stats ]]; then
+			drops=$((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3]))
+		fi
+	done <<<"$out"
+	[ "$found" = 1 ] || return 1
+	echo "$oseq $seq $drops $packets"
+}
+
+# Shorthands: counters of pair REQID's outbound (ha -> peer) or inbound SA.
+xha_out_read() { xha_sa_read "$1" "$XHA_VIP" "$XHA_PEER_ADDR" "$(xha_out_spi "$2")"; }
+xha_in_read() { xha_sa_read "$1" "$XHA_PEER_ADDR" "$XHA_VIP" "$(xha_in_spi "$2")"; }
+
+# xha_xfrm_stat NS NAME: one counter of /proc/net/xfrm_stat in NS.
+xha_xfrm_stat() {
+	nsx "$1" cat /proc/net/xfrm_stat 2>/dev/null | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# Human-readable 64-bit counter: decimal, plus hi:lo when above 32 bits.
+xha_fmt() {
+	if [ "$1" -gt 4294967295 ]; then
+		printf '%d [%d:%08x]' "$1" $(($1 >> 32)) $(($1 & 0xffffffff))
+	else
+		printf '%d' "$1"
+	fi
+}
+
+# -------------------------------------------------------------- traffic
+
+# xha_ping_start NS SRC DST SECONDS OUT: ~100 pings/s in the background;
+# the pid goes to XHA_LAST_PID.
+xha_ping_start() {
+	nsx "$1" timeout -k 5 $(($4 + 10)) ping -q -n -i 0.01 -W 1 -w "$4" -I "$2" "$3" >"$5" 2>&1 &
+	XHA_LAST_PID=$!
+	XHA_PIDS+=("$XHA_LAST_PID")
+}
+
+# xha_ping_result OUT: "transmitted received" from a finished ping.
+xha_ping_result() {
+	local re='([0-9]+) packets transmitted, ([0-9]+) (packets )?received'
+	if [[ $(cat "$1" 2>/dev/null) =~ $re ]]; then
+		echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+	else
+		echo "0 0"
+	fi
+}
+
+# xha_wait PID...: wait for these background jobs.
+xha_wait() {
+	local p
+	for p in "$@"; do
+		wait "$p" 2>/dev/null
+	done
+}
+
+# --------------------------------------------------------------- agents
+
+xha_keyfile() {
+	local f=$XHA_TMP/ha.key
+	if [ ! -f "$f" ]; then
+		(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f" && echo >>"$f")
+		chmod 0600 "$f"
+	fi
+	echo "$f"
+}
+
+# xha_agent_config NODE-ID ROLE IFACE LOCAL REMOTE: prints the config path.
+xha_agent_config() {
+	local f=$XHA_TMP/agent$1.json
+	cat >"$f" <<EOF
+{"xfrm-ha:ha": {"node-id": $1, "interface": "$3", "local-address": "$4",
+  "remote-address": "$5", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
+  "role": "$2", "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
+  "oseq-shift": $XHA_OSEQ_SHIFT}}}
+EOF
+	echo "$f"
+}
+
+# xha_agent_start NS CONFIG LOG: the agent's pid goes to XHA_LAST_PID.
+xha_agent_start() {
+	nsx "$1" "$XHA_AGENT" --config "$2" >"$3" 2>&1 </dev/null &
+	XHA_LAST_PID=$!
+	XHA_PIDS+=("$XHA_LAST_PID")
+}
+
+# xha_stop PID...: TERM, then KILL after 3 s.
+xha_stop() {
+	local p
+	for p in "$@"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for _ in $(seq 15); do
+		local alive=0
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.2
+	done
+	for p in "$@"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	return 0
+}
+
+xha_cleanup() {
+	local p
+	for p in "${XHA_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	XHA_PIDS=()
+	xha_topo_down
+	[ -n "$XHA_TMP" ] && [ "${XHA_KEEP_TMP:-0}" != 1 ] && rm -rf "$XHA_TMP"
+	XHA_TMP=
+	return 0
+}

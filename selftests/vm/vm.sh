@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Host-side helpers to boot the selftest VM; sourced by selftests/run.sh and
+# selftests/lab.sh. The VM is Debian's own kernel from /boot under QEMU/TCG
+# (no KVM needed) with a tiny initramfs (vm/mkinitramfs.sh) that mounts the
+# host's / read-only over virtio-9p under a tmpfs overlay and runs
+# vm/guest.sh from this repository.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$VM_DIR/../.." && pwd)
+
+: "${XHA_VM_MEM:=1G}"
+: "${XHA_VM_SMP:=2}"
+: "${XHA_VM_TIMEOUT:=1500}"	# whole VM, seconds
+: "${XHA_TEST_TIMEOUT:=600}"	# each test inside the VM, seconds
+: "${XHA_ALLOW_MISSING:=0}"	# development only: missing pieces are SKIPs
+: "${XHA_QEMU:=qemu-system-x86_64}"
+
+# Kernels to test: every /usr/src/linux-headers-*-amd64 with a /boot/vmlinuz.
+vm_default_kvers() {
+	local h k
+	for h in /usr/src/linux-headers-*-amd64; do
+		[ -d "$h" ] || continue
+		k=${h#/usr/src/linux-headers-}
+		[ -f "/boot/vmlinuz-$k" ] && echo "$k"
+	done | sort -V
+}
+
+# vm_outdir NAME: a fresh directory for this run's logs under
+# build/selftests/ (runs may overlap: several people, make check and make
+# lab), "latest" pointing to it; only the 10 newest runs are kept.
+vm_outdir() {
+	local base=$REPO/build/selftests d old
+	d=$base/$(date +%Y%m%d-%H%M%S)-$1-$$
+	mkdir -p "$d" || return 1
+	ln -sfn "${d##*/}" "$base/latest-$1" 2>/dev/null
+	# shellcheck disable=SC2012 # names are ours, no odd characters
+	for old in $(ls -1d "$base"/2*-"$1"-* 2>/dev/null | sort -r | tail -n +11); do
+		rm -rf "$old"
+	done
+	echo "$d"
+}
+
+# vm_preflight KVER: can this kernel be booted? Prints why not.
+vm_preflight() {
+	local k=$1
+	if ! command -v "$XHA_QEMU" >/dev/null; then
+		echo "$XHA_QEMU not found: run make deps"
+		return 1
+	fi
+	if [ ! -r "/boot/vmlinuz-$k" ]; then
+		echo "/boot/vmlinuz-$k missing or unreadable: run make deps"
+		return 1
+	fi
+	if [ ! -d "/lib/modules/$k/kernel" ]; then
+		echo "/lib/modules/$k missing: run make deps"
+		return 1
+	fi
+	if [ ! -f "$REPO/build/$k/kmod/xfrm_ha.ko" ] && [ "$XHA_ALLOW_MISSING" != 1 ]; then
+		echo "build/$k/kmod/xfrm_ha.ko missing, run make"
+		return 1
+	fi
+	case $REPO in
+	*[[:space:],]*) echo "the repository path '$REPO' must not contain spaces or commas"; return 1 ;;
+	esac
+	return 0
+}
+
+# vm_run KVER MODE CONSOLE RESULTS [TESTS]
+#   MODE: check or lab. CONSOLE: a file, or "-" for stdout. RESULTS: file
+#   that receives the guest's ttyS1 (the TAP stream). TESTS: optional
+#   comma-separated override of selftests/TESTS.
+# Returns qemu's exit status (124 on timeout).
+vm_run() {
+	local k=$1 mode=$2 console=$3 results=$4 tests=${5:-} initrd cmdline rc
+	local -a serial0
+
+	initrd=$REPO/build/$k/initramfs.cpio.gz
+	"$VM_DIR/mkinitramfs.sh" "$k" "$initrd" || return 1
+
+	cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
+	cmdline+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on"
+	cmdline+=" xha_repo=$REPO xha_mode=$mode xha_timeout=$XHA_TEST_TIMEOUT"
+	[ "$mode" = lab ] && cmdline+=" quiet"
+	[ -n "$tests" ] && cmdline+=" xha_tests=$tests"
+	[ "$XHA_ALLOW_MISSING" = 1 ] && cmdline+=" xha_allow_missing=1"
+
+	if [ "$console" = - ]; then
+		serial0=(-serial stdio)
+	else
+		serial0=(-serial "file:$console")
+	fi
+	: >"$results"
+	timeout -k 10 "$XHA_VM_TIMEOUT" "$XHA_QEMU" \
+		-accel tcg -cpu max -smp "$XHA_VM_SMP" -m "$XHA_VM_MEM" \
+		-nodefaults -display none -no-reboot \
+		-kernel "/boot/vmlinuz-$k" -initrd "$initrd" -append "$cmdline" \
+		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+		-device virtio-rng-pci \
+		"${serial0[@]}" -serial "file:$results" </dev/null
+	rc=$?
+	return $rc
+}
+
+# vm_verdict RESULTS CONSOLE QEMU_RC: one word (PASS, FAIL, PANIC, TIMEOUT,
+# NORESULT) from what the VM left behind.
+vm_verdict() {
+	local results=$1 console=$2 rc=$3 end
+	end=$(tr -d '\r' <"$results" 2>/dev/null | grep -a '^XHA-RESULT-END' | tail -n1)
+	if [ -n "$end" ]; then
+		case $end in
+		*" failed=0 "*) echo PASS ;;
+		*) echo FAIL ;;
+		esac
+	elif [ -f "$console" ] && grep -aq 'Kernel panic' "$console"; then
+		echo PANIC
+	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		echo TIMEOUT
+	else
+		echo NORESULT
+	fi
+}
+
+# vm_tap RESULTS: the TAP stream between the markers.
+vm_tap() {
+	tr -d '\r' <"$1" 2>/dev/null | sed -n '/^XHA-RESULT-BEGIN/,/^XHA-RESULT-END/p' |
+		grep -av '^XHA-RESULT-'
+}

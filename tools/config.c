@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* show stats, set config. */
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <linux/xfrm_ha.h>
+
+#include "ha-ike.h"
+
+int cmd_show_stats(int argc, char **argv, const char *name)
+{
+	struct xha_config cfg;
+	struct xha_stats st;
+	struct xha_nl *nl;
+	bool json = false;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return usage_error(name, "unexpected argument \"%s\"",
+					   argv[i]);
+	}
+	nl = open_or_complain(name);
+	if (!nl)
+		return EXIT_RUNTIME;
+	if (xha_nl_config_get(nl, &cfg, &st)) {
+		runtime_error(name, "%s", xha_nl_error(nl));
+		xha_nl_close(nl);
+		return EXIT_RUNTIME;
+	}
+	xha_nl_close(nl);
+
+	if (json) {
+		printf("{\"config\":{\"sync_period_packets\":%" PRIu32
+		       ",\"sync_period_time_ms\":%" PRIu32
+		       ",\"scan_interval_ms\":%" PRIu32 "},",
+		       cfg.sync_packets, cfg.sync_time_ms,
+		       cfg.scan_interval_ms);
+		printf("\"stats\":{\"sas\":%" PRIu32 ",\"events\":%" PRIu64
+		       ",\"scans\":%" PRIu64 ",\"records\":%" PRIu64
+		       ",\"batches\":%" PRIu64 ",\"send_errors\":%" PRIu64
+		       ",\"writes\":%" PRIu64 ",\"writes_refused\":%" PRIu64
+		       "}}\n",
+		       st.sas, st.events, st.scans, st.records, st.batches,
+		       st.send_errors, st.writes, st.writes_refused);
+		return EXIT_OK;
+	}
+	printf("config:\n"
+	       "  sync-period-packets: %" PRIu32 "%s\n"
+	       "  sync-period-time-ms: %" PRIu32 "%s\n"
+	       "  scan-interval-ms:    %" PRIu32 "\n",
+	       cfg.sync_packets, cfg.sync_packets ? "" : " (disabled)",
+	       cfg.sync_time_ms, cfg.sync_time_ms ? "" : " (disabled)",
+	       cfg.scan_interval_ms);
+	printf("stats:\n"
+	       "  sas:            %" PRIu32 "\n"
+	       "  events:         %" PRIu64 "\n"
+	       "  scans:          %" PRIu64 "\n"
+	       "  records:        %" PRIu64 "\n"
+	       "  batches:        %" PRIu64 "\n"
+	       "  send-errors:    %" PRIu64 "\n"
+	       "  writes:         %" PRIu64 "\n"
+	       "  writes-refused: %" PRIu64 "\n",
+	       st.sas, st.events, st.scans, st.records, st.batches,
+	       st.send_errors, st.writes, st.writes_refused);
+	return EXIT_OK;
+}
+
+struct cfg_key {
+	const char *name;
+	unsigned int bit;
+	uint32_t min, max;
+	size_t off;
+};
+
+static const struct cfg_key cfg_keys[] = {
+	{ "sync-period-packets", XHA_CFG_HAS_SYNC_PACKETS, 0, UINT32_MAX,
+	  offsetof(struct xha_config, sync_packets) },
+	{ "sync-period-time-ms", XHA_CFG_HAS_SYNC_TIME_MS, 0,
+	  XFRM_HA_SYNC_TIME_MS_MAX, offsetof(struct xha_config, sync_time_ms) },
+	{ "scan-interval-ms", XHA_CFG_HAS_SCAN_INTERVAL_MS,
+	  XFRM_HA_SCAN_INTERVAL_MS_MIN, XFRM_HA_SCAN_INTERVAL_MS_MAX,
+	  offsetof(struct xha_config, scan_interval_ms) },
+};
+
+int cmd_set_config(int argc, char **argv, const char *name)
+{
+	struct xha_config cfg = { 0 };
+	struct xha_nl *nl;
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		const struct cfg_key *k = NULL;
+		uint64_t v;
+		size_t j;
+
+		for (j = 0; j < sizeof(cfg_keys) / sizeof(cfg_keys[0]); j++)
+			if (!strcmp(argv[i], cfg_keys[j].name))
+				k = &cfg_keys[j];
+		if (!k)
+			return usage_error(name, "unexpected argument \"%s\"",
+					   argv[i]);
+		if (cfg.has & k->bit)
+			return usage_error(name, "\"%s\" given twice", k->name);
+		if (i + 1 >= argc)
+			return usage_error(name, "\"%s\" needs a value", k->name);
+		i++;
+		if (!parse_u64(argv[i], UINT64_MAX, &v) || v < k->min ||
+		    v > k->max)
+			return usage_error(name, "bad %s \"%s\" (%" PRIu32
+					   " to %" PRIu32 ")", k->name, argv[i],
+					   k->min, k->max);
+		*(uint32_t *)((char *)&cfg + k->off) = (uint32_t)v;
+		cfg.has |= k->bit;
+	}
+	if (!cfg.has)
+		return usage_error(name, "nothing to set");
+	nl = open_or_complain(name);
+	if (!nl)
+		return EXIT_RUNTIME;
+	ret = EXIT_OK;
+	if (xha_nl_config_set(nl, &cfg))
+		ret = runtime_error(name, "%s", xha_nl_error(nl));
+	xha_nl_close(nl);
+	return ret;
+}

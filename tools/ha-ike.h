@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HA_IKE_H
+#define HA_IKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xha_nl.h"
+
+/* Exit codes. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* the kernel or the system said no */
+	EXIT_USAGE = 2,		/* the command line is wrong */
+};
+
+extern const char *prog;
+
+struct command {
+	const char *verb;
+	const char *object;
+	int (*run)(int argc, char **argv, const char *name);
+	const char *args;
+	const char *help;
+};
+
+int cmd_show_sa(int argc, char **argv, const char *name);
+int cmd_get_sa(int argc, char **argv, const char *name);
+int cmd_set_sa(int argc, char **argv, const char *name);
+int cmd_show_stats(int argc, char **argv, const char *name);
+int cmd_set_config(int argc, char **argv, const char *name);
+int cmd_monitor(int argc, char **argv, const char *name);
+
+/* sa.c: one SA as a JSON object, no newline. */
+void sa_json(FILE *f, const struct xha_sa *sa);
+
+/* Print "ha-ike: <name>: <msg>" to stderr and return EXIT_USAGE. */
+int usage_error(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print "ha-ike: <name>: <msg>" to stderr and return EXIT_RUNTIME. */
+int runtime_error(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct xha_nl *open_or_complain(const char *name);
+
+/* args.c: strict parsers; false on anything but a complete, in-range value. */
+bool parse_u64(const char *s, uint64_t max, uint64_t *out);
+bool parse_u32(const char *s, uint32_t *out);
+bool parse_addr(const char *s, uint16_t *family, uint8_t addr[16]);
+bool parse_proto(const char *s, uint8_t *proto);
+/*
+ * Parse "dst ADDR spi SPI [proto esp|ah] [mark N] [if-id N]" and, when
+ * counters is set, "[oseq N] [seq N]". Returns EXIT_OK or prints the
+ * problem and returns EXIT_USAGE. *json is set by "--json" if json is
+ * not NULL.
+ */
+int parse_sa_args(int argc, char **argv, const char *name, bool counters,
+		  struct xha_sa *sa, bool *json);
+
+/* json.c */
+void json_str(FILE *f, const char *s);
+
+/* Names for values. */
+const char *proto_name(uint8_t proto);
+const char *replay_mode_name(uint8_t mode);
+const char *family_name(uint16_t family);
+
+#endif /* HA_IKE_H */

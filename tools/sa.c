@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/* show sa, get sa, set sa. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ha-ike.h"
+
+static void addr_str(uint16_t family, const uint8_t *addr, char *buf,
+		     size_t len)
+{
+	if (!inet_ntop(family, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static void json_u64_or_null(FILE *f, const char *key, bool have, uint64_t v,
+			     bool comma)
+{
+	fprintf(f, "\"%s\":", key);
+	if (have)
+		fprintf(f, "%" PRIu64, v);
+	else
+		fputs("null", f);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_name_or_null(FILE *f, const char *key, const char *v,
+			      bool comma)
+{
+	fprintf(f, "\"%s\":", key);
+	if (v)
+		json_str(f, v);
+	else
+		fputs("null", f);
+	if (comma)
+		fputc(',', f);
+}
+
+void sa_json(FILE *f, const struct xha_sa *sa)
+{
+	char addr[INET6_ADDRSTRLEN], spi[16];
+	bool replay = sa->has & XHA_SA_HAS_REPLAY;
+	bool life = sa->has & XHA_SA_HAS_LIFETIME;
+
+	fputc('{', f);
+	json_name_or_null(f, "family", family_name(sa->family), true);
+	addr_str(sa->family, sa->daddr, addr, sizeof(addr));
+	json_name_or_null(f, "daddr", addr, true);
+	addr_str(sa->family, sa->saddr, addr, sizeof(addr));
+	json_name_or_null(f, "saddr",
+			  sa->has & XHA_SA_HAS_SADDR ? addr : NULL, true);
+	snprintf(spi, sizeof(spi), "0x%08x", ntohl(sa->spi));
+	json_name_or_null(f, "spi", spi, true);
+	json_name_or_null(f, "proto", proto_name(sa->proto), true);
+	fprintf(f, "\"mark\":%" PRIu32 ",\"if_id\":%" PRIu32 ",", sa->mark,
+		sa->if_id);
+	json_u64_or_null(f, "oseq", sa->has & XHA_SA_HAS_OSEQ, sa->oseq, true);
+	json_u64_or_null(f, "seq", sa->has & XHA_SA_HAS_SEQ, sa->seq, true);
+	json_name_or_null(f, "replay_mode",
+			  replay ? replay_mode_name(sa->replay_mode) : NULL,
+			  true);
+	json_u64_or_null(f, "replay_window", replay, sa->replay_window, true);
+	json_u64_or_null(f, "bytes", life, sa->bytes, true);
+	json_u64_or_null(f, "packets", life, sa->packets, false);
+	fputc('}', f);
+}
+
+/* show sa ---------------------------------------------------------------- */
+
+struct sa_list {
+	struct xha_sa *v;
+	size_t n, cap;
+};
+
+static int collect_cb(const struct xha_sa *sa, void *arg)
+{
+	struct sa_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct xha_sa *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *sa;
+	return 0;
+}
+
+static int sa_cmp(const void *pa, const void *pb)
+{
+	const struct xha_sa *a = pa, *b = pb;
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = memcmp(a->daddr, b->daddr, sizeof(a->daddr));
+	if (r)
+		return r;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->spi != b->spi)
+		return ntohl(a->spi) < ntohl(b->spi) ? -1 : 1;
+	if (a->mark != b->mark)
+		return a->mark < b->mark ? -1 : 1;
+	if (a->if_id != b->if_id)
+		return a->if_id < b->if_id ? -1 : 1;
+	return 0;
+}
+
+enum {
+	C_PROTO, C_SPI, C_DST, C_SRC, C_MARK, C_IF_ID, C_MODE, C_WINDOW,
+	C_OSEQ, C_SEQ, C_BYTES, C_PACKETS, C_MAX
+};
+static const char *const headers[C_MAX] = {
+	"PROTO", "SPI", "DST", "SRC", "MARK", "IF_ID", "REPLAY", "WINDOW",
+	"OSEQ", "SEQ", "BYTES", "PACKETS",
+};
+/* Numbers are right-aligned. */
+static const bool right[C_MAX] = {
+	[C_MARK] = true, [C_IF_ID] = true, [C_WINDOW] = true, [C_OSEQ] = true,
+	[C_SEQ] = true, [C_BYTES] = true, [C_PACKETS] = true,
+};
+
+typedef char row_t[C_MAX][INET6_ADDRSTRLEN];
+
+static void sa_row(const struct xha_sa *sa, row_t row)
+{
+	const char *s;
+
+#define CELL(c, ...) snprintf(row[c], sizeof(row[c]), __VA_ARGS__)
+	s = proto_name(sa->proto);
+	if (s)
+		CELL(C_PROTO, "%s", s);
+	else
+		CELL(C_PROTO, "%u", sa->proto);
+	CELL(C_SPI, "0x%08x", ntohl(sa->spi));
+	addr_str(sa->family, sa->daddr, row[C_DST], sizeof(row[C_DST]));
+	if (sa->has & XHA_SA_HAS_SADDR)
+		addr_str(sa->family, sa->saddr, row[C_SRC], sizeof(row[C_SRC]));
+	else
+		CELL(C_SRC, "-");
+	CELL(C_MARK, "%" PRIu32, sa->mark);
+	CELL(C_IF_ID, "%" PRIu32, sa->if_id);
+	if (sa->has & XHA_SA_HAS_REPLAY) {
+		s = replay_mode_name(sa->replay_mode);
+		if (s)
+			CELL(C_MODE, "%s", s);
+		else
+			CELL(C_MODE, "%u", sa->replay_mode);
+		CELL(C_WINDOW, "%" PRIu32, sa->replay_window);
+	} else {
+		CELL(C_MODE, "-");
+		CELL(C_WINDOW, "-");
+	}
+	if (sa->has & XHA_SA_HAS_OSEQ)
+		CELL(C_OSEQ, "%" PRIu64, sa->oseq);
+	else
+		CELL(C_OSEQ, "-");
+	if (sa->has & XHA_SA_HAS_SEQ)
+		CELL(C_SEQ, "%" PRIu64, sa->seq);
+	else
+		CELL(C_SEQ, "-");
+	if (sa->has & XHA_SA_HAS_LIFETIME) {
+		CELL(C_BYTES, "%" PRIu64, sa->bytes);
+		CELL(C_PACKETS, "%" PRIu64, sa->packets);
+	} else {
+		CELL(C_BYTES, "-");
+		CELL(C_PACKETS, "-");
+	}
+#undef CELL
+}
+
+static void print_row(const char *const cells[C_MAX], const int width[C_MAX])
+{
+	int c;
+
+	for (c = 0; c < C_MAX; c++) {
+		const char *sep = c + 1 < C_MAX ? "  " : "\n";
+
+		if (c + 1 == C_MAX && !right[c])
+			printf("%s%s", cells[c], sep);
+		else
+			printf(right[c] ? "%*s%s" : "%-*s%s", width[c],
+			       cells[c], sep);
+	}
+}
+
+static void print_table(const struct sa_list *l)
+{
+	int width[C_MAX], c;
+	row_t *rows;
+	size_t i;
+
+	rows = calloc(l->n ? l->n : 1, sizeof(*rows));
+	if (!rows) {
+		runtime_error("show sa", "out of memory");
+		return;
+	}
+	for (c = 0; c < C_MAX; c++)
+		width[c] = (int)strlen(headers[c]);
+	for (i = 0; i < l->n; i++) {
+		sa_row(&l->v[i], rows[i]);
+		for (c = 0; c < C_MAX; c++)
+			if ((int)strlen(rows[i][c]) > width[c])
+				width[c] = (int)strlen(rows[i][c]);
+	}
+	print_row(headers, width);
+	for (i = 0; i < l->n; i++) {
+		const char *cells[C_MAX];
+
+		for (c = 0; c < C_MAX; c++)
+			cells[c] = rows[i][c];
+		print_row(cells, width);
+	}
+	free(rows);
+}
+
+int cmd_show_sa(int argc, char **argv, const char *name)
+{
+	struct sa_list l = { 0 };
+	bool json = false;
+	struct xha_nl *nl;
+	int i, err;
+	size_t k;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return usage_error(name, "unexpected argument \"%s\"",
+					   argv[i]);
+	}
+	nl = open_or_complain(name);
+	if (!nl)
+		return EXIT_RUNTIME;
+	err = xha_nl_sa_dump(nl, collect_cb, &l);
+	if (err) {
+		runtime_error(name, "%s", err == -ENOMEM ? "out of memory" :
+			      xha_nl_error(nl));
+		xha_nl_close(nl);
+		free(l.v);
+		return EXIT_RUNTIME;
+	}
+	xha_nl_close(nl);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), sa_cmp);
+	if (json) {
+		putchar('[');
+		for (k = 0; k < l.n; k++) {
+			if (k)
+				putchar(',');
+			sa_json(stdout, &l.v[k]);
+		}
+		puts("]");
+	} else {
+		print_table(&l);
+	}
+	free(l.v);
+	return EXIT_OK;
+}
+
+/* get sa, set sa --------------------------------------------------------- */
+
+static void sa_print(const struct xha_sa *sa)
+{
+	char id[128], addr[INET6_ADDRSTRLEN];
+	const char *mode;
+
+	xha_sa_format_id(sa, id, sizeof(id));
+	printf("%s\n", id);
+	if (sa->has & XHA_SA_HAS_SADDR) {
+		addr_str(sa->family, sa->saddr, addr, sizeof(addr));
+		printf("\tsrc %s\n", addr);
+	}
+	if (sa->has & XHA_SA_HAS_REPLAY) {
+		mode = replay_mode_name(sa->replay_mode);
+		if (mode)
+			printf("\treplay-mode %s", mode);
+		else
+			printf("\treplay-mode %u", sa->replay_mode);
+		printf(" replay-window %" PRIu32 "\n", sa->replay_window);
+	}
+	if (sa->has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ)) {
+		putchar('\t');
+		if (sa->has & XHA_SA_HAS_OSEQ)
+			printf("oseq %" PRIu64 " (0x%" PRIx64 ")%s", sa->oseq,
+			       sa->oseq, sa->has & XHA_SA_HAS_SEQ ? " " : "");
+		if (sa->has & XHA_SA_HAS_SEQ)
+			printf("seq %" PRIu64 " (0x%" PRIx64 ")", sa->seq,
+			       sa->seq);
+		putchar('\n');
+	}
+	if (sa->has & XHA_SA_HAS_LIFETIME)
+		printf("\tbytes %" PRIu64 " packets %" PRIu64 "\n", sa->bytes,
+		       sa->packets);
+}
+
+int cmd_get_sa(int argc, char **argv, const char *name)
+{
+	struct xha_sa id, sa;
+	bool json = false;
+	struct xha_nl *nl;
+	int ret;
+
+	ret = parse_sa_args(argc, argv, name, false, &id, &json);
+	if (ret)
+		return ret;
+	nl = open_or_complain(name);
+	if (!nl)
+		return EXIT_RUNTIME;
+	if (xha_nl_sa_get(nl, &id, &sa)) {
+		runtime_error(name, "%s", xha_nl_error(nl));
+		xha_nl_close(nl);
+		return EXIT_RUNTIME;
+	}
+	xha_nl_close(nl);
+	if (json) {
+		sa_json(stdout, &sa);
+		putchar('\n');
+	} else {
+		sa_print(&sa);
+	}
+	return EXIT_OK;
+}
+
+int cmd_set_sa(int argc, char **argv, const char *name)
+{
+	struct xha_nl *nl;
+	struct xha_sa sa;
+	int ret;
+
+	ret = parse_sa_args(argc, argv, name, true, &sa, NULL);
+	if (ret)
+		return ret;
+	nl = open_or_complain(name);
+	if (!nl)
+		return EXIT_RUNTIME;
+	ret = EXIT_OK;
+	if (xha_nl_sa_set(nl, &sa))
+		ret = runtime_error(name, "%s", xha_nl_error(nl));
+	xha_nl_close(nl);
+	return ret;
+}
