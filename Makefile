@@ -37,6 +37,7 @@ deps:
 	./scripts/deps.sh
 
 check: all
+	$(MAKE) -C agent test
 	./selftests/run.sh
 
 lab: all

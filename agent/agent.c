@@ -200,13 +200,15 @@ static int setup(struct agent *a)
 		log_err("%s", err);
 		return -1;
 	}
-	if (kernel_configure(&a->kernel, cfg->sync_period_packets,
-			     cfg->sync_period_time) < 0)
-		return -1;
 	if (link_open(&a->link, cfg, err, sizeof(err)) < 0) {
 		log_err("HA link: %s", err);
 		return -1;
 	}
+	/* Only once everything that may fail has succeeded, so that a start
+	 * that fails leaves the kernel's configuration alone. */
+	if (kernel_configure(&a->kernel, cfg->sync_period_packets,
+			     cfg->sync_period_time) < 0)
+		return -1;
 	peer_init(&a->peer, cfg, &peer_ops, a);
 	if (sync_init(&a->sync, cfg, &a->kernel, &a->peer) < 0) {
 		log_err("out of memory");

@@ -12,6 +12,7 @@
 static bool debug_on;
 static enum log_level max_level = LOG_LVL_DEBUG;
 static bool journal_prefix;
+static bool timestamps;
 
 /* systemd sets JOURNAL_STREAM=<dev>:<ino> when stderr goes to the journal. */
 static bool stderr_is_journal(void)
@@ -32,6 +33,9 @@ void log_init(bool debug)
 {
 	debug_on = debug;
 	journal_prefix = stderr_is_journal();
+	/* A log file has no one else to stamp its lines; a terminal or the
+	 * journal does not need it. */
+	timestamps = !journal_prefix && !isatty(STDERR_FILENO);
 }
 
 void log_set_level(enum log_level max)
@@ -76,10 +80,20 @@ static void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	if ((lvl == LOG_LVL_DEBUG && !debug_on) || lvl > max_level)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (journal_prefix)
+	if (journal_prefix) {
 		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
-	else
+	} else if (timestamps) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld ha-ike-agent: %s: %s\n",
+			tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+			level_word(lvl), line);
+	} else {
 		fprintf(stderr, "ha-ike-agent: %s: %s\n", level_word(lvl), line);
+	}
 	errno = saved;
 }
 
