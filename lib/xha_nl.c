@@ -437,126 +437,98 @@ static size_t addr_len(uint16_t family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
+/* The type of every SA attribute we read; 0: ignored (PAD, newer ones). */
+static const enum mnl_attr_data_type sa_attr_type[XFRM_HA_SA_A_MAX + 1] = {
+	[XFRM_HA_SA_A_FAMILY] = MNL_TYPE_U16,
+	[XFRM_HA_SA_A_DADDR] = MNL_TYPE_BINARY,
+	[XFRM_HA_SA_A_SPI] = MNL_TYPE_U32,
+	[XFRM_HA_SA_A_PROTO] = MNL_TYPE_U8,
+	[XFRM_HA_SA_A_MARK] = MNL_TYPE_U32,
+	[XFRM_HA_SA_A_IF_ID] = MNL_TYPE_U32,
+	[XFRM_HA_SA_A_OSEQ] = MNL_TYPE_U64,
+	[XFRM_HA_SA_A_SEQ] = MNL_TYPE_U64,
+	[XFRM_HA_SA_A_SADDR] = MNL_TYPE_BINARY,
+	[XFRM_HA_SA_A_REPLAY_MODE] = MNL_TYPE_U8,
+	[XFRM_HA_SA_A_REPLAY_WINDOW] = MNL_TYPE_U32,
+	[XFRM_HA_SA_A_BYTES] = MNL_TYPE_U64,
+	[XFRM_HA_SA_A_PACKETS] = MNL_TYPE_U64,
+};
+
+/* An address attribute of the family's length, copied out. */
+static bool sa_addr(const struct nlattr *a, uint16_t family, uint8_t *dst)
+{
+	size_t len = addr_len(family);
+
+	if (!len || mnl_attr_get_payload_len(a) != len)
+		return false;
+	memcpy(dst, mnl_attr_get_payload(a), len);
+	return true;
+}
+
 int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out)
 {
-	const struct nlattr *a, *daddr = NULL, *saddr = NULL;
-	bool have_family = false, have_spi = false, have_proto = false;
-	bool have_mode = false, have_window = false;
-	bool have_bytes = false, have_packets = false;
+	const struct nlattr *tb[XFRM_HA_SA_A_MAX + 1] = { NULL };
+	const struct nlattr *a;
 	struct xha_sa sa;
+	uint16_t type;
 	int rem;
 
 	memset(&sa, 0, sizeof(sa));
 	if (!nest || nest->nla_len < MNL_ATTR_HDRLEN)
 		return -EINVAL;
 
-	/* Like mnl_attr_for_each_nested, but a truncated attribute is an error. */
+	/* Like mnl_attr_parse_nested, but a truncated attribute is an error. */
 	rem = (int)mnl_attr_get_payload_len(nest);
 	for (a = mnl_attr_get_payload(nest); mnl_attr_ok(a, rem);
 	     rem -= MNL_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
-		switch (mnl_attr_get_type(a)) {
-		case XFRM_HA_SA_A_FAMILY:
-			if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
-				return -EINVAL;
-			sa.family = mnl_attr_get_u16(a);
-			have_family = true;
-			break;
-		case XFRM_HA_SA_A_DADDR:
-		case XFRM_HA_SA_A_SADDR:
-			if (mnl_attr_validate2(a, MNL_TYPE_BINARY, 4) < 0 &&
-			    mnl_attr_validate2(a, MNL_TYPE_BINARY, 16) < 0)
-				return -EINVAL;
-			if (mnl_attr_get_type(a) == XFRM_HA_SA_A_DADDR)
-				daddr = a;
-			else
-				saddr = a;
-			break;
-		case XFRM_HA_SA_A_SPI:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-				return -EINVAL;
-			sa.spi = mnl_attr_get_u32(a);	/* stays big endian */
-			have_spi = true;
-			break;
-		case XFRM_HA_SA_A_PROTO:
-			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-				return -EINVAL;
-			sa.proto = mnl_attr_get_u8(a);
-			have_proto = true;
-			break;
-		case XFRM_HA_SA_A_MARK:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-				return -EINVAL;
-			sa.mark = mnl_attr_get_u32(a);
-			break;
-		case XFRM_HA_SA_A_IF_ID:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-				return -EINVAL;
-			sa.if_id = mnl_attr_get_u32(a);
-			break;
-		case XFRM_HA_SA_A_OSEQ:
-			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
-				return -EINVAL;
-			sa.oseq = mnl_attr_get_u64(a);
-			sa.has |= XHA_SA_HAS_OSEQ;
-			break;
-		case XFRM_HA_SA_A_SEQ:
-			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
-				return -EINVAL;
-			sa.seq = mnl_attr_get_u64(a);
-			sa.has |= XHA_SA_HAS_SEQ;
-			break;
-		case XFRM_HA_SA_A_REPLAY_MODE:
-			if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-				return -EINVAL;
-			sa.replay_mode = mnl_attr_get_u8(a);
-			have_mode = true;
-			break;
-		case XFRM_HA_SA_A_REPLAY_WINDOW:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-				return -EINVAL;
-			sa.replay_window = mnl_attr_get_u32(a);
-			have_window = true;
-			break;
-		case XFRM_HA_SA_A_BYTES:
-			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
-				return -EINVAL;
-			sa.bytes = mnl_attr_get_u64(a);
-			have_bytes = true;
-			break;
-		case XFRM_HA_SA_A_PACKETS:
-			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
-				return -EINVAL;
-			sa.packets = mnl_attr_get_u64(a);
-			have_packets = true;
-			break;
-		default:
-			/* PAD, and attributes of a newer kernel. */
-			break;
-		}
+		type = mnl_attr_get_type(a);
+		if (type > XFRM_HA_SA_A_MAX || !sa_attr_type[type])
+			continue;
+		if (mnl_attr_validate(a, sa_attr_type[type]) < 0)
+			return -EINVAL;
+		tb[type] = a;
 	}
 	/* Leftover bytes that do not even hold an attribute header. */
 	if (rem > 0)
 		return -EINVAL;
 
-	if (!have_family || !have_spi || !have_proto || !daddr)
+	if (!tb[XFRM_HA_SA_A_FAMILY] || !tb[XFRM_HA_SA_A_SPI] ||
+	    !tb[XFRM_HA_SA_A_PROTO] || !tb[XFRM_HA_SA_A_DADDR])
 		return -EINVAL;
-	if (!addr_len(sa.family) ||
-	    mnl_attr_get_payload_len(daddr) != addr_len(sa.family))
-		return -EINVAL;
+	sa.family = mnl_attr_get_u16(tb[XFRM_HA_SA_A_FAMILY]);
+	sa.spi = mnl_attr_get_u32(tb[XFRM_HA_SA_A_SPI]);	/* big endian */
+	sa.proto = mnl_attr_get_u8(tb[XFRM_HA_SA_A_PROTO]);
 	if (sa.proto != IPPROTO_ESP && sa.proto != IPPROTO_AH)
 		return -EINVAL;
-	memcpy(sa.daddr, mnl_attr_get_payload(daddr), addr_len(sa.family));
-	if (saddr) {
-		if (mnl_attr_get_payload_len(saddr) != addr_len(sa.family))
+	if (!sa_addr(tb[XFRM_HA_SA_A_DADDR], sa.family, sa.daddr))
+		return -EINVAL;
+	if (tb[XFRM_HA_SA_A_SADDR]) {
+		if (!sa_addr(tb[XFRM_HA_SA_A_SADDR], sa.family, sa.saddr))
 			return -EINVAL;
-		memcpy(sa.saddr, mnl_attr_get_payload(saddr),
-		       addr_len(sa.family));
 		sa.has |= XHA_SA_HAS_SADDR;
 	}
-	if (have_mode && have_window)
+	if (tb[XFRM_HA_SA_A_MARK])
+		sa.mark = mnl_attr_get_u32(tb[XFRM_HA_SA_A_MARK]);
+	if (tb[XFRM_HA_SA_A_IF_ID])
+		sa.if_id = mnl_attr_get_u32(tb[XFRM_HA_SA_A_IF_ID]);
+	if (tb[XFRM_HA_SA_A_OSEQ]) {
+		sa.oseq = mnl_attr_get_u64(tb[XFRM_HA_SA_A_OSEQ]);
+		sa.has |= XHA_SA_HAS_OSEQ;
+	}
+	if (tb[XFRM_HA_SA_A_SEQ]) {
+		sa.seq = mnl_attr_get_u64(tb[XFRM_HA_SA_A_SEQ]);
+		sa.has |= XHA_SA_HAS_SEQ;
+	}
+	if (tb[XFRM_HA_SA_A_REPLAY_MODE] && tb[XFRM_HA_SA_A_REPLAY_WINDOW]) {
+		sa.replay_mode = mnl_attr_get_u8(tb[XFRM_HA_SA_A_REPLAY_MODE]);
+		sa.replay_window = mnl_attr_get_u32(tb[XFRM_HA_SA_A_REPLAY_WINDOW]);
 		sa.has |= XHA_SA_HAS_REPLAY;
-	if (have_bytes && have_packets)
+	}
+	if (tb[XFRM_HA_SA_A_BYTES] && tb[XFRM_HA_SA_A_PACKETS]) {
+		sa.bytes = mnl_attr_get_u64(tb[XFRM_HA_SA_A_BYTES]);
+		sa.packets = mnl_attr_get_u64(tb[XFRM_HA_SA_A_PACKETS]);
 		sa.has |= XHA_SA_HAS_LIFETIME;
+	}
 	*out = sa;
 	return 0;
 }

@@ -150,3 +150,16 @@ int parse_sa_args(int argc, char **argv, const char *name, bool counters,
 		return usage_error(name, "nothing to set (give oseq and/or seq)");
 	return EXIT_OK;
 }
+
+int parse_json_only(int argc, char **argv, const char *name, bool *json)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json"))
+			return usage_error(name, "unexpected argument \"%s\"",
+					   argv[i]);
+		*json = true;
+	}
+	return EXIT_OK;
+}

@@ -14,15 +14,9 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 	struct xha_stats st;
 	struct xha_nl *nl;
 	bool json = false;
-	int i;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return usage_error(name, "unexpected argument \"%s\"",
-					   argv[i]);
-	}
+	if (parse_json_only(argc, argv, name, &json))
+		return EXIT_USAGE;
 	nl = open_or_complain(name);
 	if (!nl)
 		return EXIT_RUNTIME;

@@ -57,6 +57,9 @@ bool parse_proto(const char *s, uint8_t *proto);
 int parse_sa_args(int argc, char **argv, const char *name, bool counters,
 		  struct xha_sa *sa, bool *json);
 
+/* Arguments that may only be "--json": EXIT_OK or, printed, EXIT_USAGE. */
+int parse_json_only(int argc, char **argv, const char *name, bool *json);
+
 /* json.c */
 void json_str(FILE *f, const char *s);
 

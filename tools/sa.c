@@ -227,16 +227,11 @@ int cmd_show_sa(int argc, char **argv, const char *name)
 	struct sa_list l = { 0 };
 	bool json = false;
 	struct xha_nl *nl;
-	int i, err;
+	int err;
 	size_t k;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return usage_error(name, "unexpected argument \"%s\"",
-					   argv[i]);
-	}
+	if (parse_json_only(argc, argv, name, &json))
+		return EXIT_USAGE;
 	nl = open_or_complain(name);
 	if (!nl)
 		return EXIT_RUNTIME;
