@@ -7,7 +7,7 @@ PKGS="
 build-essential pkg-config make
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
-qemu-system-x86 busybox-static kmod cpio
+qemu-system-x86 busybox-static kmod cpio xz-utils gzip coreutils
 libmnl-dev libyang2-dev libsodium-dev libsystemd-dev
 iproute2 iputils-ping procps util-linux nftables
 keepalived
@@ -19,13 +19,29 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-if [ -z "$missing" ]; then
-	echo "deps: all packages present"
-	exit 0
-fi
-
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
-echo "deps: installing$missing"
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+else
+	echo "deps: installing$missing"
+	$SUDO apt-get update
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
+fi
+
+# The selftests boot /boot/vmlinuz-KVER for each /usr/src/linux-headers-KVER
+# (make check builds the module for every set of headers). The header
+# metapackages can pull headers newer than a kernel image that was already
+# installed: install the matching images.
+images=""
+for h in /usr/src/linux-headers-*-amd64; do
+	[ -d "$h" ] || continue
+	k=${h#/usr/src/linux-headers-}
+	[ -e "/boot/vmlinuz-$k" ] || images="$images linux-image-$k"
+done
+if [ -n "$images" ]; then
+	echo "deps: installing the kernel images matching the headers:$images"
+	[ -n "$missing" ] || $SUDO apt-get update
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $images ||
+		echo "deps: warning: could not install$images: those kernels will not be tested" >&2
+fi

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck source-path=SCRIPTDIR
 #
 # selftests/lab.sh [KVER] (make lab): the failover lab, narrated.
 #
@@ -15,7 +16,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=selftests/vm/vm.sh
+# shellcheck source=vm/vm.sh
 . "$here/vm/vm.sh"
 
 k=${1:-$(vm_default_kvers | tail -n1)}

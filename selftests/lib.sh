@@ -7,7 +7,7 @@
 #   - the HA topology: netns ha1, ha2, peer and a switch, the service
 #     address that moves at failover, the HA link (xha_topo_*)
 #   - identical ESP SAs on ha1 and ha2 and the matching SAs on the peer
-#     (xha_sas_install), counter readers (xha_sa_read, xha_xfrm_stat)
+#     (xha_sas_install), counter readers (xha_sa_load, xha_xfrm_stats)
 #   - traffic (xha_ping_*), agents (xha_agent_*), cleanup (xha_cleanup)
 #
 # Topology
@@ -115,16 +115,13 @@ xha_require_root() {
 
 # xha_wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
 xha_wait_until() {
-	local deadline=$(($(date +%s) + $1))
+	local deadline=$((SECONDS + $1))
 	shift
 	while ! "$@"; do
-		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		[ "$SECONDS" -ge "$deadline" ] && return 1
 		sleep 0.2
 	done
 }
-
-# Hex or decimal to decimal (bash arithmetic is 64-bit).
-xha_num() { echo $(($1)); }
 
 # ------------------------------------------------------------- topology
 
@@ -142,52 +139,70 @@ xha_topo_down() {
 }
 
 xha_topo_up() {
-	local ns
+	local ns pair reqid
 	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER" "$XHA_NS_SW"; do
 		if [ -e "/run/netns/$ns" ]; then
 			echo "# netns $ns already exists: not touching it" >&2
 			return 1
 		fi
 	done
-	set -e
-	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER" "$XHA_NS_SW"; do
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
-		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
-	done
-	ip -n "$XHA_NS_SW" link add br0 type bridge
-	ip -n "$XHA_NS_SW" link set br0 up
-	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER"; do
-		ip -n "$XHA_NS_SW" link add "$ns" type veth peer name eth0 netns "$ns"
-		ip -n "$XHA_NS_SW" link set "$ns" master br0 up
-		ip -n "$ns" link set eth0 up
-	done
-	ip -n "$XHA_NS_HA1" addr add "$XHA_HA1_ADDR/24" dev eth0
-	ip -n "$XHA_NS_HA2" addr add "$XHA_HA2_ADDR/24" dev eth0
-	ip -n "$XHA_NS_PEER" addr add "$XHA_PEER_ADDR/24" dev eth0
-	# The service address starts on ha1.
-	ip -n "$XHA_NS_HA1" addr add "$XHA_VIP/24" dev eth0
-
-	# HA link for the agents.
-	ip -n "$XHA_NS_HA1" link add hal1 type veth peer name hal2 netns "$XHA_NS_HA2"
-	ip -n "$XHA_NS_HA1" addr add "$XHA_HAL1_ADDR/24" dev hal1
-	ip -n "$XHA_NS_HA2" addr add "$XHA_HAL2_ADDR/24" dev hal2
-	ip -n "$XHA_NS_HA1" link set hal1 up
-	ip -n "$XHA_NS_HA2" link set hal2 up
-
+	# One "ip -batch" per namespace: every exec is slow under TCG.
+	ip -batch - <<-EOF || return 1
+		netns add $XHA_NS_HA1
+		netns add $XHA_NS_HA2
+		netns add $XHA_NS_PEER
+		netns add $XHA_NS_SW
+	EOF
+	ip -n "$XHA_NS_SW" -batch - <<-EOF || return 1
+		link set lo up
+		link add br0 type bridge
+		link set br0 up
+		link add $XHA_NS_HA1 type veth peer name eth0 netns $XHA_NS_HA1
+		link add $XHA_NS_HA2 type veth peer name eth0 netns $XHA_NS_HA2
+		link add $XHA_NS_PEER type veth peer name eth0 netns $XHA_NS_PEER
+		link set $XHA_NS_HA1 master br0 up
+		link set $XHA_NS_HA2 master br0 up
+		link set $XHA_NS_PEER master br0 up
+	EOF
+	# The service address starts on ha1; hal1/hal2 is the HA link.
 	# Protected subnets: 192.168.1.0/24 behind the HA pair, 192.168.2.0/24
-	# behind the peer; one /32 per SA pair on lo.
-	local pair reqid
-	for pair in "${XHA_PAIRS[@]}"; do
-		read -r reqid _ <<<"$pair"
-		ip -n "$XHA_NS_HA1" addr add "192.168.1.$reqid/32" dev lo
-		ip -n "$XHA_NS_HA2" addr add "192.168.1.$reqid/32" dev lo
-		ip -n "$XHA_NS_PEER" addr add "192.168.2.$reqid/32" dev lo
-	done
-	ip -n "$XHA_NS_HA1" route add 192.168.2.0/24 via "$XHA_PEER_ADDR" dev eth0
-	ip -n "$XHA_NS_HA2" route add 192.168.2.0/24 via "$XHA_PEER_ADDR" dev eth0
-	ip -n "$XHA_NS_PEER" route add 192.168.1.0/24 via "$XHA_VIP" dev eth0
-	set +e
+	# behind the peer, one /32 per SA pair on lo.
+	{
+		echo "link set lo up"
+		echo "link set eth0 up"
+		echo "addr add $XHA_HA1_ADDR/24 dev eth0"
+		echo "addr add $XHA_VIP/24 dev eth0"
+		echo "link add hal1 type veth peer name hal2 netns $XHA_NS_HA2"
+		echo "addr add $XHA_HAL1_ADDR/24 dev hal1"
+		echo "link set hal1 up"
+		for pair in "${XHA_PAIRS[@]}"; do
+			read -r reqid _ <<<"$pair"
+			echo "addr add 192.168.1.$reqid/32 dev lo"
+		done
+		echo "route add 192.168.2.0/24 via $XHA_PEER_ADDR dev eth0"
+	} | ip -n "$XHA_NS_HA1" -batch - || return 1
+	{
+		echo "link set lo up"
+		echo "link set eth0 up"
+		echo "addr add $XHA_HA2_ADDR/24 dev eth0"
+		echo "addr add $XHA_HAL2_ADDR/24 dev hal2"
+		echo "link set hal2 up"
+		for pair in "${XHA_PAIRS[@]}"; do
+			read -r reqid _ <<<"$pair"
+			echo "addr add 192.168.1.$reqid/32 dev lo"
+		done
+		echo "route add 192.168.2.0/24 via $XHA_PEER_ADDR dev eth0"
+	} | ip -n "$XHA_NS_HA2" -batch - || return 1
+	{
+		echo "link set lo up"
+		echo "link set eth0 up"
+		echo "addr add $XHA_PEER_ADDR/24 dev eth0"
+		for pair in "${XHA_PAIRS[@]}"; do
+			read -r reqid _ <<<"$pair"
+			echo "addr add 192.168.2.$reqid/32 dev lo"
+		done
+		echo "route add 192.168.1.0/24 via $XHA_VIP dev eth0"
+	} | ip -n "$XHA_NS_PEER" -batch - || return 1
 	# Wait for the bridge ports to forward (no STP, but carrier takes a moment).
 	xha_wait_until 10 nsx "$XHA_NS_PEER" ping -q -c 1 -W 1 "$XHA_VIP" >/dev/null
 }
@@ -195,28 +210,27 @@ xha_topo_up() {
 # A fixed test key per SPI: 160 bits for rfc4106(gcm(aes)) (128 + salt).
 xha_key() { printf '0x%08x%08x%08x%08x%08x' "$1" "$(($1 * 3))" "$(($1 * 5))" "$(($1 * 7))" "$(($1 * 11))"; }
 
-# xha_state_add NS SRC DST SPI REQID MODE ROLE: ROLE is "send" or "recv",
-# which only matters for esnwrap (which counter starts near the wrap).
-xha_state_add() {
-	local ns=$1 src=$2 dst=$3 spi=$4 reqid=$5 mode=$6 role=$7
-	local -a extra
+# xha_state_cmd SRC DST SPI REQID MODE ROLE: the "xfrm state add" command
+# for ip -batch. ROLE is "send" or "recv", which only matters for esnwrap
+# (which counter starts near the wrap).
+xha_state_cmd() {
+	local src=$1 dst=$2 spi=$3 reqid=$4 mode=$5 role=$6 extra
 	case $mode in
-	legacy) extra=(replay-window 32) ;;
-	bmp) extra=(replay-window 128) ;;
-	esn) extra=(replay-window 128 flag esn) ;;
+	legacy) extra="replay-window 32" ;;
+	bmp) extra="replay-window 128" ;;
+	esn) extra="replay-window 128 flag esn" ;;
 	esnwrap)
-		extra=(replay-window 128 flag esn)
+		extra="replay-window 128 flag esn"
 		if [ "$role" = send ]; then
-			extra+=(replay-oseq-hi "$XHA_ESNWRAP_HI" replay-oseq "$XHA_ESNWRAP_LO")
+			extra+=" replay-oseq-hi $XHA_ESNWRAP_HI replay-oseq $XHA_ESNWRAP_LO"
 		else
-			extra+=(replay-seq-hi "$XHA_ESNWRAP_HI" replay-seq "$XHA_ESNWRAP_LO")
+			extra+=" replay-seq-hi $XHA_ESNWRAP_HI replay-seq $XHA_ESNWRAP_LO"
 		fi
 		;;
-	*) echo "xha_state_add: bad mode $mode" >&2; return 1 ;;
+	*) echo "xha_state_cmd: bad mode $mode" >&2; return 1 ;;
 	esac
-	ip -n "$ns" xfrm state add src "$src" dst "$dst" proto esp spi "$spi" \
-		reqid "$reqid" mode tunnel \
-		aead 'rfc4106(gcm(aes))' "$(xha_key "$spi")" 128 "${extra[@]}"
+	echo "xfrm state add src $src dst $dst proto esp spi $spi reqid $reqid mode tunnel" \
+		"aead rfc4106(gcm(aes)) $(xha_key "$spi") 128 $extra"
 }
 
 # Initial counter of an SA of MODE (the oseq of a sender, the seq of a
@@ -235,27 +249,30 @@ xha_in_spi() { printf '0x%08x' $((0x2000 + $1)); }	# peer -> ha
 # Identical SAs and policies on ha1 and ha2, the mirror image on the peer.
 xha_sas_install() {
 	local pair reqid om im ns ospi ispi hin pin
-	for pair in "${XHA_PAIRS[@]}"; do
-		read -r reqid om im <<<"$pair"
-		ospi=$(xha_out_spi "$reqid")
-		ispi=$(xha_in_spi "$reqid")
-		hin=192.168.1.$reqid
-		pin=192.168.2.$reqid
-		for ns in "$XHA_NS_HA1" "$XHA_NS_HA2"; do
-			xha_state_add "$ns" "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" send || return 1
-			xha_state_add "$ns" "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" recv || return 1
-			ip -n "$ns" xfrm policy add src "$hin/32" dst "$pin/32" dir out \
-				tmpl src "$XHA_VIP" dst "$XHA_PEER_ADDR" proto esp reqid "$reqid" mode tunnel || return 1
-			ip -n "$ns" xfrm policy add src "$pin/32" dst "$hin/32" dir in \
-				tmpl src "$XHA_PEER_ADDR" dst "$XHA_VIP" proto esp reqid "$reqid" mode tunnel || return 1
-		done
-		ns=$XHA_NS_PEER
-		xha_state_add "$ns" "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" recv || return 1
-		xha_state_add "$ns" "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" send || return 1
-		ip -n "$ns" xfrm policy add src "$pin/32" dst "$hin/32" dir out \
-			tmpl src "$XHA_PEER_ADDR" dst "$XHA_VIP" proto esp reqid "$reqid" mode tunnel || return 1
-		ip -n "$ns" xfrm policy add src "$hin/32" dst "$pin/32" dir in \
-			tmpl src "$XHA_VIP" dst "$XHA_PEER_ADDR" proto esp reqid "$reqid" mode tunnel || return 1
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER"; do
+		for pair in "${XHA_PAIRS[@]}"; do
+			read -r reqid om im <<<"$pair"
+			ospi=$(xha_out_spi "$reqid")
+			ispi=$(xha_in_spi "$reqid")
+			hin=192.168.1.$reqid/32
+			pin=192.168.2.$reqid/32
+			if [ "$ns" = "$XHA_NS_PEER" ]; then
+				xha_state_cmd "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" recv || return 1
+				xha_state_cmd "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" send || return 1
+				echo "xfrm policy add src $pin dst $hin dir out" \
+					"tmpl src $XHA_PEER_ADDR dst $XHA_VIP proto esp reqid $reqid mode tunnel"
+				echo "xfrm policy add src $hin dst $pin dir in" \
+					"tmpl src $XHA_VIP dst $XHA_PEER_ADDR proto esp reqid $reqid mode tunnel"
+			else
+				xha_state_cmd "$XHA_VIP" "$XHA_PEER_ADDR" "$ospi" "$reqid" "$om" send || return 1
+				xha_state_cmd "$XHA_PEER_ADDR" "$XHA_VIP" "$ispi" "$reqid" "$im" recv || return 1
+				echo "xfrm policy add src $hin dst $pin dir out" \
+					"tmpl src $XHA_VIP dst $XHA_PEER_ADDR proto esp reqid $reqid mode tunnel"
+				echo "xfrm policy add src $pin dst $hin dir in" \
+					"tmpl src $XHA_PEER_ADDR dst $XHA_VIP proto esp reqid $reqid mode tunnel"
+			fi
+		done >"$XHA_TMP/sas-$ns.batch" || return 1
+		ip -n "$ns" -batch "$XHA_TMP/sas-$ns.batch" || return 1
 	done
 }
 
@@ -274,42 +291,58 @@ xha_failover() {
 
 # ------------------------------------------------------------- counters
 
-# xha_sa_read NS SRC DST SPI: prints "oseq seq drops packets", the 64-bit
-# counters (ESN high bits included) and the SA's failure counters
-# (replay-window + replay + integrity failed). Fails if the SA is missing.
-xha_sa_read() {
-	local out line oseq=0 seq=0 drops=0 packets=0 found=0
-	out=$(ip -n "$1" -s xfrm state get src "$2" dst "$3" proto esp spi "$4" 2>/dev/null) || return 1
-	local re_esn='seq-hi (0x[0-9a-f]+), seq (0x[0-9a-f]+), oseq-hi (0x[0-9a-f]+), oseq (0x[0-9a-f]+)'
-	local re_leg='anti-replay context: seq (0x[0-9a-f]+), oseq (0x[0-9a-f]+)'
-	local re_life='([0-9]+)\(bytes\), ([0-9]+)\(packets\)'
-	local re_stats='replay-window ([0-9]+) replay ([0-9]+) failed ([0-9]+)'
-	while IFS= read -r line; do
-		if [[ $line =~ $re_esn ]]; then
-			seq=$(((BASH_REMATCH[1] << 32) | BASH_REMATCH[2]))
-			oseq=$(((BASH_REMATCH[3] << 32) | BASH_REMATCH[4]))
-			found=1
-		elif [[ $line =~ $re_leg ]]; then
-			seq=$((BASH_REMATCH[1]))
-			oseq=$((BASH_REMATCH[2]))
-			found=1
-		elif [[ $line =~ $re_life ]]; then
-			packets=${BASH_REMATCH[2]}
-		elif [[ $line =~ $re_stats ]]; then
-			drops=$((BASH_REMATCH[1] + BASH_REMATCH[2] + BASH_REMATCH[3]))
-		fi
-	done <<<"$out"
-	[ "$found" = 1 ] || return 1
-	echo "$oseq $seq $drops $packets"
+# xha_sa_load NS...: read every SA of each NS with one "ip -s xfrm state"
+# into XHA_SA["NS SPI"] = "oseq seq drops packets": the 64-bit counters (ESN
+# high bits included), the SA's failure counters (replay-window + replay +
+# integrity failed) and its packet count. SPI in decimal.
+declare -gA XHA_SA=()
+xha_sa_load() {
+	local ns k out src dst spi sh s oh o d p
+	for ns in "$@"; do
+		for k in "${!XHA_SA[@]}"; do
+			[ "${k%% *}" = "$ns" ] && unset "XHA_SA[$k]"
+		done
+		out=$(ip -n "$ns" -s xfrm state list 2>/dev/null | awk '
+			function flush() {
+				if (spi != "") print src, dst, spi, sh, s, oh, o, d, p
+				spi = ""
+			}
+			/^src / { flush(); src = $2; dst = $4; sh = s = oh = o = "0x0"; d = p = 0; next }
+			/proto [a-z]+ spi / { spi = $4; sub(/\(.*/, "", spi) }
+			/seq-hi .*, seq .*, oseq-hi .*, oseq / { gsub(",", ""); sh = $2; s = $4; oh = $6; o = $8 }
+			/anti-replay context:/ { gsub(",", ""); s = $4; o = $6 }
+			/[0-9]+\(bytes\), [0-9]+\(packets\)/ { x = $2; sub(/\(packets\)/, "", x); p = x }
+			/replay-window [0-9]+ replay [0-9]+ failed [0-9]+/ { d = $2 + $4 + $6 }
+			END { flush() }')
+		while read -r src dst spi sh s oh o d p; do
+			[ -n "$spi" ] || continue
+			XHA_SA["$ns $((spi))"]="$(((oh << 32) | o)) $(((sh << 32) | s)) $d $p"
+		done <<<"$out"
+	done
 }
 
-# Shorthands: counters of pair REQID's outbound (ha -> peer) or inbound SA.
-xha_out_read() { xha_sa_read "$1" "$XHA_VIP" "$XHA_PEER_ADDR" "$(xha_out_spi "$2")"; }
-xha_in_read() { xha_sa_read "$1" "$XHA_PEER_ADDR" "$XHA_VIP" "$(xha_in_spi "$2")"; }
+# xha_sa NS SPI: "oseq seq drops packets" from the last xha_sa_load.
+xha_sa() {
+	local v=${XHA_SA["$1 $(($2))"]:-}
+	[ -n "$v" ] || return 1
+	echo "$v"
+}
 
-# xha_xfrm_stat NS NAME: one counter of /proc/net/xfrm_stat in NS.
-xha_xfrm_stat() {
-	nsx "$1" cat /proc/net/xfrm_stat 2>/dev/null | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }'
+# Shorthands: pair REQID's outbound (ha -> peer) or inbound SA in NS.
+xha_out() { xha_sa "$1" "$(xha_out_spi "$2")"; }
+xha_in() { xha_sa "$1" "$(xha_in_spi "$2")"; }
+
+# xha_xfrm_stats NS: "name=value ..." for all of /proc/net/xfrm_stat in NS.
+xha_xfrm_stats() {
+	nsx "$1" cat /proc/net/xfrm_stat 2>/dev/null | awk '{ printf "%s=%s ", $1, $2 }'
+}
+# xha_stat_get SNAPSHOT NAME: one value of an xha_xfrm_stats snapshot.
+xha_stat_get() {
+	local kv
+	for kv in $1; do
+		[ "${kv%%=*}" = "$2" ] && { echo "${kv#*=}"; return; }
+	done
+	echo 0
 }
 
 # Human-readable 64-bit counter: decimal, plus hi:lo when above 32 bits.
@@ -327,6 +360,14 @@ xha_fmt() {
 # the pid goes to XHA_LAST_PID.
 xha_ping_start() {
 	nsx "$1" timeout -k 5 $(($4 + 10)) ping -q -n -i 0.01 -W 1 -w "$4" -I "$2" "$3" >"$5" 2>&1 &
+	XHA_LAST_PID=$!
+	XHA_PIDS+=("$XHA_LAST_PID")
+}
+
+# xha_ping_count_start NS SRC DST COUNT OUT: COUNT pings, ~100/s, in the
+# background; the pid goes to XHA_LAST_PID.
+xha_ping_count_start() {
+	nsx "$1" timeout -k 5 $(($4 / 20 + 20)) ping -q -n -i 0.01 -W 1 -c "$4" -I "$2" "$3" >"$5" 2>&1 &
 	XHA_LAST_PID=$!
 	XHA_PIDS+=("$XHA_LAST_PID")
 }

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck source-path=SCRIPTDIR
 #
 # selftests/run.sh [KVER...]: boot each kernel in QEMU (TCG, no KVM needed),
 # load build/KVER/kmod/xfrm_ha.ko and run the tests listed in selftests/TESTS,
@@ -13,6 +14,7 @@
 #   XHA_TESTS=a,b          run these tests instead of selftests/TESTS
 #   XHA_JOBS=N             VMs at once (default: number of CPUs)
 #   XHA_VM_SMP, XHA_VM_MEM vCPUs (2) and memory (1G) per VM
+#   XHA_VM_TCG_THREAD      single (default) or multi: TCG threading
 #   XHA_VM_TIMEOUT=SEC     per VM (1500); XHA_TEST_TIMEOUT=SEC per test (600)
 #   XHA_ALLOW_MISSING=1    development only: a missing module or test
 #                          program is a SKIP instead of a failure
@@ -20,7 +22,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=selftests/vm/vm.sh
+# shellcheck source=vm/vm.sh
 . "$here/vm/vm.sh"
 
 : "${XHA_TESTS:=}"
@@ -87,10 +89,11 @@ for k in "${kvers[@]}"; do
 		echo "---- console of $k ----"
 		tr -d '\r' <"$d/console.log"
 		echo "---- end of console ----"
-	elif [ "$verdict" != PASS ] && [ "$verdict" != FAIL ]; then
-		# The VM died: the end of its console says why.
-		echo "---- console of $k, last 80 lines ----"
-		tr -d '\r' <"$d/console.log" | tail -n 80
+	elif [ "$verdict" != PASS ] && { [ "$verdict" != FAIL ] || [ "${CI:-}" = true ]; }; then
+		# The VM died (or CI, where the log files are gone afterwards):
+		# the end of its console says why.
+		echo "---- console of $k, last 150 lines ----"
+		tr -d '\r' <"$d/console.log" | tail -n 150
 		echo "---- end of console ----"
 	fi
 	[ "$verdict" = PASS ] || echo "# $k: console log in ${d#"$REPO"/}/console.log"

@@ -41,6 +41,10 @@ setup_system() {
 	mount -t sysfs sysfs /sys 2>/dev/null
 	mount -t devtmpfs devtmpfs /dev 2>/dev/null
 	mkdir -p /dev/pts /dev/shm
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sf /proc/self/fd/0 /dev/stdin
+	ln -sf /proc/self/fd/1 /dev/stdout
+	ln -sf /proc/self/fd/2 /dev/stderr
 	mount -t devpts devpts /dev/pts 2>/dev/null
 	mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 	mount -t tmpfs tmpfs /tmp 2>/dev/null
