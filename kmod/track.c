@@ -58,7 +58,7 @@ static void xha_entry_free(struct xha_net *xn, struct xha_entry *e)
 {
 	rhashtable_remove_fast(&xn->table, &e->node, xha_entry_params);
 	list_del(&e->list);
-	xn->n_entries--;
+	WRITE_ONCE(xn->n_entries, xn->n_entries - 1);
 	kfree(e);
 }
 
@@ -102,7 +102,7 @@ static struct xha_entry *xha_entry_get(struct xha_net *xn,
 		return NULL;
 	}
 	list_add_tail(&e->list, &xn->entries);
-	xn->n_entries++;
+	WRITE_ONCE(xn->n_entries, xn->n_entries + 1);
 	return e;
 }
 
