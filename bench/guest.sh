@@ -31,10 +31,10 @@ mkdir -p "$T"
 PHASES="tput lat scan tput10k lat10k"	# which phases to run, in order
 REPS=5			# repetitions of each throughput measurement
 REPS10K=3		# ... with 10k idle SAs in netns a
-TPUT_SECS=3		# seconds of blasting per throughput measurement
+TPUT_SECS=2		# seconds of blasting per throughput measurement
 PKT_SIZE=64		# UDP payload bytes
 SA_STEPS="1000 10000 100000"	# cumulative SA counts for scan/memory
-MAX_SA_SECS=420		# skip a step whose predicted creation time exceeds this
+MAX_SA_SECS=240		# skip a step whose predicted creation time (guest s) exceeds this
 SCAN_REPS=3		# measurement windows per SA count
 SCAN_WINDOW=3		# seconds per window (longer for large counts)
 IPLIST_REPS=5		# ip xfrm state list repetitions
@@ -49,7 +49,9 @@ die() { echo "# FATAL: $*"; exit 1; }
 now() { date +%s.%N; }
 elapsed_since() { echo "$(now) $1" | awk '{ printf "%.3f", $1 - $2 }'; }
 
-[ -x "$UDPBLAST" ] && [ -x "$XHAB" ] || die "bench/udpblast or bench/xhabench missing: run make -C bench build"
+if [ ! -x "$UDPBLAST" ] || [ ! -x "$XHAB" ]; then
+	die "bench/udpblast or bench/xhabench missing: run make -C bench build"
+fi
 
 # ------------------------------------------------------------ background jobs
 declare -A BG_PID=()
@@ -61,8 +63,7 @@ bg_start() {	# bg_start NAME NS CMD...: run CMD in netns NS, output to $T/NAME.o
 	BG_PID[$name]=$!
 }
 bg_wait_ready() {	# bg_wait_ready NAME: wait for $T/NAME.ready (listeners)
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -f "$T/$1.ready" ] && return 0
 		sleep 0.05
 	done
@@ -82,11 +83,15 @@ kv() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -n1; }	# kv KEY < "a=1 b=2"
 # Busy jiffies (USER_HZ) of all CPUs: user nice system irq softirq steal.
 cpu_busy() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
-# Bytes held by every slab cache (num_objs * objsize), one "name bytes" a line.
-slab_bytes() { awk 'NR > 2 { print $1, $3 * $4 }' /proc/slabinfo | sort; }
+# Bytes of allocated objects per slab cache (active_objs * objsize), one
+# "name bytes" a line: unlike SUnreclaim, not blurred by objects landing in
+# slabs that already had free room.
+slab_bytes() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo | sort; }
+slab_total() { awk '{ s += $2 } END { printf "%d", s / 1024 }' "$1.slab"; }	# kB
+# No drop_caches: it would also drop the page cache of the binaries, which
+# then come back over 9p, and I/O waits distort time under -icount.
+# SUnreclaim (the figure used) holds no cache anyway.
 mem_snapshot() {	# mem_snapshot FILE
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
 	sleep 1
 	{
 		echo "SUnreclaim $(meminfo_kb SUnreclaim)"
@@ -117,7 +122,9 @@ SPI_BA=0x1002
 
 setup_topology() {
 	local ns
-	ip netns add a && ip netns add b || die "netns"
+	if ! ip netns add a || ! ip netns add b; then
+		die "netns"
+	fi
 	ip link add va netns a type veth peer name vb netns b || die "veth"
 	ip -n a addr add 10.9.0.1/24 dev va
 	ip -n b addr add 10.9.0.2/24 dev vb
@@ -194,6 +201,8 @@ variant_off() {	# prints extra key=value pairs
 	xha100 | xha10)
 		out_a=$(bg_stop hal_a)
 		out_b=$(bg_stop hal_b)
+		ip netns exec a "$XHAB" set-interval 100
+		ip netns exec b "$XHAB" set-interval 100
 		echo "records=$(($(kv records <<<"$out_a") + $(kv records <<<"$out_b")))" \
 		     "msgs=$(($(kv msgs <<<"$out_a") + $(kv msgs <<<"$out_b")))" \
 		     "enobufs=$(($(kv enobufs <<<"$out_a") + $(kv enobufs <<<"$out_b")))"
@@ -214,15 +223,17 @@ variant_off() {	# prints extra key=value pairs
 }
 
 tput_run() {
-	local set=$1 v=$2 rep=$3 rx tx extra busy0 busy1 t0 t1
+	local set=$1 v=$2 rep=$3 rx tx extra s0 s1 t0
 	variant_on "$v"
 	bg_start rx b "$UDPBLAST" recv 5001 -t $((TPUT_SECS + 30)) -i 700
 	sleep 0.3
-	busy0=$(cpu_busy)
+	# Scans of netns a from just before to just after the blast (the
+	# window includes starting udpblast: more than tx_secs).
+	s0=$(ip netns exec a "$XHAB" stats | kv scans)
 	t0=$(now)
 	tx=$(ip netns exec a "$UDPBLAST" send 10.9.0.2 5001 -t "$TPUT_SECS" -s "$PKT_SIZE" 2>/dev/null)
-	t1=$(now)
-	busy1=$(cpu_busy)
+	s1=$(ip netns exec a "$XHAB" stats | kv scans)
+	t0=$(elapsed_since "$t0")
 	wait "${BG_PID[rx]}"
 	unset "BG_PID[rx]"
 	rx=$(cat "$T/rx.out")
@@ -230,8 +241,7 @@ tput_run() {
 	bench tput "set=$set variant=$v rep=$rep" \
 		"rx_pps=$(kv pps <<<"$rx") received=$(kv received <<<"$rx")" \
 		"tx_pps=$(kv pps <<<"$tx") sent=$(kv sent <<<"$tx") tx_errors=$(kv errors <<<"$tx")" \
-		"cpu_busy_pct=$(echo "$busy0 $busy1 $t0 $t1" | awk '{ printf "%.0f", ($2 - $1) / ($4 - $3) }')" \
-		"$extra"
+		"tx_secs=$(kv secs <<<"$tx") scans_a=$((s1 - s0)) scans_window_secs=$t0 $extra"
 }
 
 phase_tput() {	# phase_tput SET REPS VARIANTS...
@@ -247,15 +257,20 @@ phase_tput() {	# phase_tput SET REPS VARIANTS...
 
 # ------------------------------------------------------------ latency
 phase_lat() {	# phase_lat SET
-	local set=$1 iv out
+	local set=$1 iv out s0 t0 period
 	bg_start sink b "$UDPBLAST" recv 5002 -t 100000 -i 100000000
 	sleep 0.2
 	out=$(ip netns exec a "$XHAB" latency ae 10.9.0.2 5002 $SPI_AB -n "$LAT_SAMPLES" -g 20)
 	bench lat "set=$set mode=ae interval=0 $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
 	for iv in $LAT_INTERVALS; do
 		ip netns exec a "$XHAB" set-interval "$iv" || die "set-interval"
+		s0=$(ip netns exec a "$XHAB" stats | kv scans)
+		t0=$(now)
 		out=$(ip netns exec a "$XHAB" latency ha 10.9.0.2 5002 $SPI_AB -n "$LAT_SAMPLES" -g "$iv")
-		bench lat "set=$set mode=ha interval=$iv $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
+		# Effective period of the scans while the listener was there.
+		period=$(echo "$t0 $(now) $s0 $(ip netns exec a "$XHAB" stats | kv scans)" |
+			awk '{ printf "%.1f", ($2 - $1) * 1000 / ($4 - $3 > 0 ? $4 - $3 : 1) }')
+		bench lat "set=$set mode=ha interval=$iv $(tail -n1 <<<"$out" | cut -d' ' -f2-) scan_period_ms=$period"
 		say "samples (ms): $(grep '^sample=' <<<"$out" | cut -d= -f2 | tr '\n' ' ')"
 	done
 	ip netns exec a "$XHAB" set-interval 100
@@ -264,29 +279,31 @@ phase_lat() {	# phase_lat SET
 
 # ------------------------------------------------------------ SAs, memory, scan
 SA_TOTAL=0
-# add_sas N: add N idle SAs to netns a (ip -batch), timed.
-add_sas() {
-	local n=$1 f=$T/sas.batch t0 secs
+# gen_sas N: write the ip -batch file that adds N more idle SAs to netns a.
+gen_sas() {
 	perl -e '
 		my ($from, $n) = @ARGV;
 		for my $i ($from .. $from + $n - 1) {
 			printf "xfrm state add src 10.8.0.1 dst 10.%d.%d.%d proto esp spi 0x%x reqid 100 " .
 			       "mode transport replay-window 128 aead rfc4106(gcm(aes)) 0x%040x 128\n",
 			       100 + ($i >> 16), ($i >> 8) & 255, $i & 255, 0x100000 + $i, $i + 1;
-		}' "$SA_TOTAL" "$n" >"$f"
+		}' "$SA_TOTAL" "$1" >"$T/sas.batch"
+}
+# add_sas N: apply it, timed.
+add_sas() {
+	local n=$1 f=$T/sas.batch t0 secs
 	t0=$(now)
 	ip -n a -batch "$f" || die "ip -batch failed after $(ip -n a xfrm state count 2>/dev/null)"
 	secs=$(elapsed_since "$t0")
 	SA_TOTAL=$((SA_TOTAL + n))
 	bench create "sas=$SA_TOTAL added=$n secs=$secs"
-	rm -f "$f"
 }
 
 # Time spent in xha_track_scan(), from a kprobe/kretprobe pair.
 TRACING=/sys/kernel/tracing
 probe_setup() {
 	[ -w $TRACING/kprobe_events ] || { say "no tracefs: kprobe figures skipped"; return 1; }
-	echo 'p:xhab/scan_in xfrm_ha:xha_track_scan' >>$TRACING/kprobe_events &&
+	echo 'p:xhab/scan_in xfrm_ha:xha_track_scan xn=%di:x64' >>$TRACING/kprobe_events &&
 		echo 'r:xhab/scan_out xfrm_ha:xha_track_scan ret=$retval:u8' >>$TRACING/kprobe_events ||
 		{ say "kprobes on xfrm_ha:xha_track_scan failed"; return 1; }
 	echo 'p:xhab/work xfrm_ha:xha_scan_work' >>$TRACING/kprobe_events
@@ -295,7 +312,12 @@ probe_setup() {
 	echo 0 >$TRACING/tracing_on
 	return 0
 }
-probe_window() {	# probe_window SECS: trace for SECS, print "calls= total_ms= passes= work="
+# probe_window SECS: trace for SECS. Prints, for the namespace whose scans
+# took the most time (netns a: it holds the SAs), "calls= total_ms= passes="
+# (time inside xha_track_scan(), passes = calls that finished a pass), then
+# "other_ns= other_passes= other_ms=" for every other namespace that
+# scanned and "work=" (xha_scan_work() runs, all namespaces).
+probe_window() {
 	echo >$TRACING/trace
 	echo 1 >$TRACING/tracing_on
 	sleep "$1"
@@ -304,12 +326,24 @@ probe_window() {	# probe_window SECS: trace for SECS, print "calls= total_ms= pa
 		if (/-(\d+)\s+\[\d+\].*?\s([\d.]+):\s+(scan_in|scan_out|work):(.*)/) {
 			my ($pid, $ts, $ev, $rest) = ($1, $2, $3, $4);
 			if ($ev eq "work") { $work++; next }
-			if ($ev eq "scan_in") { $in{$pid} = $ts; next }
+			if ($ev eq "scan_in") {
+				my ($xn) = $rest =~ /xn=(\S+)/;
+				$in{$pid} = [$ts, $xn]; next;
+			}
 			next unless defined $in{$pid};
-			$total += $ts - $in{$pid}; $calls++; delete $in{$pid};
-			$passes++ if $rest =~ /ret=0\b/;
+			my ($t0, $xn) = @{$in{$pid}};
+			delete $in{$pid};
+			$total{$xn} += $ts - $t0; $calls{$xn}++;
+			$passes{$xn}++ if $rest =~ /ret=0\b/;
 		}
-		END { printf "calls=%d total_ms=%.3f passes=%d work=%d\n", $calls, $total * 1000, $passes, $work }
+		END {
+			my @ns = sort { $total{$b} <=> $total{$a} } keys %total;
+			my $m = shift @ns;
+			printf "calls=%d total_ms=%.3f passes=%d", $calls{$m} // 0, ($total{$m} // 0) * 1000, $passes{$m} // 0;
+			my ($op, $om) = (0, 0);
+			for (@ns) { $op += $passes{$_} // 0; $om += $total{$_} * 1000 }
+			printf " other_ns=%d other_passes=%d other_ms=%.3f work=%d\n", scalar @ns, $op, $om, $work // 0;
+		}
 	' $TRACING/trace
 }
 
@@ -322,12 +356,20 @@ scan_step() {	# scan_step N: measurements at SA_TOTAL = N
 	mem_snapshot "$m1"
 	bench mem "sas=$n what=kernel added=$ADDED" \
 		"sunreclaim_kb=$(mem_delta "$m0" "$m1" SUnreclaim) slab_kb=$(mem_delta "$m0" "$m1" Slab)" \
+		"slab_objs_kb=$(($(slab_total "$m1") - $(slab_total "$m0")))" \
 		"memfree_kb=$(mem_delta "$m0" "$m1" MemFree) percpu_kb=$(mem_delta "$m0" "$m1" Percpu)" \
 		"vmalloc_kb=$(mem_delta "$m0" "$m1" VmallocUsed)"
 	say "slab caches that grew (bytes): $(slab_delta_top "$m0" "$m1")"
 
-	# ip xfrm state list, the yardstick.
-	for rep in $(seq "$IPLIST_REPS"); do
+	# ip xfrm state list, the yardstick; "ip xfrm state count" (no walk)
+	# gives the cost of starting ip itself. One warm-up run first.
+	[ "$n" -le 1000 ] && ip -n a xfrm state list >/dev/null
+	local reps=$IPLIST_REPS
+	[ "$n" -ge 50000 ] && [ "$reps" -gt 3 ] && reps=3
+	for rep in $(seq "$reps"); do
+		out=$({ TIMEFORMAT='%3R %3U %3S'; time ip -n a xfrm state count >/dev/null; } 2>&1)
+		bench ipcount "sas=$n rep=$rep wall_ms=$(awk '{ print $1 * 1000 }' <<<"$out")" \
+			"user_ms=$(awk '{ print $2 * 1000 }' <<<"$out") sys_ms=$(awk '{ print $3 * 1000 }' <<<"$out")"
 		out=$({ TIMEFORMAT='%3R %3U %3S'; time ip -n a xfrm state list >/dev/null; } 2>&1)
 		bench iplist "sas=$n rep=$rep wall_ms=$(awk '{ print $1 * 1000 }' <<<"$out")" \
 			"user_ms=$(awk '{ print $2 * 1000 }' <<<"$out") sys_ms=$(awk '{ print $3 * 1000 }' <<<"$out")"
@@ -338,7 +380,7 @@ scan_step() {	# scan_step N: measurements at SA_TOTAL = N
 	[ "$PROBES" = 1 ] && p=$(probe_window "$window") || sleep "$window"
 	b1=$(cpu_busy); t1=$(now)
 	idle_rate=$(echo "$b0 $b1 $t0 $t1" | awk '{ printf "%.3f", ($2 - $1) / ($4 - $3) }')
-	bench idle "sas=$n busy_jiffies_per_s=$idle_rate ${p:-}"
+	bench idle "sas=$n secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }') busy_jiffies_per_s=$idle_rate ${p:-}"
 
 	# Listener on, scan interval 10 ms: the first pass creates the entries.
 	ip netns exec a "$XHAB" set-interval 10
@@ -349,20 +391,28 @@ scan_step() {	# scan_step N: measurements at SA_TOTAL = N
 	mem_snapshot "$m2"
 	bench mem "sas=$n what=module added=$ADDED" \
 		"sunreclaim_kb=$(mem_delta "$m1" "$m2" SUnreclaim) slab_kb=$(mem_delta "$m1" "$m2" Slab)" \
+		"slab_objs_kb=$(($(slab_total "$m2") - $(slab_total "$m1")))" \
 		"memfree_kb=$(mem_delta "$m1" "$m2" MemFree) percpu_kb=$(mem_delta "$m1" "$m2" Percpu)" \
 		"vmalloc_kb=$(mem_delta "$m1" "$m2" VmallocUsed)"
 	say "slab caches that grew (bytes): $(slab_delta_top "$m1" "$m2")"
 	st=$(ip netns exec a "$XHAB" stats)
 	say "stats: $st"
 
+	local sb0 si0
 	for rep in $(seq "$SCAN_REPS"); do
+		sb0=$(ip netns exec b "$XHAB" stats | kv scans)
+		si0=$("$XHAB" stats | kv scans)
 		s0=$(ip netns exec a "$XHAB" stats | kv scans)
 		b0=$(cpu_busy); t0=$(now)
 		[ "$PROBES" = 1 ] && p=$(probe_window "$window") || sleep "$window"
 		b1=$(cpu_busy); t1=$(now)
 		s1=$(ip netns exec a "$XHAB" stats | kv scans)
+		# Scans of the namespaces with no listener (b, init): listeners
+		# are tracked per netlink protocol, not per namespace.
 		bench scan "sas=$n rep=$rep secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')" \
-			"scans=$((s1 - s0)) busy_jiffies=$((b1 - b0)) idle_jiffies_per_s=$idle_rate ${p:-}"
+			"scans=$((s1 - s0)) busy_jiffies=$((b1 - b0)) idle_jiffies_per_s=$idle_rate ${p:-}" \
+			"scans_b=$(($(ip netns exec b "$XHAB" stats | kv scans) - sb0))" \
+			"scans_init=$(($("$XHAB" stats | kv scans) - si0))"
 	done
 
 	# Listener off again: entries stay (nothing runs without a listener).
@@ -393,12 +443,14 @@ phase_scan() {
 				continue
 			fi
 		fi
+		gen_sas "$add"
 		mem_snapshot "$T/mem0"
-		prev=$(date +%s.%N)
+		prev=$(now)
 		add_sas "$add"
 		ADDED=$add
 		rate=$(echo "$prev $(now) $add" | awk '{ printf "%.3f", $3 / ($2 - $1) }')
 		scan_step
+		rm -f "$T/sas.batch"
 		PER_SA_KB=$(( ($(mem_delta "$T/mem0" "$T/mem1" MemFree) + add - 1) / add + 1 ))
 		if [ "$target" -eq 10000 ]; then
 			# The 10k-SA throughput and latency phases run now, before
@@ -454,7 +506,7 @@ main() {
 		*) say "unknown phase $p" ;;
 		esac
 	done
-	bench done "secs=$(elapsed_since "$t0")"
+	bench 'done' "secs=$(elapsed_since "$t0")"
 }
 
 main

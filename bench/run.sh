@@ -12,7 +12,7 @@
 # they go into build/KVER/bench/params, which the guest reads over 9p.
 #
 # Output in build/KVER/bench/: console.log, results.tap, raw.txt (the BENCH
-# lines), summary.md (the tables).
+# lines), summary.md (the tables); the previous run's in prev/.
 #
 # Environment (all optional):
 #   BENCH_QUICK=1          a ~3-minute smoke run (few reps, 1k SAs only)
@@ -29,6 +29,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+user_smp=${XHA_VM_SMP:-}
 : "${BENCH_ICOUNT:=1}"
 if [ "$BENCH_ICOUNT" = 1 ]; then
 	export XHA_QEMU_REAL=${XHA_QEMU:-qemu-system-x86_64}
@@ -46,6 +47,12 @@ else
 	k=$(vm_default_kvers | tail -n1)
 fi
 [ -n "$k" ] || { echo "bench: no kernel found: run make deps" >&2; exit 1; }
+# Debian's 6.1 never finishes bringing up a second CPU under -icount (it
+# hangs at "x86: Booting SMP configuration"): one vCPU there.
+if [ "$BENCH_ICOUNT" = 1 ] && [ -z "$user_smp" ] && [[ $k == 6.1.* || $k == [2-5].* ]]; then
+	XHA_VM_SMP=1
+	echo "bench: $k hangs bringing up CPU 1 under -icount: 1 vCPU (set XHA_VM_SMP to override)" >&2
+fi
 if ! why=$(vm_preflight "$k"); then
 	echo "bench: $why" >&2
 	exit 1
@@ -60,6 +67,12 @@ command -v nft >/dev/null || echo "bench: nft not found (make deps): the nftable
 
 out=$REPO/build/$k/bench
 mkdir -p "$out"
+# The previous run's results are kept in prev/ (one generation).
+if [ -f "$out/raw.txt" ]; then
+	rm -rf "$out/prev"
+	mkdir -p "$out/prev"
+	mv "$out"/*.txt "$out"/*.md "$out"/*.log "$out"/*.tap "$out/prev/" 2>/dev/null
+fi
 rm -f "$out/console.log" "$out/results.tap" "$out/raw.txt" "$out/summary.md"
 {
 	echo "# written by bench/run.sh on $(date -u +%FT%TZ)"
@@ -76,7 +89,7 @@ rm -f "$out/console.log" "$out/results.tap" "$out/raw.txt" "$out/summary.md"
 
 start=$(date +%s)
 load0=$(cut -d' ' -f1 /proc/loadavg)
-echo "bench: booting $k (${XHA_VM_SMP} vCPUs, $XHA_VM_MEM, TCG$([ "$BENCH_ICOUNT" = 1 ] && echo ", -icount shift=${XHA_ICOUNT_SHIFT:-0}")); console: ${out#"$REPO"/}/console.log"
+echo "bench: booting $k (${XHA_VM_SMP} vCPUs, $XHA_VM_MEM, TCG$([ "$BENCH_ICOUNT" = 1 ] && echo ", -icount shift=${XHA_ICOUNT_SHIFT:-2}")); console: ${out#"$REPO"/}/console.log"
 echo "bench: params: $(grep -v '^#' "$out/params" | tr '\n' ' ')"
 # A VM that dies before the benchmark starts (a TCG boot flake, a colleague
 # rebuilding the shared initramfs at the same moment) is booted again.
@@ -93,7 +106,7 @@ done
 wall=$(($(date +%s) - start))
 
 vm_tap "$out/results.tap" | sed -n 's/^    \(BENCH .*\)/\1/p' >"$out/raw.txt"
-echo "BENCH run wall_secs=$wall date=$(date -u +%F) verdict=$verdict icount=$BENCH_ICOUNT shift=${XHA_ICOUNT_SHIFT:-0} host_load_end=$(cut -d' ' -f1 /proc/loadavg) host_load_start=$load0 host_cpus=$(nproc)" >>"$out/raw.txt"
+echo "BENCH run wall_secs=$wall date=$(date -u +%F) verdict=$verdict icount=$BENCH_ICOUNT shift=${XHA_ICOUNT_SHIFT:-2} host_load_end=$(cut -d' ' -f1 /proc/loadavg) host_load_start=$load0 host_cpus=$(nproc)" >>"$out/raw.txt"
 vm_tap "$out/results.tap" | grep -v '^    BENCH ' >"$out/tap.txt"
 
 if [ "$verdict" != PASS ]; then

@@ -67,10 +67,14 @@ static const struct nla_policy xha_cfg_req_policy[XFRM_HA_A_MAX + 1] = {
 static struct genl_family xha_family;
 static bool xha_family_live;
 
-bool xha_genl_listening(struct net *net)
+/*
+ * genl_has_listeners() only says that some socket, in any netns, joined the
+ * group; the armed flag narrows that down to this netns.
+ */
+bool xha_genl_listening(struct xha_net *xn)
 {
-	return READ_ONCE(xha_family_live) &&
-	       genl_has_listeners(&xha_family, net, XHA_MCGRP_SEQNUM);
+	return READ_ONCE(xha_family_live) && READ_ONCE(xn->armed) &&
+	       genl_has_listeners(&xha_family, xn->net, XHA_MCGRP_SEQNUM);
 }
 
 int xha_genl_put_sa(struct sk_buff *skb, const struct xha_snap *s)
@@ -121,15 +125,21 @@ struct sk_buff *xha_genl_notify_new(void **hdr)
 	return skb;
 }
 
-/* Consumes skb. -ESRCH (the last listener just left) is not an error. */
-int xha_genl_notify_send(struct net *net, struct sk_buff *skb, void *hdr)
+/*
+ * Consumes skb. -ESRCH means nobody in this netns took the record: not an
+ * error, but the scan stops until the next request arms it again.
+ */
+int xha_genl_notify_send(struct xha_net *xn, struct sk_buff *skb, void *hdr)
 {
 	int err;
 
 	genlmsg_end(skb, hdr);
-	err = genlmsg_multicast_netns(&xha_family, net, skb, 0,
+	err = genlmsg_multicast_netns(&xha_family, xn->net, skb, 0,
 				      XHA_MCGRP_SEQNUM, GFP_KERNEL);
-	return err == -ESRCH ? 0 : err;
+	if (err != -ESRCH)
+		return err;
+	WRITE_ONCE(xn->armed, false);
+	return 0;
 }
 
 /* Parse XFRM_HA_A_SA and find the VALID SA it names, with a reference. */
@@ -195,6 +205,18 @@ static struct xfrm_state *xha_sa_lookup(struct net *net, struct nlattr **tb,
 	return x;
 }
 
+/*
+ * Every request but a statistics read arms the requester's netns; see
+ * xha_genl_listening().
+ */
+static struct xha_net *xha_net_info(struct genl_info *info)
+{
+	struct xha_net *xn = xha_net(genl_info_net(info));
+
+	xha_arm(xn);
+	return xn;
+}
+
 static struct xfrm_state *xha_sa_from_info(struct genl_info *info,
 					   struct nlattr **tb)
 {
@@ -234,6 +256,7 @@ static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct xha_snap s;
 	int err;
 
+	xha_net_info(info);
 	x = xha_sa_from_info(info, tb);
 	if (IS_ERR(x))
 		return PTR_ERR(x);
@@ -249,7 +272,7 @@ static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[XFRM_HA_SA_A_MAX + 1];
-	struct xha_net *xn = xha_net(genl_info_net(info));
+	struct xha_net *xn = xha_net_info(info);
 	u64 oseq, seq, *op = NULL, *sp = NULL;
 	struct xfrm_state *x;
 	struct xha_snap s;
@@ -299,6 +322,7 @@ static int xha_sa_dump_start(struct netlink_callback *cb)
 {
 	struct xha_dump *d;
 
+	xha_arm(xha_net(sock_net(cb->skb->sk)));
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
@@ -422,7 +446,7 @@ static int xha_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 static int xha_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct xha_net *xn = xha_net(genl_info_net(info));
+	struct xha_net *xn = xha_net_info(info);
 	struct nlattr *tb[XFRM_HA_CFG_A_MAX + 1];
 	int err;
 

@@ -33,6 +33,15 @@ void xha_kick(struct xha_net *xn, unsigned long delay)
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
+/* A request was made in this netns: scan it while the group has listeners. */
+void xha_arm(struct xha_net *xn)
+{
+	if (!READ_ONCE(xn->armed)) {
+		WRITE_ONCE(xn->armed, true);
+		xha_kick(xn, 0);
+	}
+}
+
 static void xha_scan_work(struct work_struct *work)
 {
 	struct xha_net *xn = container_of(to_delayed_work(work),
@@ -41,7 +50,7 @@ static void xha_scan_work(struct work_struct *work)
 	bool again = false;
 
 	mutex_lock(&xn->lock);
-	if (xha_genl_listening(xn->net))
+	if (xha_genl_listening(xn))
 		again = xha_track_scan(xn);
 	mutex_unlock(&xn->lock);
 

@@ -127,7 +127,7 @@ static void xha_batch_send(struct xha_net *xn, struct xha_batch *b)
 {
 	if (!b->skb)
 		return;
-	if (xha_genl_notify_send(xn->net, b->skb, b->hdr))
+	if (xha_genl_notify_send(xn, b->skb, b->hdr))
 		atomic64_inc(&xn->stats.send_errors);
 	else
 		atomic64_inc(&xn->stats.batches);

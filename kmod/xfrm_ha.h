@@ -79,6 +79,13 @@ struct xha_net {
 	u32 pass;			/* generation of the current pass */
 	struct xha_chunk chunk;
 
+	/*
+	 * The multicast listener bitmap is per protocol, not per netns: a
+	 * request of the family made in this netns arms its scan, a record
+	 * that reached nobody here disarms it.
+	 */
+	bool armed;
+
 	spinlock_t kick_lock;		/* dying and queueing scan_work */
 	bool dying;
 	struct delayed_work scan_work;
@@ -92,6 +99,7 @@ int xha_netns_init(void);
 void xha_netns_exit(void);
 void xha_netns_stop_all(void);
 void xha_kick(struct xha_net *xn, unsigned long delay);
+void xha_arm(struct xha_net *xn);
 
 /* walk.c */
 void xha_chunk_release(struct xha_chunk *c);
@@ -113,10 +121,10 @@ void xha_track_written(struct xha_net *xn, const struct xha_snap *snap);
 /* netlink.c */
 int xha_genl_init(void);
 void xha_genl_exit(void);
-bool xha_genl_listening(struct net *net);
+bool xha_genl_listening(struct xha_net *xn);
 int xha_genl_put_sa(struct sk_buff *skb, const struct xha_snap *snap);
 struct sk_buff *xha_genl_notify_new(void **hdr);
-int xha_genl_notify_send(struct net *net, struct sk_buff *skb, void *hdr);
+int xha_genl_notify_send(struct xha_net *xn, struct sk_buff *skb, void *hdr);
 
 /* km.c */
 void xha_km_init(void);

@@ -9,6 +9,8 @@
 #   2. Deleting a namespace while its scan, a listener, dumps and ESP
 #      traffic are busy leaks no xfrm_state reference.
 #   3. rmmod while the same is going on succeeds, and a reload works.
+#   4. A listener in one namespace does not make another one scan: group
+#      membership is per protocol, the module narrows it per namespace.
 # References are checked through the xfrm_state slab cache (the VM boots
 # with slab_nomerge so that cache is not shared).
 
@@ -52,10 +54,14 @@ slab_settles_to() {
 	return 1
 }
 
-stat_sas() {
+# stat NS KEY: one number of `ha-ike show stats --json` (a statistics read
+# does not arm the namespace's scan).
+stat() {
 	ip netns exec "$1" "$XHA_CLI" show stats --json |
-		sed -n 's/.*"sas": *\([0-9]*\).*/\1/p'
+		sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"
 }
+
+stat_sas() { stat "$1" sas; }
 
 # Poll until `stat_sas NS` equals $2, for at most $3 tenths of a second.
 sas_become() {
@@ -179,9 +185,23 @@ test_rmmod_busy() {
 
 [ -w /sys/kernel/slab/xfrm_state/shrink ] ||
 	{ echo "# no unmerged xfrm_state slab cache (boot with slab_nomerge)"; exit 1; }
+test_scan_isolation() {
+	local a1 a2 b1 b2
+	setup_pair 0 || return 1
+	make_busy || return 1	# listener, dumps and pings in $NSA only
+	# $NSB carries the same ESP traffic but never makes a request.
+	a1=$(stat "$NSA" scans)
+	b1=$(stat "$NSB" scans)
+	sleep 2
+	a2=$(stat "$NSA" scans)
+	b2=$(stat "$NSB" scans)
+	echo "# scans in 2 s: $NSA $((a2 - a1)), $NSB $((b2 - b1))"
+	[ "$a2" -gt "$a1" ] && [ "$b2" = "$b1" ]
+}
+
 ktap_header
-ktap_plan 3
-for t in test_kick test_netns_teardown test_rmmod_busy; do
+ktap_plan 4
+for t in test_kick test_netns_teardown test_rmmod_busy test_scan_isolation; do
 	$t
 	ktap_result $? "${t#test_}"
 	stop_busy

@@ -1357,22 +1357,55 @@ T(netns_isolation)
 
 /* Notifications ---------------------------------------------------------- */
 
-static struct xha_nl *subscribed(void)
+static int ignore_sa(const struct xha_sa *sa, void *arg)
 {
-	struct xha_nl *nl;
+	(void)sa;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * A listener as the uapi header asks for one: join the group, then dump
+ * (which also arms the module's scan of this namespace and kicks it at
+ * once). rcvbuf, if not 0, is set before the dump.
+ */
+static struct xha_nl *subscribed_rcvbuf(int rcvbuf)
+{
+	struct xha_nl *nl, *req;
 	char err[256];
 
 	nl = xha_nl_open(err, sizeof(err));
-	if (!nl) {
+	req = xha_nl_open(err, sizeof(err));
+	if (!nl || !req) {
 		fprintf(stderr, "# xha_nl_open: %s\n", err);
-		return NULL;
+		goto fail;
 	}
 	if (xha_nl_subscribe(nl)) {
 		fprintf(stderr, "# subscribe: %s\n", xha_nl_error(nl));
-		xha_nl_close(nl);
-		return NULL;
+		goto fail;
 	}
+	if (rcvbuf && setsockopt(xha_nl_fd(nl), SOL_SOCKET, SO_RCVBUF,
+				 &rcvbuf, sizeof(rcvbuf))) {
+		perror("# SO_RCVBUF");
+		goto fail;
+	}
+	if (xha_nl_sa_dump(req, ignore_sa, NULL)) {
+		fprintf(stderr, "# dump: %s\n", xha_nl_error(req));
+		goto fail;
+	}
+	xha_nl_close(req);
 	return nl;
+fail:
+	if (nl)
+		xha_nl_close(nl);
+	if (req)
+		xha_nl_close(req);
+	return NULL;
+}
+
+static struct xha_nl *subscribed(void)
+{
+	return subscribed_rcvbuf(0);
 }
 
 static bool has_n_records(const struct rec_log *log, const void *arg)
@@ -1522,9 +1555,8 @@ T(notify_enobufs)
 	ASSERT_EQ(0, ip_batch(batch));
 	free(batch);
 
-	mc = subscribed();
+	mc = subscribed_rcvbuf(tiny);
 	ASSERT_NE(NULL, mc);
-	ASSERT_EQ(0, setsockopt(xha_nl_fd(mc), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)));
 	/* Do not read until the scan has published everything. */
 	end = now_ms() + 10000;
 	do {

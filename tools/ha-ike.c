@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	  "[sync-period-packets N] [sync-period-time-ms N] [scan-interval-ms N]",
 	  "change the configuration of this network namespace" },
 	{ "monitor", NULL, cmd_monitor, "[--json] [--count N]",
-	  "print the SA records the module publishes, as they come" },
+	  "print every SA, then the records the module publishes" },
 	{ "help", NULL, cmd_help, "", "show this help" },
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ha-ike monitor: print the records xfrm_ha publishes on "seqnum", one line
- * each, until interrupted or --count records were printed. Subscribing makes
- * the module scan this namespace, as the agent's subscription does.
+ * ha-ike monitor: print every SA's counters once, then the records xfrm_ha
+ * publishes on "seqnum" as they come, one line each, until interrupted or
+ * --count lines were printed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +44,21 @@ static int print_cb(const struct xha_sa *sa, void *arg)
 	return 0;
 }
 
+/* 0, 1 if --count was reached, or -1 after printing the error. */
+static int dump_current(const char *name, struct monitor *m)
+{
+	struct xha_nl *req = open_or_complain(name);
+	int err;
+
+	if (!req)
+		return -1;
+	err = xha_nl_sa_dump(req, print_cb, m);
+	if (err < 0)
+		runtime_error(name, "%s", xha_nl_error(req));
+	xha_nl_close(req);
+	return err < 0 ? -1 : err;
+}
+
 int cmd_monitor(int argc, char **argv, const char *name)
 {
 	struct monitor m = { 0 };
@@ -76,6 +91,15 @@ int cmd_monitor(int argc, char **argv, const char *name)
 		runtime_error(name, "cannot subscribe: %s", xha_nl_error(nl));
 		xha_nl_close(nl);
 		return EXIT_RUNTIME;
+	}
+	/*
+	 * The current counters first, from a dump on a second handle: that
+	 * also arms the module's scan of this namespace (see the uapi header).
+	 */
+	err = dump_current(name, &m);
+	if (err) {
+		xha_nl_close(nl);
+		return err < 0 ? EXIT_RUNTIME : EXIT_OK;
 	}
 	while (!stop) {
 		err = xha_nl_recv_notify(nl, print_cb, &m);

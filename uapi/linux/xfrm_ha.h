@@ -97,9 +97,13 @@
  *   added, updated, expired, deleted or flushed triggers a scan at once.
  *   An SA seen for the first time counts as last published at 0/0: one
  *   that already carried traffic is published by the first scan.
- *   Nothing is scanned while the group has no listener in the namespace:
- *   a new listener should dump with XFRM_HA_CMD_SA_GET first. A listener
- *   that sees ENOBUFS on its socket lost records and should dump again;
+ *   A namespace is scanned while the group has a listener and the
+ *   namespace is armed: any request but XFRM_HA_CMD_CONFIG_GET arms it, a
+ *   notification that reached no socket in it disarms it (the kernel only
+ *   tracks group membership per protocol, not per namespace). So a new
+ *   listener must dump with XFRM_HA_CMD_SA_GET (or make another request)
+ *   after joining the group. A listener that sees ENOBUFS on its socket
+ *   lost records and must dump again, which also re-arms the scan;
  *   XFRM_HA_STATS_A_SEND_ERRORS counts such losses only for listeners that
  *   set NETLINK_BROADCAST_ERROR.
  *
