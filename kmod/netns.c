@@ -33,33 +33,41 @@ void xha_kick(struct xha_net *xn, unsigned long delay)
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
-/* A request was made in this netns: scan it while the group has listeners. */
+/*
+ * A request was made in this netns: scan it while the group has listeners.
+ * An idle scan work is queued at once; a pending one keeps its time.
+ */
 void xha_arm(struct xha_net *xn)
 {
-	if (!READ_ONCE(xn->armed)) {
-		WRITE_ONCE(xn->armed, true);
-		xha_kick(xn, 0);
-	}
+	unsigned long flags;
+
+	WRITE_ONCE(xn->armed, true);
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	if (!xn->dying)
+		queue_delayed_work(system_power_efficient_wq, &xn->scan_work, 0);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
 static void xha_scan_work(struct work_struct *work)
 {
 	struct xha_net *xn = container_of(to_delayed_work(work),
 					  struct xha_net, scan_work);
+	bool listening, again = false;
 	unsigned long flags;
-	bool again = false;
 
 	mutex_lock(&xn->lock);
-	if (xha_genl_listening(xn))
+	listening = xha_genl_listening(xn);
+	if (listening)
 		again = xha_track_scan(xn);
 	mutex_unlock(&xn->lock);
 
 	/*
-	 * queue_delayed_work() does not move a kick that is already pending;
-	 * an unfinished pass goes on at once.
+	 * Nobody listening: sleep until a request (xha_arm()), an SA event or
+	 * a config change kicks us. queue_delayed_work() does not move a kick
+	 * that is already pending; an unfinished pass goes on at once.
 	 */
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!xn->dying)
+	if (!xn->dying && listening)
 		queue_delayed_work(system_power_efficient_wq, &xn->scan_work,
 				   again ? 0 : msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms)));
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
