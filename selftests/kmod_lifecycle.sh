@@ -189,7 +189,12 @@ test_scan_isolation() {
 	local a1 a2 b1 b2
 	setup_pair 0 || return 1
 	make_busy || return 1	# listener, dumps and pings in $NSA only
-	# $NSB carries the same ESP traffic but never makes a request.
+	# $NSB carries the same ESP traffic but never makes a request; an SA
+	# event wakes its scan work while $NSA's listener is in the group.
+	ip -n "$NSB" xfrm state add src 10.9.0.2 dst 10.9.0.9 proto esp \
+		spi 0x999 mode transport aead 'rfc4106(gcm(aes))' $KEY 128 \
+		replay-window 32 || return 1
+	sleep 0.5
 	a1=$(stat "$NSA" scans)
 	b1=$(stat "$NSB" scans)
 	sleep 2
