@@ -47,8 +47,15 @@ setup_system() {
 	ln -sf /proc/self/fd/2 /dev/stderr
 	mount -t devpts devpts /dev/pts 2>/dev/null
 	mount -t tmpfs tmpfs /dev/shm 2>/dev/null
-	mount -t tmpfs tmpfs /tmp 2>/dev/null
-	mount -t tmpfs tmpfs /run 2>/dev/null
+	# The overlay root is writable already; a fresh /tmp or /run would hide
+	# a checkout that lives there (CI may clone anywhere).
+	local d
+	for d in /tmp /run; do
+		case $REPO/ in
+		"$d"/*) ;;
+		*) mount -t tmpfs tmpfs "$d" 2>/dev/null ;;
+		esac
+	done
 	mkdir -p /run/netns /var/run
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
