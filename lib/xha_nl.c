@@ -761,47 +761,36 @@ static int parse_config(const struct nlattr *nest, struct xha_config *cfg)
 	return 0;
 }
 
+/* Where each 64-bit statistic goes in struct xha_stats; 0: not one. */
+static const size_t stats_u64_offset[XFRM_HA_STATS_A_MAX + 1] = {
+	[XFRM_HA_STATS_A_EVENTS] = offsetof(struct xha_stats, events),
+	[XFRM_HA_STATS_A_SCANS] = offsetof(struct xha_stats, scans),
+	[XFRM_HA_STATS_A_RECORDS] = offsetof(struct xha_stats, records),
+	[XFRM_HA_STATS_A_BATCHES] = offsetof(struct xha_stats, batches),
+	[XFRM_HA_STATS_A_SEND_ERRORS] = offsetof(struct xha_stats, send_errors),
+	[XFRM_HA_STATS_A_WRITES] = offsetof(struct xha_stats, writes),
+	[XFRM_HA_STATS_A_WRITES_REFUSED] =
+		offsetof(struct xha_stats, writes_refused),
+};
+
 static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
 {
 	const struct nlattr *a;
+	uint16_t type;
 
 	memset(st, 0, sizeof(*st));
 	mnl_attr_for_each_nested(a, nest) {
-		uint64_t *dst;
-
-		switch (mnl_attr_get_type(a)) {
-		case XFRM_HA_STATS_A_SAS:
+		type = mnl_attr_get_type(a);
+		if (type == XFRM_HA_STATS_A_SAS) {
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
 			st->sas = mnl_attr_get_u32(a);
-			continue;
-		case XFRM_HA_STATS_A_EVENTS:
-			dst = &st->events;
-			break;
-		case XFRM_HA_STATS_A_SCANS:
-			dst = &st->scans;
-			break;
-		case XFRM_HA_STATS_A_RECORDS:
-			dst = &st->records;
-			break;
-		case XFRM_HA_STATS_A_BATCHES:
-			dst = &st->batches;
-			break;
-		case XFRM_HA_STATS_A_SEND_ERRORS:
-			dst = &st->send_errors;
-			break;
-		case XFRM_HA_STATS_A_WRITES:
-			dst = &st->writes;
-			break;
-		case XFRM_HA_STATS_A_WRITES_REFUSED:
-			dst = &st->writes_refused;
-			break;
-		default:
-			continue;
+		} else if (type <= XFRM_HA_STATS_A_MAX && stats_u64_offset[type]) {
+			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+				return -EBADMSG;
+			*(uint64_t *)((char *)st + stats_u64_offset[type]) =
+				mnl_attr_get_u64(a);
 		}
-		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
-			return -EBADMSG;
-		*dst = mnl_attr_get_u64(a);
 	}
 	return 0;
 }
