@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,14 +8,19 @@
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
+#include "charon.h"
+#include "ctl.h"
+#include "hagroup.h"
 #include "kernel.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
 #include "sync.h"
+#include "trackfile.h"
 
 #define PEER_TICK_MS 250
+#define GROUP_TICK_MS 500
 #define STATS_MS 30000
 
 struct agent {
@@ -24,18 +30,127 @@ struct agent {
 	struct link link;
 	struct peer peer;
 	struct sync sync;
+	struct hagroup group;
+	struct charon charon;
+	struct trackfile track;
+	struct ctl ctl;
+	enum role role;
+	uint64_t role_since;
 	char status[256];
 };
+
+/*
+ * keepalived's hold-off: a backup whose counters are not fresh must not
+ * win VRRP (see trackfile.h). The active node never holds off: lowering
+ * its priority would hand the group to a node that is behind.
+ */
+static void update_track(struct agent *a)
+{
+	bool hold = a->role == ROLE_BACKUP && !peer_synced(&a->peer);
+
+	trackfile_set(&a->track, hold,
+		      !hold ? (a->role == ROLE_ACTIVE ? "active" :
+							"synced from the active node") :
+		      peer_is_up(&a->peer) ? "backup, bulk sync not complete" :
+					     "backup, HA link down");
+}
 
 static void update_status(struct agent *a)
 {
 	char status[256];
 
+	update_track(a);
 	sync_status(&a->sync, status, sizeof(status));
 	if (strcmp(status, a->status)) {
 		snprintf(a->status, sizeof(a->status), "%s", status);
 		sd_notifyf(0, "STATUS=%s", status);
 	}
+}
+
+/* ---- role changes: the takeover order of docs/design.md ---- */
+
+static void on_notify_readable(void *arg);
+
+static void arm_publishing(struct agent *a, uint64_t now)
+{
+	char err[256];
+	int fd;
+
+	if (kernel_subscribe(&a->kernel, err, sizeof(err)) < 0) {
+		log_err("%s: cannot publish counters", err);
+		return;
+	}
+	fd = kernel_notify_fd(&a->kernel);
+	if (loop_add_fd(a->loop, fd, on_notify_readable, a) < 0) {
+		log_err("event loop: %s", strerror(errno));
+		kernel_unsubscribe(&a->kernel);
+		return;
+	}
+	/* The module scans a netns once a request was made there after
+	 * joining: this dump arms it, and offers the peer everything. */
+	sync_bulk(&a->sync, 0, now);
+}
+
+static void become_active(struct agent *a, uint64_t now)
+{
+	/* 1. The counters are final here: what the backup applied, raised by
+	 * the shift. Records still waiting for their SA are tried once more
+	 * now, so that an SA charon has just installed starts ahead. */
+	sync_retry(&a->sync, now);
+	/* 2. Stop applying, start publishing: from here on, records from the
+	 * peer are refused, and SAs charon creates once it is active (rekeys,
+	 * new peers) are published from their first packet. */
+	sync_set_role(&a->sync, ROLE_ACTIVE);
+	peer_set_role(&a->peer, ROLE_ACTIVE, now);
+	arm_publishing(a, now);
+	/* 3. Only now charon: its IKE_SAs become established and it starts
+	 * rekeying and answering DPD from this node. */
+	charon_set(&a->charon, true, now);
+}
+
+static void become_backup(struct agent *a, uint64_t now)
+{
+	/* 1. Stop publishing: the other node is (or will be) the source. */
+	if (a->kernel.ntf)
+		loop_del_fd(a->loop, kernel_notify_fd(&a->kernel));
+	kernel_unsubscribe(&a->kernel);
+	/* 2. charon steps down: no rekey or DPD answer from a node that no
+	 * longer receives the traffic. */
+	charon_set(&a->charon, false, now);
+	/* 3. Ask for a bulk sync (at once if the link is up), then apply the
+	 * peer's counters, shifted, raise-only. keepalived is held off until
+	 * that bulk sync completes. */
+	sync_set_role(&a->sync, ROLE_BACKUP);
+	peer_set_role(&a->peer, ROLE_BACKUP, now);
+}
+
+static void set_role(struct agent *a, enum role role, const char *why)
+{
+	uint64_t now = now_ms();
+
+	if (role == a->role)
+		return;
+	log_info("role: %s -> %s (%s)", role_name(a->role), role_name(role),
+		 why);
+	a->role = role;
+	a->role_since = now;
+	if (role == ROLE_ACTIVE)
+		become_active(a, now);
+	else
+		become_backup(a, now);
+	update_status(a);
+}
+
+static void on_group(void *arg, enum ha_state old, enum ha_state st,
+		     const char *why)
+{
+	struct agent *a = arg;
+
+	(void)old;
+	set_role(a, ha_state_role(st), why);
+	/* Also FAULT after BACKUP, or a second MASTER: charon is told again
+	 * (nothing is written when nothing changes). */
+	charon_set(&a->charon, st == HA_STATE_MASTER, now_ms());
 }
 
 /* ---- peer callbacks ---- */
@@ -87,6 +202,75 @@ static const struct peer_ops peer_ops = {
 	.records = on_records,
 };
 
+/* ---- control socket ---- */
+
+static void show_state(struct agent *a, char *buf, size_t len)
+{
+	const struct peer *p = &a->peer;
+	const struct hagroup_stats *gs = &a->group.st;
+	uint64_t now = now_ms();
+
+	snprintf(buf, len,
+		 "ok\n"
+		 "node %u role %s since %" PRIu64 " ms\n"
+		 "ha-group %s controller %s state %s transitions %" PRIu64 "\n"
+		 "keepalived lines %" PRIu64 " other %" PRIu64
+		 " malformed %" PRIu64 " stale %" PRIu64
+		 " address-overrides %" PRIu64 "\n"
+		 "track-file %s %s\n"
+		 "strongswan %s\n"
+		 "peer node %u link %s %s peer-role %s split-brain %s (%" PRIu64
+		 " times)\n"
+		 "status %s\n",
+		 a->cfg->node_id, role_name(a->role), now - a->role_since,
+		 a->group.cfg->name, hagroup_controller(&a->group),
+		 a->group.known ? ha_state_name(hagroup_state(&a->group)) :
+				  "unknown",
+		 gs->transitions, gs->lines, gs->lines_other,
+		 gs->lines_malformed, gs->lines_stale, gs->vip_overrides,
+		 a->track.path ? a->track.path : "-",
+		 a->track.value < 0 ? "unset" :
+		 a->track.value ? "1 (holding off)" : "0",
+		 charon_status(&a->charon), p->peer_node,
+		 peer_is_up(p) ? "up" : "down",
+		 a->role == ROLE_BACKUP ?
+			 (peer_synced(p) ? "synced" : "not-synced") : "",
+		 !p->verified ? "unknown" :
+		 p->peer_role == PROTO_ROLE_ACTIVE ? "active" : "backup",
+		 p->split_brain ? "YES" : "no", p->st.split_brains, a->status);
+}
+
+static void on_ctl(void *arg, char *const *argv, int argc, char *reply,
+		   size_t len)
+{
+	struct agent *a = arg;
+	char err[256];
+	enum ha_state st;
+
+	if (argc == 3 && !strcmp(argv[0], "group")) {
+		if (ha_state_parse(argv[2], &st) < 0) {
+			snprintf(reply, len,
+				 "error: state \"%s\": expected master, backup or fault",
+				 argv[2]);
+			return;
+		}
+		if (hagroup_set(&a->group, argv[1], st, err, sizeof(err)) < 0) {
+			snprintf(reply, len, "error: %s", err);
+			return;
+		}
+		snprintf(reply, len, "ok\nha-group %s state %s role %s\n",
+			 argv[1], ha_state_name(st), role_name(a->role));
+		return;
+	}
+	if (argc == 2 && !strcmp(argv[0], "show") &&
+	    !strcmp(argv[1], "state")) {
+		show_state(a, reply, len);
+		return;
+	}
+	snprintf(reply, len,
+		 "error: unknown request (expected \"group NAME STATE\" or \"show state\")");
+}
+
 /* ---- loop callbacks ---- */
 
 static void on_link_readable(void *arg)
@@ -125,12 +309,39 @@ static void on_notify_readable(void *arg)
 	update_status(a);
 }
 
+static void on_group_readable(void *arg)
+{
+	struct agent *a = arg;
+
+	hagroup_readable(&a->group, now_ms());
+}
+
+static void on_ctl_readable(void *arg)
+{
+	struct agent *a = arg;
+
+	ctl_readable(&a->ctl);
+}
+
 static void on_peer_tick(void *arg, uint64_t now)
 {
 	struct agent *a = arg;
 
 	peer_tick(&a->peer, now);
+	charon_tick(&a->charon, now);
 	update_status(a);
+}
+
+static void on_group_tick(void *arg, uint64_t now)
+{
+	struct agent *a = arg;
+	int before = hagroup_fd(&a->group);
+
+	hagroup_tick(&a->group, now);
+	/* The FIFO was reopened: watch the new descriptor. */
+	if (hagroup_fd(&a->group) != before && hagroup_fd(&a->group) >= 0)
+		loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
+			    a);
 }
 
 static void on_retry(void *arg, uint64_t now)
@@ -195,8 +406,7 @@ static int setup(struct agent *a)
 		log_err("signals: %s", strerror(-ret));
 		return -1;
 	}
-	if (kernel_open(&a->kernel, cfg->role == ROLE_ACTIVE, err,
-			sizeof(err)) < 0) {
+	if (kernel_open(&a->kernel, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -204,24 +414,38 @@ static int setup(struct agent *a)
 		log_err("HA link: %s", err);
 		return -1;
 	}
+	if (ctl_open(&a->ctl, cfg->control_socket, on_ctl, a, err,
+		     sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (hagroup_open(&a->group, &cfg->group, on_group, a, err,
+			 sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
 	/* Only once everything that may fail has succeeded, so that a start
 	 * that fails leaves the kernel's configuration alone. */
 	if (kernel_configure(&a->kernel, cfg->sync_period_packets,
 			     cfg->sync_period_time) < 0)
 		return -1;
-	peer_init(&a->peer, cfg, &peer_ops, a);
-	if (sync_init(&a->sync, cfg, &a->kernel, &a->peer) < 0) {
+	a->role = ha_state_role(hagroup_state(&a->group));
+	peer_init(&a->peer, cfg, a->role, &peer_ops, a);
+	if (sync_init(&a->sync, cfg, a->role, &a->kernel, &a->peer) < 0) {
 		log_err("out of memory");
 		return -1;
 	}
+	charon_init(&a->charon, cfg->strongswan ? cfg->charon_fifo : NULL);
+	trackfile_init(&a->track, cfg->track_file);
 	if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0 ||
+	    loop_add_fd(a->loop, a->ctl.fd, on_ctl_readable, a) < 0 ||
+	    (hagroup_fd(&a->group) >= 0 &&
+	     loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
+			 a) < 0) ||
 	    loop_add_timer(a->loop, PEER_TICK_MS, on_peer_tick, a) < 0 ||
+	    loop_add_timer(a->loop, GROUP_TICK_MS, on_group_tick, a) < 0 ||
 	    loop_add_timer(a->loop, STATS_MS, on_stats, a) < 0 ||
-	    (cfg->role == ROLE_ACTIVE &&
-	     loop_add_fd(a->loop, kernel_notify_fd(&a->kernel),
-			 on_notify_readable, a) < 0) ||
-	    (cfg->role == ROLE_BACKUP &&
-	     loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0)) {
+	    loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0) {
 		log_err("event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -236,20 +460,29 @@ static int setup(struct agent *a)
 
 int agent_run(struct config *cfg)
 {
-	struct agent a = { .cfg = cfg, .link = { .fd = -1 } };
+	struct agent a = { .cfg = cfg, .link = { .fd = -1 },
+			   .ctl = { .fd = -1 }, .group = { .fifo = -1 } };
 	int ret = EXIT_FAILURE;
+	uint64_t now;
 
 	if (setup(&a) == 0) {
-		log_info("node %u %s on %s port %u (peer %s%s%s), oseq-shift %u",
-			 cfg->node_id, role_name(cfg->role), cfg->local_str,
-			 cfg->port, cfg->remote_str,
-			 cfg->interface[0] ? ", interface " : "",
-			 cfg->interface, cfg->oseq_shift);
-		if (cfg->listen_ha_group[0])
-			log_info("listen-ha-group %s: not implemented yet, static role %s applies",
-				 cfg->listen_ha_group, role_name(cfg->role));
-		peer_start(&a.peer, now_ms());
-		sync_status(&a.sync, a.status, sizeof(a.status));
+		log_info("node %u on %s port %u (peer %s%s%s), oseq-shift %u, HA group %s (%s): %s",
+			 cfg->node_id, cfg->local_str, cfg->port,
+			 cfg->remote_str, cfg->interface[0] ? ", interface " : "",
+			 cfg->interface, cfg->oseq_shift, cfg->group.name,
+			 hagroup_controller(&a.group), role_name(a.role));
+		now = now_ms();
+		a.role_since = now;
+		peer_start(&a.peer, now);
+		if (a.role == ROLE_ACTIVE)
+			arm_publishing(&a, now);
+		/* An external group is unknown until told: charon is left as
+		 * it is (an agent restart must not take its segment away). */
+		if (a.group.known)
+			charon_set(&a.charon,
+				   hagroup_state(&a.group) == HA_STATE_MASTER,
+				   now);
+		update_status(&a);
 		sd_notifyf(0, "READY=1\nSTATUS=%s", a.status);
 		if (loop_run(a.loop) < 0)
 			log_err("event loop: %s", strerror(errno));
@@ -258,6 +491,8 @@ int agent_run(struct config *cfg)
 		sync_log_stats(&a.sync, LOG_LVL_INFO);
 	}
 	sync_free(&a.sync);
+	hagroup_close(&a.group);
+	ctl_close(&a.ctl);
 	link_close(&a.link);
 	kernel_close(&a.kernel);
 	loop_free(a.loop);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,30 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 const char *role_name(enum role role)
 {
 	return role == ROLE_ACTIVE ? "active" : "backup";
+}
+
+static const char *const ha_state_names[] = {
+	[HA_STATE_BACKUP] = "backup",
+	[HA_STATE_MASTER] = "master",
+	[HA_STATE_FAULT] = "fault",
+};
+
+const char *ha_state_name(enum ha_state st)
+{
+	return (unsigned int)st < 3 ? ha_state_names[st] : "?";
+}
+
+int ha_state_parse(const char *s, enum ha_state *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!strcasecmp(s, ha_state_names[i])) {
+			*st = i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static bool has_module(const char *dir)
@@ -198,6 +223,12 @@ static int parse_pool(const char *name, const char *s, struct config_pool *p,
 	char *end;
 
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (strchr(s, '-')) {
+		seterr(err, errlen,
+		       "invalid configuration: /xfrm-ha:ha/pool[name='%s']/address: \"%s\" is a range; HA pools take a subnet only (ADDRESS/LENGTH, for example 10.99.0.0/24)",
+		       name, s);
+		return -1;
+	}
 	if (!slash || (size_t)(slash - s) >= sizeof(buf))
 		goto bad;
 	memcpy(buf, s, slash - s);
@@ -238,6 +269,7 @@ bad:
 static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
 		   size_t errlen)
 {
+	struct lyd_node *n;
 	const char *v;
 	struct ly_set *set = NULL;
 	uint32_t i;
@@ -250,11 +282,17 @@ static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
 	snprintf(cfg->interface, sizeof(cfg->interface), "%s", v ? v : "");
 	v = leaf(ha, "key-file");
 	snprintf(cfg->key_file, sizeof(cfg->key_file), "%s", v ? v : "");
-	v = leaf(ha, "listen-ha-group");
-	snprintf(cfg->listen_ha_group, sizeof(cfg->listen_ha_group), "%s",
-		 v ? v : "");
-	v = leaf(ha, "role");
-	cfg->role = v && !strcmp(v, "active") ? ROLE_ACTIVE : ROLE_BACKUP;
+	v = leaf(ha, "control-socket");
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+		 v ? v : "/run/xfrm-ha/agent.sock");
+	v = leaf(ha, "track-file");
+	snprintf(cfg->track_file, sizeof(cfg->track_file), "%s", v ? v : "");
+	if (lyd_find_path(ha, "strongswan", 0, &n) == LY_SUCCESS) {
+		cfg->strongswan = true;
+		v = leaf(ha, "strongswan/control-fifo");
+		snprintf(cfg->charon_fifo, sizeof(cfg->charon_fifo), "%s",
+			 v ? v : "/var/run/charon.ha");
+	}
 	cfg->sync_period_time = leaf_u32(ha, "seqnum-sync/sync-period-time", 10);
 	cfg->sync_period_packets =
 		leaf_u32(ha, "seqnum-sync/sync-period-packets", 2);
@@ -323,6 +361,68 @@ static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
 	return 0;
 }
 
+/* The group ha/listen-ha-group names (libyang checked that it exists). */
+static int flatten_group(const struct lyd_node *tree, const char *name,
+			 struct config_group *g, char *err, size_t errlen)
+{
+	char path[128 + CONFIG_NAME_LEN];
+	struct lyd_node *grp, *n;
+	struct ly_set *set = NULL;
+	const char *v;
+	uint32_t i;
+
+	if (!name) {
+		seterr(err, errlen,
+		       "invalid configuration: /xfrm-ha:ha/listen-ha-group: missing");
+		return -1;
+	}
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	snprintf(path, sizeof(path), "/" YANG_MODULE ":ha-group[name='%s']",
+		 name);
+	if (lyd_find_path(tree, path, 0, &grp) != LY_SUCCESS) {
+		seterr(err, errlen,
+		       "invalid configuration: /xfrm-ha:ha/listen-ha-group: no ha-group \"%s\"",
+		       name);
+		return -1;
+	}
+	if ((v = leaf(grp, "static"))) {
+		g->ctl = HA_CTL_STATIC;
+		ha_state_parse(v, &g->static_state);
+		return 0;
+	}
+	if (lyd_find_path(grp, "external", 0, &n) == LY_SUCCESS) {
+		g->ctl = HA_CTL_EXTERNAL;
+		return 0;
+	}
+	g->ctl = HA_CTL_KEEPALIVED;
+	v = leaf(grp, "keepalived/notify-fifo");
+	snprintf(g->fifo, sizeof(g->fifo), "%s", v ? v : "");
+	v = leaf(grp, "keepalived/sync-group");
+	g->vrrp_sync_group = v != NULL;
+	if (!v)
+		v = leaf(grp, "keepalived/instance");
+	snprintf(g->vrrp_name, sizeof(g->vrrp_name), "%s", v ? v : "");
+	if (lyd_find_xpath(grp, "keepalived/virtual-address", &set) !=
+	    LY_SUCCESS) {
+		seterr(err, errlen, "invalid configuration: %s/keepalived/virtual-address: cannot list entries",
+		       path);
+		return -1;
+	}
+	for (i = 0; i < set->count && i < CONFIG_MAX_VIPS; i++) {
+		v = lyd_get_value(set->dnodes[i]);
+		if (parse_addr(v, &g->vips[i], 0) < 0) {
+			seterr(err, errlen,
+			       "invalid configuration: %s/keepalived/virtual-address: invalid address \"%s\"",
+			       path, v);
+			ly_set_free(set, NULL);
+			return -1;
+		}
+	}
+	g->n_vips = i;
+	ly_set_free(set, NULL);
+	return 0;
+}
+
 int config_parse(struct ly_ctx *ctx, const char *json, struct config *cfg,
 		 char *err, size_t errlen)
 {
@@ -343,6 +443,9 @@ int config_parse(struct ly_ctx *ctx, const char *json, struct config *cfg,
 		goto out;
 	}
 	ret = flatten(ha, cfg, err, errlen);
+	if (ret == 0)
+		ret = flatten_group(tree, leaf(ha, "listen-ha-group"),
+				    &cfg->group, err, errlen);
 out:
 	lyd_free_all(tree);
 	ly_err_clean(ctx, NULL);

@@ -17,9 +17,40 @@
 #define CONFIG_MAX_POOLS 64
 #define CONFIG_ERR_LEN 512
 
+#define CONFIG_MAX_VIPS 16
+#define CONFIG_NAME_LEN 65
+#define CONFIG_PATH_LEN 4096
+
+/* What this node does for the HA link, derived from its HA group state. */
 enum role {
 	ROLE_ACTIVE,
 	ROLE_BACKUP,
+};
+
+/* The state of an HA group, as keepalived names it. */
+enum ha_state {
+	HA_STATE_BACKUP,
+	HA_STATE_MASTER,
+	HA_STATE_FAULT,
+};
+
+enum ha_ctl {
+	HA_CTL_STATIC,
+	HA_CTL_KEEPALIVED,
+	HA_CTL_EXTERNAL,
+};
+
+/* The HA group this node listens to (ha/listen-ha-group). */
+struct config_group {
+	char name[CONFIG_NAME_LEN];
+	enum ha_ctl ctl;
+	enum ha_state static_state;	/* HA_CTL_STATIC */
+	/* HA_CTL_KEEPALIVED */
+	char fifo[CONFIG_PATH_LEN];
+	bool vrrp_sync_group;		/* else a vrrp_instance */
+	char vrrp_name[CONFIG_NAME_LEN];
+	unsigned int n_vips;
+	struct sockaddr_storage vips[CONFIG_MAX_VIPS];
 };
 
 struct config_pool {
@@ -43,8 +74,11 @@ struct config {
 	char remote_str[INET6_ADDRSTRLEN];
 	uint16_t port;
 	char key_file[4096];
-	char listen_ha_group[65];	/* "" if unset */
-	enum role role;
+	struct config_group group;	/* the one listen-ha-group names */
+	char control_socket[108];
+	char track_file[CONFIG_PATH_LEN];	/* "" if unset */
+	bool strongswan;		/* drive charon's ha plugin */
+	char charon_fifo[CONFIG_PATH_LEN];
 	uint32_t sync_period_time;	/* seconds, 0 disables */
 	uint32_t sync_period_packets;	/* 0 disables */
 	uint32_t oseq_shift;
@@ -80,5 +114,13 @@ int config_load(const char *path, struct config *cfg, char *err,
 		size_t errlen);
 
 const char *role_name(enum role role);
+/* "master", "backup", "fault" (keepalived's words, lower case). */
+const char *ha_state_name(enum ha_state st);
+/* The reverse, case-insensitive. Returns 0 or -1. */
+int ha_state_parse(const char *s, enum ha_state *st);
+static inline enum role ha_state_role(enum ha_state st)
+{
+	return st == HA_STATE_MASTER ? ROLE_ACTIVE : ROLE_BACKUP;
+}
 
 #endif /* AGENT_CONFIG_H */

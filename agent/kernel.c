@@ -8,22 +8,34 @@
 #include "linux/xfrm_ha.h"
 #include "log.h"
 
-int kernel_open(struct kernel *k, bool subscribe, char *err, size_t errlen)
+int kernel_open(struct kernel *k, char *err, size_t errlen)
 {
 	char msg[256] = "";
-	int fd, flags, ret;
 
-	k->req = k->ntf = NULL;
+	k->ntf = NULL;
 	k->req = xha_nl_open(msg, sizeof(msg));
-	if (!k->req)
-		goto open_failed;
-	if (!subscribe)
+	if (!k->req) {
+		snprintf(err, errlen, "kernel: %s",
+			 msg[0] ? msg : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_subscribe(struct kernel *k, char *err, size_t errlen)
+{
+	char msg[256] = "";
+	int fd, flags;
+
+	if (k->ntf)
 		return 0;
 	k->ntf = xha_nl_open(msg, sizeof(msg));
-	if (!k->ntf)
-		goto open_failed;
-	ret = xha_nl_subscribe(k->ntf);
-	if (ret < 0) {
+	if (!k->ntf) {
+		snprintf(err, errlen, "kernel: %s",
+			 msg[0] ? msg : strerror(errno));
+		return -1;
+	}
+	if (xha_nl_subscribe(k->ntf) < 0) {
 		snprintf(err, errlen, "subscribing to the %s group: %s",
 			 XFRM_HA_MCGRP_SEQNUM, xha_nl_error(k->ntf));
 		goto fail;
@@ -36,21 +48,24 @@ int kernel_open(struct kernel *k, bool subscribe, char *err, size_t errlen)
 		goto fail;
 	}
 	return 0;
-
-open_failed:
-	snprintf(err, errlen, "kernel: %s", msg[0] ? msg : strerror(errno));
 fail:
-	kernel_close(k);
+	kernel_unsubscribe(k);
 	return -1;
+}
+
+void kernel_unsubscribe(struct kernel *k)
+{
+	if (k->ntf)
+		xha_nl_close(k->ntf);
+	k->ntf = NULL;
 }
 
 void kernel_close(struct kernel *k)
 {
-	if (k->ntf)
-		xha_nl_close(k->ntf);
+	kernel_unsubscribe(k);
 	if (k->req)
 		xha_nl_close(k->req);
-	k->ntf = k->req = NULL;
+	k->req = NULL;
 }
 
 int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds)

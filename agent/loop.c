@@ -19,6 +19,7 @@ struct source {
 	enum src_kind kind;
 	int fd;
 	bool owned;		/* timerfd/signalfd: closed by loop_free */
+	bool dead;		/* loop_del_fd: freed after the current batch */
 	void *arg;
 	union {
 		loop_fd_cb fd_cb;
@@ -96,6 +97,34 @@ int loop_add_fd(struct loop *l, int fd, loop_fd_cb cb, void *arg)
 	return 0;
 }
 
+void loop_del_fd(struct loop *l, int fd)
+{
+	struct source *s;
+
+	for (s = l->sources; s; s = s->next) {
+		if (s->kind == SRC_FD && s->fd == fd && !s->dead) {
+			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+			s->dead = true;
+			return;
+		}
+	}
+}
+
+/* Free the sources deleted during a batch, once no event points at them. */
+static void reap(struct loop *l)
+{
+	struct source **pp = &l->sources, *s;
+
+	while ((s = *pp)) {
+		if (s->dead) {
+			*pp = s->next;
+			free(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+}
+
 int loop_add_timer(struct loop *l, unsigned int period_ms, loop_timer_cb cb,
 		   void *arg)
 {
@@ -150,6 +179,8 @@ static void dispatch(struct source *s)
 	struct signalfd_siginfo si;
 	uint64_t expirations;
 
+	if (s->dead)
+		return;
 	switch (s->kind) {
 	case SRC_FD:
 		s->fd_cb(s->arg);
@@ -182,6 +213,7 @@ int loop_run(struct loop *l)
 		}
 		for (i = 0; i < n && !l->stop; i++)
 			dispatch(evs[i].data.ptr);
+		reap(l);
 	}
 	return 0;
 }

@@ -19,6 +19,8 @@ void loop_free(struct loop *l);
 
 /* Call cb whenever fd is readable. */
 int loop_add_fd(struct loop *l, int fd, loop_fd_cb cb, void *arg);
+/* Stop watching fd (registered with loop_add_fd); safe from a callback. */
+void loop_del_fd(struct loop *l, int fd);
 /* Call cb every period_ms (CLOCK_MONOTONIC), first after one period. */
 int loop_add_timer(struct loop *l, unsigned int period_ms, loop_timer_cb cb,
 		   void *arg);

@@ -12,17 +12,21 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "strongswan.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ha-ike-agent --config FILE [-v] [--check]\n"
+		"usage: ha-ike-agent --config FILE [-v] [--check | --render-strongswan]\n"
 		"       ha-ike-agent --genkey\n"
-		"  -c, --config FILE  configuration (xfrm-ha YANG model, JSON)\n"
-		"  -v, --verbose      debug logging\n"
-		"      --check        validate the configuration and key, then exit\n"
-		"      --genkey       print a new random link key\n"
-		"  -h, --help         this text\n");
+		"  -c, --config FILE     configuration (xfrm-ha YANG model, JSON)\n"
+		"  -v, --verbose         debug logging\n"
+		"      --check           validate the configuration and key, then exit\n"
+		"      --render-strongswan\n"
+		"                        print charon's ha plugin settings for this\n"
+		"                        node (strongswan.d style; holds a secret)\n"
+		"      --genkey          print a new random link key\n"
+		"  -h, --help            this text\n");
 }
 
 static int genkey(void)
@@ -38,20 +42,40 @@ static int genkey(void)
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+static const char *ctl_desc(const struct config_group *g, char *buf,
+			    size_t len)
+{
+	switch (g->ctl) {
+	case HA_CTL_STATIC:
+		snprintf(buf, len, "static %s", ha_state_name(g->static_state));
+		break;
+	case HA_CTL_EXTERNAL:
+		snprintf(buf, len, "external (ha-ike group %s STATE)", g->name);
+		break;
+	case HA_CTL_KEEPALIVED:
+		snprintf(buf, len, "keepalived %s %s via %s, %u virtual address(es)",
+			 g->vrrp_sync_group ? "sync group" : "instance",
+			 g->vrrp_name, g->fifo, g->n_vips);
+		break;
+	}
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_GENKEY };
+	enum { OPT_CHECK = 256, OPT_GENKEY, OPT_RENDER };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
+		{ "render-strongswan", no_argument, NULL, OPT_RENDER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	bool verbose = false, check = false, gen = false;
-	char err[CONFIG_ERR_LEN];
+	bool verbose = false, check = false, gen = false, render = false;
+	char err[CONFIG_ERR_LEN], desc[CONFIG_PATH_LEN + 256];
 	struct config *cfg;
 	int c, ret;
 
@@ -69,6 +93,9 @@ int main(int argc, char **argv)
 		case OPT_GENKEY:
 			gen = true;
 			break;
+		case OPT_RENDER:
+			render = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_SUCCESS;
@@ -77,7 +104,8 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind < argc || (!gen && !path) || (gen && (path || check))) {
+	if (optind < argc || (!gen && !path) || (gen && (path || check)) ||
+	    (render && (check || gen))) {
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
@@ -99,10 +127,17 @@ int main(int argc, char **argv)
 		sodium_free(cfg);
 		return EXIT_FAILURE;
 	}
+	if (render) {
+		ret = strongswan_render(stdout, cfg, path) == 0 &&
+			      fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		sodium_free(cfg);
+		return ret;
+	}
 	if (check) {
-		printf("%s: configuration OK (node %u, %s, %s -> %s port %u%s)\n",
-		       path, cfg->node_id, role_name(cfg->role), cfg->local_str,
-		       cfg->remote_str, cfg->port,
+		printf("%s: configuration OK (node %u, %s -> %s port %u, HA group %s: %s%s)\n",
+		       path, cfg->node_id, cfg->local_str, cfg->remote_str,
+		       cfg->port, cfg->group.name,
+		       ctl_desc(&cfg->group, desc, sizeof(desc)),
 		       cfg->enabled ? "" : ", disabled");
 		sodium_free(cfg);
 		return EXIT_SUCCESS;

@@ -31,13 +31,13 @@ static uint8_t wire_role(enum role role)
 	return role == ROLE_ACTIVE ? PROTO_ROLE_ACTIVE : PROTO_ROLE_BACKUP;
 }
 
-void peer_init(struct peer *p, const struct config *cfg,
+void peer_init(struct peer *p, const struct config *cfg, enum role role,
 	       const struct peer_ops *ops, void *arg)
 {
 	memset(p, 0, sizeof(*p));
 	p->key = cfg->key;
 	p->node_id = cfg->node_id;
-	p->role = cfg->role;
+	p->role = role;
 	p->ops = ops;
 	p->arg = arg;
 	p->rl_reject = (struct ratelimit)RATELIMIT_INIT(10000, 10);
@@ -55,6 +55,11 @@ void peer_set_rand(struct peer *p, uint64_t (*rand64)(void *arg))
 bool peer_is_up(const struct peer *p)
 {
 	return p->up;
+}
+
+bool peer_synced(const struct peer *p)
+{
+	return p->role == ROLE_BACKUP && p->synced;
 }
 
 static int send_msg(struct peer *p, uint8_t type, const uint8_t *payload,
@@ -164,6 +169,7 @@ static void update_up(struct peer *p, uint64_t now)
 	} else {
 		p->want_bulk = false;
 		p->bulk_running = false;
+		p->synced = false;
 		log_warn("HA link down: %s from peer node %u",
 			 !p->verified || p->peer_known != p->boot ?
 				 "peer lost our session" : "nothing heard",
@@ -197,6 +203,7 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
 		p->up = false;
 		p->want_bulk = false;
 		p->bulk_running = false;
+		p->synced = false;
 		p->ops->link_down(p->arg);
 	}
 	p->verified = true;
@@ -219,13 +226,55 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
 	send_hello(p, now);
 }
 
+/*
+ * Both nodes active means VRRP is split (its link cut while the HA link
+ * is up, say). Each side then sends with its own counters; neither ever
+ * lowers one (the kernel refuses), and whichever becomes the backup
+ * later takes the other's counters raise-only.
+ */
+static void update_split_brain(struct peer *p)
+{
+	bool sb = p->up && p->role == ROLE_ACTIVE &&
+		  p->peer_role == PROTO_ROLE_ACTIVE;
+
+	if (sb == p->split_brain)
+		return;
+	p->split_brain = sb;
+	if (sb) {
+		p->st.split_brains++;
+		log_err("SPLIT BRAIN: peer node %u is active too; check VRRP between the nodes (no counter is lowered on either node)",
+			p->peer_node);
+	} else {
+		log_warn("split brain over: node %u is %s, peer node %u is %s",
+			 p->node_id, role_name(p->role), p->peer_node,
+			 p->peer_role == PROTO_ROLE_ACTIVE ? "active" :
+							     "backup");
+	}
+}
+
 static void check_role(struct peer *p, uint8_t role)
 {
 	p->peer_role = role;
-	if (role == wire_role(p->role))
+	if (role == PROTO_ROLE_BACKUP && p->role == ROLE_BACKUP)
 		log_ratelimited(&p->rl_role, LOG_LVL_WARN,
-				"peer node %u is %s too: check the role of both nodes",
-				p->peer_node, role_name(p->role));
+				"peer node %u is backup too: no node is active",
+				p->peer_node);
+}
+
+void peer_set_role(struct peer *p, enum role role, uint64_t now)
+{
+	if (role == p->role)
+		return;
+	p->role = role;
+	p->st.role_changes++;
+	p->synced = false;
+	p->want_bulk = false;
+	p->bulk_running = false;
+	if (role == ROLE_BACKUP && p->up)
+		request_bulk(p, now);	/* tells the peer our role too */
+	else
+		send_hello(p, now);
+	update_split_brain(p);
 }
 
 static void on_hello(struct peer *p, const struct proto_hdr *h,
@@ -278,6 +327,7 @@ static void on_seqnum(struct peer *p, const struct proto_hdr *h,
 		if (sh->flags & PROTO_SEQNUM_BULK_END) {
 			p->want_bulk = false;
 			p->bulk_running = false;
+			p->synced = true;
 			p->st.bulks_completed++;
 			log_info("bulk sync #%" PRIu32 " received: %" PRIu64
 				 " records", sh->bulk_id, p->bulk_records);
@@ -362,6 +412,7 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		break;
 	}
 	update_up(p, now);
+	update_split_brain(p);
 }
 
 void peer_start(struct peer *p, uint64_t now)
@@ -374,6 +425,7 @@ void peer_start(struct peer *p, uint64_t now)
 void peer_tick(struct peer *p, uint64_t now)
 {
 	update_up(p, now);
+	update_split_brain(p);
 	if (!p->up) {
 		if (now - p->last_hello >= PEER_HELLO_MS)
 			send_hello(p, now);

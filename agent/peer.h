@@ -46,6 +46,8 @@ struct peer_stats {
 	uint64_t bulks_requested;	/* backup */
 	uint64_t bulks_completed;	/* backup */
 	uint64_t bulks_served;		/* active */
+	uint64_t split_brains;		/* times both nodes were active */
+	uint64_t role_changes;		/* ours */
 };
 
 struct peer {
@@ -74,6 +76,7 @@ struct peer {
 	uint32_t rx_seq;
 	uint64_t last_rx;
 	bool up;
+	bool split_brain;		/* the peer says it is active too */
 
 	/* backup: the bulk sync we asked for */
 	bool want_bulk;
@@ -81,6 +84,10 @@ struct peer {
 	uint32_t bulk_req;
 	uint64_t bulk_progress;
 	uint64_t bulk_records;
+	/* backup: a bulk sync completed since the link came up and since
+	 * we became a backup, so our counters are as fresh as the link
+	 * allows (keepalived's hold-off is released) */
+	bool synced;
 	/* active: the last bulk request served for this peer boot */
 	uint32_t bulk_served;
 
@@ -89,8 +96,16 @@ struct peer {
 	struct ratelimit rl_role;
 };
 
-void peer_init(struct peer *p, const struct config *cfg,
+void peer_init(struct peer *p, const struct config *cfg, enum role role,
 	       const struct peer_ops *ops, void *arg);
+/*
+ * Our role changed (the HA group's state did). Tells the peer at once; a
+ * new backup asks for a bulk sync if the link is up (or as soon as it
+ * comes up).
+ */
+void peer_set_role(struct peer *p, enum role role, uint64_t now);
+/* A backup that has completed a bulk sync over the current link. */
+bool peer_synced(const struct peer *p);
 /* Replace the random source (tests and fuzzers); re-draws boot id. */
 void peer_set_rand(struct peer *p, uint64_t (*rand64)(void *arg));
 /* Send the first HELLO. */

@@ -10,20 +10,23 @@
 #define NOTIFY_BURST 64		/* datagrams read per wakeup */
 #define ERANGE_TRIES 3
 
-int sync_init(struct sync *s, const struct config *cfg, struct kernel *k,
-	      struct peer *p)
+int sync_init(struct sync *s, const struct config *cfg, enum role role,
+	      struct kernel *k, struct peer *p)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	s->role = role;
 	s->kernel = k;
 	s->peer = p;
 	s->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
-	if (cfg->role == ROLE_BACKUP) {
-		s->pending = pending_new(SYNC_PENDING_MAX);
-		if (!s->pending)
-			return -ENOMEM;
-	}
-	return 0;
+	s->pending = pending_new(SYNC_PENDING_MAX);
+	return s->pending ? 0 : -ENOMEM;
+}
+
+void sync_set_role(struct sync *s, enum role role)
+{
+	s->role = role;
+	s->resync = false;
 }
 
 void sync_free(struct sync *s)
@@ -85,6 +88,8 @@ void sync_notify_ready(struct sync *s, uint64_t now)
 	int i, ret;
 
 	s->now = now;
+	if (!s->kernel->ntf)
+		return;
 	proto_batch_init(&s->batch, 0, 0);
 	for (i = 0; i < NOTIFY_BURST; i++) {
 		ret = xha_nl_recv_notify(s->kernel->ntf, notify_cb, s);
@@ -115,7 +120,10 @@ void sync_notify_ready(struct sync *s, uint64_t now)
 
 static int dump_cb(const struct xha_sa *sa, void *arg)
 {
-	batch_add(arg, sa);
+	struct sync *s = arg;
+
+	if (s->dump_sends)
+		batch_add(s, sa);
 	return 0;
 }
 
@@ -125,6 +133,8 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 	int ret;
 
 	s->now = now;
+	/* Unsolicited with the link down: the dump only arms the scan. */
+	s->dump_sends = bulk_id || peer_is_up(s->peer);
 	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
 			 bulk_id);
 	ret = xha_nl_sa_dump(s->kernel->req, dump_cb, s);
@@ -136,6 +146,8 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 		proto_batch_init(&s->batch, 0, 0);
 		return;
 	}
+	if (!s->dump_sends)
+		return;
 	if (bulk_id)
 		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
 	batch_flush(s);
@@ -262,7 +274,7 @@ void sync_log_stats(const struct sync *s, enum log_level lvl)
 		peer_is_up(s->peer) ? "up" : "down", ps->rx_packets,
 		ps->tx_packets, ps->tx_failed, ps->seq_lost, ps->peer_boots,
 		off ? rej : " none");
-	if (s->cfg->role == ROLE_ACTIVE)
+	if (s->role == ROLE_ACTIVE)
 		log_msg(lvl,
 			"stats: notifications %" PRIu64 " (%" PRIu64
 			" records), sent %" PRIu64 " records in %" PRIu64
@@ -293,12 +305,15 @@ void sync_status(const struct sync *s, char *buf, size_t len)
 {
 	const char *link = peer_is_up(s->peer) ? "link up" : "link down";
 
-	if (s->cfg->role == ROLE_ACTIVE)
+	if (s->peer->split_brain)
+		link = "SPLIT BRAIN (peer active too)";
+	if (s->role == ROLE_ACTIVE)
 		snprintf(buf, len, "active, %s; %" PRIu64 " records sent",
 			 link, s->st.records_sent);
 	else
 		snprintf(buf, len,
-			 "backup, %s; %" PRIu64 " records applied, %zu pending",
-			 link, s->st.records_applied,
+			 "backup, %s, %s; %" PRIu64 " records applied, %zu pending",
+			 link, peer_synced(s->peer) ? "synced" : "not synced",
+			 s->st.records_applied,
 			 s->pending ? pending_count(s->pending) : 0);
 }

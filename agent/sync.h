@@ -3,7 +3,8 @@
  * Active and backup logic. The active relays the kernel's notification
  * batches and answers bulk requests with a dump; the backup writes
  * oseq = rec.oseq + oseq-shift and seq = rec.seq, only ever upwards,
- * keeping records for SAs not installed yet and retrying them.
+ * keeping records for SAs not installed yet and retrying them. The role
+ * changes at run time (sync_set_role).
  */
 #ifndef AGENT_SYNC_H
 #define AGENT_SYNC_H
@@ -45,23 +46,34 @@ struct sync_stats {
 
 struct sync {
 	const struct config *cfg;
+	enum role role;
 	struct kernel *kernel;
 	struct peer *peer;
 	struct pending *pending;
 	struct proto_batch batch;
 	bool resync;			/* ENOBUFS seen: dump when possible */
+	bool dump_sends;		/* the dump in progress goes out */
 	uint64_t now;
 	struct sync_stats st;
 	struct ratelimit rl;
 };
 
-int sync_init(struct sync *s, const struct config *cfg, struct kernel *k,
-	      struct peer *p);
+int sync_init(struct sync *s, const struct config *cfg, enum role role,
+	      struct kernel *k, struct peer *p);
+/*
+ * The role changed. The caller has already (un)subscribed the kernel
+ * handle; records kept for SAs not installed yet stay and are retried in
+ * either role (writes only raise counters).
+ */
+void sync_set_role(struct sync *s, enum role role);
 void sync_free(struct sync *s);
 
 /* Active: the notification fd is readable. */
 void sync_notify_ready(struct sync *s, uint64_t now);
-/* Active: dump every SA and send it; bulk_id 0 for unsolicited. */
+/*
+ * Active: dump every SA and send it; bulk_id 0 for unsolicited (then,
+ * with the link down, the dump only arms the module's scan).
+ */
 void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now);
 /* Backup: records from the peer. */
 void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
