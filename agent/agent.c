@@ -316,19 +316,13 @@ static void on_group_readable(void *arg)
 	hagroup_readable(&a->group, now_ms());
 }
 
-static void on_ctl_readable(void *arg)
-{
-	struct agent *a = arg;
-
-	ctl_readable(&a->ctl);
-}
-
 static void on_peer_tick(void *arg, uint64_t now)
 {
 	struct agent *a = arg;
 
 	peer_tick(&a->peer, now);
 	charon_tick(&a->charon, now);
+	ctl_tick(&a->ctl, now);
 	update_status(a);
 }
 
@@ -414,7 +408,7 @@ static int setup(struct agent *a)
 		log_err("HA link: %s", err);
 		return -1;
 	}
-	if (ctl_open(&a->ctl, cfg->control_socket, on_ctl, a, err,
+	if (ctl_open(&a->ctl, cfg->control_socket, a->loop, on_ctl, a, err,
 		     sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
@@ -438,7 +432,6 @@ static int setup(struct agent *a)
 	charon_init(&a->charon, cfg->strongswan ? cfg->charon_fifo : NULL);
 	trackfile_init(&a->track, cfg->track_file);
 	if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0 ||
-	    loop_add_fd(a->loop, a->ctl.fd, on_ctl_readable, a) < 0 ||
 	    (hagroup_fd(&a->group) >= 0 &&
 	     loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
 			 a) < 0) ||

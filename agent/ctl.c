@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,20 +12,107 @@
 
 #define CTL_MAX_ARGS 8
 
-int ctl_open(struct ctl *c, const char *path, ctl_handler h, void *arg,
-	     char *err, size_t errlen)
+static void conn_close(struct ctl_conn *k)
+{
+	if (k->fd < 0)
+		return;
+	loop_del_fd(k->ctl->loop, k->fd);
+	close(k->fd);
+	k->fd = -1;
+}
+
+static void answer(struct ctl *c, char *req, ssize_t n, char *reply,
+		   size_t len)
+{
+	char *argv[CTL_MAX_ARGS], *save, *tok;
+	int argc = 0;
+
+	if (n > CTL_MAX_REQUEST) {
+		snprintf(reply, len, "error: request longer than %d bytes",
+			 CTL_MAX_REQUEST);
+		return;
+	}
+	if (memchr(req, '\0', (size_t)n)) {
+		snprintf(reply, len, "error: NUL byte in request");
+		return;
+	}
+	req[n] = '\0';
+	for (tok = strtok_r(req, " \t\n", &save); tok && argc < CTL_MAX_ARGS;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		argv[argc++] = tok;
+	if (tok)
+		snprintf(reply, len, "error: too many words");
+	else
+		c->handler(c->arg, argv, argc, reply, len);
+}
+
+static void on_conn(void *arg)
+{
+	struct ctl_conn *k = arg;
+	char req[CTL_MAX_REQUEST + 1], reply[CTL_MAX_REPLY];
+	ssize_t n;
+
+	/* MSG_TRUNC: the real length of a longer request, to refuse it. */
+	n = recv(k->fd, req, sizeof(req) - 1, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		answer(k->ctl, req, n > CTL_MAX_REQUEST ? CTL_MAX_REQUEST + 1 : n,
+		       reply, sizeof(reply));
+		/* A client that does not read loses its answer, not us. */
+		send(k->fd, reply, strlen(reply), MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	conn_close(k);
+}
+
+static void on_listen(void *arg)
+{
+	struct ctl *c = arg;
+	struct ctl_conn *k;
+	int fd, i;
+
+	while ((fd = accept4(c->fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		k = NULL;
+		for (i = 0; i < CTL_MAX_CONNS && !k; i++)
+			if (c->conns[i].fd < 0)
+				k = &c->conns[i];
+		if (!k || loop_add_fd(c->loop, fd, on_conn, k) < 0) {
+			close(fd);	/* busy: the client sees EOF */
+			continue;
+		}
+		k->fd = fd;
+		k->since = now_ms();
+	}
+}
+
+void ctl_tick(struct ctl *c, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		if (c->conns[i].fd >= 0 &&
+		    now - c->conns[i].since >= CTL_IDLE_MS)
+			conn_close(&c->conns[i]);
+}
+
+int ctl_open(struct ctl *c, const char *path, struct loop *loop,
+	     ctl_handler h, void *arg, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[sizeof(sun.sun_path)];
 	struct stat st;
 	char *slash;
 	mode_t old;
-	int ret;
+	int i, ret;
 
 	c->fd = -1;
 	c->path = path;
+	c->loop = loop;
 	c->handler = h;
 	c->arg = arg;
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		c->conns[i] = (struct ctl_conn){ .ctl = c, .fd = -1 };
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "control socket %s: path too long", path);
 		return -1;
@@ -52,7 +138,8 @@ int ctl_open(struct ctl *c, const char *path, ctl_handler h, void *arg,
 		}
 		unlink(path);
 	}
-	c->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       0);
 	if (c->fd < 0) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		return -1;
@@ -60,7 +147,8 @@ int ctl_open(struct ctl *c, const char *path, ctl_handler h, void *arg,
 	old = umask(0177);
 	ret = bind(c->fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (ret < 0) {
+	if (ret < 0 || listen(c->fd, CTL_MAX_CONNS) < 0 ||
+	    loop_add_fd(loop, c->fd, on_listen, c) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path,
 			 strerror(errno));
 		close(c->fd);
@@ -72,52 +160,13 @@ int ctl_open(struct ctl *c, const char *path, ctl_handler h, void *arg,
 
 void ctl_close(struct ctl *c)
 {
+	int i;
+
 	if (c->fd < 0)
 		return;
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		conn_close(&c->conns[i]);
 	close(c->fd);
 	unlink(c->path);
 	c->fd = -1;
-}
-
-void ctl_readable(struct ctl *c)
-{
-	char req[CTL_MAX_REQUEST + 1], reply[CTL_MAX_REPLY];
-	struct sockaddr_un from;
-	char *argv[CTL_MAX_ARGS], *save, *tok;
-	socklen_t fromlen;
-	ssize_t n;
-	int argc, i;
-
-	for (i = 0; i < 16; i++) {
-		fromlen = sizeof(from);
-		n = recvfrom(c->fd, req, sizeof(req), MSG_TRUNC,
-			     (struct sockaddr *)&from, &fromlen);
-		if (n < 0)
-			return;
-		if (n > CTL_MAX_REQUEST) {
-			snprintf(reply, sizeof(reply),
-				 "error: request longer than %d bytes",
-				 CTL_MAX_REQUEST);
-		} else if (memchr(req, '\0', (size_t)n)) {
-			snprintf(reply, sizeof(reply),
-				 "error: NUL byte in request");
-		} else {
-			req[n] = '\0';
-			argc = 0;
-			for (tok = strtok_r(req, " \t\n", &save);
-			     tok && argc < CTL_MAX_ARGS;
-			     tok = strtok_r(NULL, " \t\n", &save))
-				argv[argc++] = tok;
-			if (tok)
-				snprintf(reply, sizeof(reply),
-					 "error: too many words");
-			else
-				c->handler(c->arg, argv, argc, reply,
-					   sizeof(reply));
-		}
-		/* An unbound sender gets no answer; a full one loses it. */
-		if (fromlen > sizeof(sa_family_t))
-			sendto(c->fd, reply, strlen(reply), MSG_DONTWAIT,
-			       (struct sockaddr *)&from, fromlen);
-	}
 }

@@ -33,12 +33,16 @@ enum ha_state hagroup_state(const struct hagroup *g)
 static void change(struct hagroup *g, enum ha_state st, const char *why)
 {
 	enum ha_state old = g->state;
+	bool first = !g->known;
 
 	g->known = true;
-	if (st == old)
+	/* The first word on an external group counts even if it matches
+	 * the default: charon has not been told anything yet. */
+	if (st == old && !first)
 		return;
 	g->state = st;
-	g->st.transitions++;
+	if (st != old)
+		g->st.transitions++;
 	log_info("HA group %s: %s -> %s (%s)", g->cfg->name,
 		 ha_state_name(old), ha_state_name(st), why);
 	g->cb(g->arg, old, st, why);

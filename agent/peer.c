@@ -234,8 +234,11 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
  */
 static void update_split_brain(struct peer *p)
 {
+	/* Only what the peer said after we became active counts: at a
+	 * failover the dead active's last words are still "active". */
 	bool sb = p->up && p->role == ROLE_ACTIVE &&
-		  p->peer_role == PROTO_ROLE_ACTIVE;
+		  p->peer_role == PROTO_ROLE_ACTIVE &&
+		  p->peer_role_at > p->role_at;
 
 	if (sb == p->split_brain)
 		return;
@@ -252,9 +255,10 @@ static void update_split_brain(struct peer *p)
 	}
 }
 
-static void check_role(struct peer *p, uint8_t role)
+static void check_role(struct peer *p, uint8_t role, uint64_t now)
 {
 	p->peer_role = role;
+	p->peer_role_at = now;
 	if (role == PROTO_ROLE_BACKUP && p->role == ROLE_BACKUP)
 		log_ratelimited(&p->rl_role, LOG_LVL_WARN,
 				"peer node %u is backup too: no node is active",
@@ -266,6 +270,7 @@ void peer_set_role(struct peer *p, enum role role, uint64_t now)
 	if (role == p->role)
 		return;
 	p->role = role;
+	p->role_at = now;
 	p->st.role_changes++;
 	p->synced = false;
 	p->want_bulk = false;
@@ -292,7 +297,7 @@ static void on_hello(struct peer *p, const struct proto_hdr *h,
 	}
 	p->peer_challenge = m->challenge;
 	p->peer_known = m->known_boot;
-	check_role(p, m->role);
+	check_role(p, m->role, now);
 	if (m->known_boot != p->boot)
 		reply_hello(p, now);
 	if (p->role == ROLE_ACTIVE && m->bulk_req &&
@@ -405,7 +410,7 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		break;
 	case PROTO_KEEPALIVE:
 		p->peer_known = ka.known_boot;
-		check_role(p, ka.role);
+		check_role(p, ka.role, now);
 		break;
 	case PROTO_SEQNUM:
 		on_seqnum(p, &h, &sh, recs, (unsigned int)n, now);

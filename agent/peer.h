@@ -77,6 +77,8 @@ struct peer {
 	uint64_t last_rx;
 	bool up;
 	bool split_brain;		/* the peer says it is active too */
+	uint64_t role_at;		/* when our role last changed */
+	uint64_t peer_role_at;		/* when the peer last told its role */
 
 	/* backup: the bulk sync we asked for */
 	bool want_bulk;

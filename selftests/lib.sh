@@ -401,14 +401,27 @@ xha_keyfile() {
 	echo "$f"
 }
 
-# xha_agent_config NODE-ID ROLE IFACE LOCAL REMOTE: prints the config path.
+# xha_agent_config NODE-ID STATE IFACE LOCAL REMOTE [EXTRA-HA-JSON]: prints
+# the config path. STATE is the HA group's controller: active/master,
+# backup or fault (static), or external (set with "ha-ike group vpn STATE").
+# The control socket is $XHA_TMP/agentNODE-ID.sock, the keepalived track
+# file $XHA_TMP/trackNODE-ID.
 xha_agent_config() {
-	local f=$XHA_TMP/agent$1.json
+	local f=$XHA_TMP/agent$1.json ctl
+	case $2 in
+	active | master) ctl='"static": "master"' ;;
+	backup | fault) ctl="\"static\": \"$2\"" ;;
+	external) ctl='"external": [null]' ;;
+	*) echo "xha_agent_config: bad state $2" >&2; return 1 ;;
+	esac
 	cat >"$f" <<EOF
 {"xfrm-ha:ha": {"node-id": $1, "interface": "$3", "local-address": "$4",
   "remote-address": "$5", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "role": "$2", "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
-  "oseq-shift": $XHA_OSEQ_SHIFT}}}
+  "listen-ha-group": "vpn", "control-socket": "$XHA_TMP/agent$1.sock",
+  "track-file": "$XHA_TMP/track$1"${6:+, $6},
+  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
+  "oseq-shift": $XHA_OSEQ_SHIFT}},
+ "xfrm-ha:ha-group": [{"name": "vpn", $ctl}]}
 EOF
 	echo "$f"
 }

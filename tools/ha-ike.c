@@ -29,6 +29,11 @@ static const struct command commands[] = {
 	  "change the configuration of this network namespace" },
 	{ "monitor", NULL, cmd_monitor, "[--json] [--count N]",
 	  "print every SA, then the records the module publishes" },
+	{ "group", NULL, cmd_group,
+	  "NAME master|backup|fault [socket PATH]",
+	  "set an externally driven HA group's state (ha-ike-agent)" },
+	{ "show", "state", cmd_show_state, "[socket PATH]",
+	  "the agent's HA group, role, peer, link and strongSwan state" },
 	{ "help", NULL, cmd_help, "", "show this help" },
 };
 
@@ -161,7 +166,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "get") ||
 			 !strcmp(argv[1], "set")))
-		return usage_error(argv[1], "what? (sa, stats or config)");
+		return usage_error(argv[1], "what? (sa, stats, state or config)");
 	if (argc >= 3 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "get") ||
 			  !strcmp(argv[1], "set")))
 		return usage_error(argv[1], "unknown object \"%s\"", argv[2]);

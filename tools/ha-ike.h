@@ -31,6 +31,9 @@ int cmd_set_sa(int argc, char **argv, const char *name);
 int cmd_show_stats(int argc, char **argv, const char *name);
 int cmd_set_config(int argc, char **argv, const char *name);
 int cmd_monitor(int argc, char **argv, const char *name);
+/* agentctl.c: through ha-ike-agent's control socket */
+int cmd_group(int argc, char **argv, const char *name);
+int cmd_show_state(int argc, char **argv, const char *name);
 
 /* sa.c: one SA as a JSON object, no newline. */
 void sa_json(FILE *f, const struct xha_sa *sa);
