@@ -16,6 +16,8 @@
 #   XHA_VM_SMP, XHA_VM_MEM vCPUs (2) and memory (1G) per VM
 #   XHA_VM_TCG_THREAD      single (default) or multi: TCG threading
 #   XHA_VM_TIMEOUT=SEC     per VM (1500); XHA_TEST_TIMEOUT=SEC per test (600)
+#   XHA_VM_AGENT=PATH      use this ha-ike-agent binary in the guest
+#                          (mutation checks: show that a test can fail)
 #   XHA_ALLOW_MISSING=1    development only: a missing module or test
 #                          program is a SKIP instead of a failure
 #   V=1                    print the whole console of every VM

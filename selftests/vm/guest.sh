@@ -16,6 +16,7 @@
 #   xha_timeout=SEC     per-test timeout (default 600)
 #   xha_allow_missing=1 a missing test program is a SKIP, not a failure
 #                       (for development only)
+#   xha_agent=PATH      run this ha-ike-agent binary (mutation checks)
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO=$(cd "$SELFTESTS/.." && pwd)
@@ -31,6 +32,7 @@ parse_cmdline() {
 		xha_tests=*) tests=${p#*=} ;;
 		xha_timeout=*) timeout=${p#*=} ;;
 		xha_allow_missing=*) allow_missing=${p#*=} ;;
+		xha_agent=*) export XHA_AGENT=${p#*=} ;;
 		esac
 	done
 }

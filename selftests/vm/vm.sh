@@ -96,6 +96,7 @@ vm_run() {
 	[ "$mode" = lab ] && cmdline+=" quiet"
 	[ -n "$tests" ] && cmdline+=" xha_tests=$tests"
 	[ "$XHA_ALLOW_MISSING" = 1 ] && cmdline+=" xha_allow_missing=1"
+	[ -n "${XHA_VM_AGENT:-}" ] && cmdline+=" xha_agent=$XHA_VM_AGENT"
 
 	if [ "$console" = - ]; then
 		serial0=(-serial stdio)
