@@ -312,8 +312,12 @@ static void on_notify_readable(void *arg)
 static void on_group_readable(void *arg)
 {
 	struct agent *a = arg;
+	int fd = hagroup_fd(&a->group);
 
 	hagroup_readable(&a->group, now_ms());
+	/* A read error closed the FIFO; the group tick reopens it. */
+	if (hagroup_fd(&a->group) != fd)
+		loop_del_fd(a->loop, fd);
 }
 
 static void on_peer_tick(void *arg, uint64_t now)
