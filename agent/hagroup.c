@@ -13,6 +13,13 @@
 #include "hagroup.h"
 
 #define PIPE_CAPACITY 65536	/* Linux default: a full pipe may have lost lines */
+/*
+ * A FIFO filled with whole lines holds less than its capacity: each line
+ * is written at once and never straddles a page, so every page of the
+ * pipe may be short by up to a line. Reading this much in one go means
+ * the FIFO may have been full.
+ */
+#define PIPE_FULL (PIPE_CAPACITY - PIPE_CAPACITY / 4096 * KA_LINE_MAX)
 
 static const char *const ctl_names[] = {
 	[HA_CTL_STATIC] = "static",
@@ -296,7 +303,7 @@ void hagroup_readable(struct hagroup *g, uint64_t now)
 				on_line(g, line, len, now);
 		}
 	}
-	if (total >= PIPE_CAPACITY)
+	if (total >= PIPE_FULL)
 		resolve(g, "the notify FIFO was full (lines may be lost)");
 }
 

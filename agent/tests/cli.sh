@@ -23,19 +23,71 @@ ok $? "--genkey prints 64 hex characters and a newline"
 ok $? "--genkey keys differ"
 chmod 600 "$T/k1"
 
-cfg() {	# cfg FILE KEYFILE EXTRA
+cfg() {	# cfg FILE KEYFILE EXTRA [HA-GROUP-ENTRIES]
+	groups=${4:-'{"name": "g", "static": "master"}'}
 	cat >"$1" <<JSON
 {"xfrm-ha:ha": {"node-id": 1, "interface": "hal1", "local-address": "10.150.0.1",
   "remote-address": "10.150.0.2", "port": 4520, "key-file": "$2",
-  "role": "active", "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2, "oseq-shift": 65536}$3}}
+  "listen-ha-group": "g", "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2, "oseq-shift": 65536}$3},
+ "xfrm-ha:ha-group": [$groups]}
 JSON
 }
 
 cfg "$T/good.json" "$T/k1" ""
 "$AGENT" --config "$T/good.json" --check >"$T/out" 2>&1
 ok $? "--check accepts the example configuration"
-grep -q "configuration OK" "$T/out"
-ok $? "--check says OK"
+grep -q "configuration OK" "$T/out" && grep -q "HA group g: static master" "$T/out"
+ok $? "--check says OK and names the HA group and its controller"
+
+cfg "$T/ka.json" "$T/k1" "" '{"name": "g", "keepalived": {"notify-fifo": "/run/ka.fifo",
+  "sync-group": "VPN", "virtual-address": ["192.0.2.1", "2001:db8::1"]}}'
+"$AGENT" --config "$T/ka.json" --check >"$T/out" 2>&1 &&
+	grep -q "HA group g: keepalived sync group VPN via /run/ka.fifo, 2 virtual address" "$T/out"
+ok $? "--check describes a keepalived group"
+
+cfg "$T/ext.json" "$T/k1" "" '{"name": "g", "external": [null]}'
+"$AGENT" --config "$T/ext.json" --check >"$T/out" 2>&1 &&
+	grep -q "HA group g: external" "$T/out"
+ok $? "--check describes an external group"
+
+# The static role leaf is gone: a configuration that still has it is
+# refused, naming the leaf.
+cfg "$T/role.json" "$T/k1" ', "role": "active"'
+"$AGENT" --config "$T/role.json" --check >"$T/out" 2>&1
+[ $? = 1 ] && grep -q '"role"' "$T/out"
+ok $? "--check refuses the removed role leaf"
+
+cfg "$T/nogroup.json" "$T/k1" "" '{"name": "h", "static": "master"}'
+"$AGENT" --config "$T/nogroup.json" --check >"$T/out" 2>&1
+[ $? = 1 ] && grep -q '/xfrm-ha:ha/listen-ha-group' "$T/out"
+ok $? "--check refuses a listen-ha-group without its ha-group"
+
+cfg "$T/range.json" "$T/k1" ', "pool": [{"name": "p", "address": "10.0.0.1-10.0.0.9"}]'
+"$AGENT" --config "$T/range.json" --check >"$T/out" 2>&1
+[ $? = 1 ] && grep -q "is a range; HA pools take a subnet only" "$T/out"
+ok $? "--check refuses a pool range"
+
+# --render-strongswan: charon's ha plugin settings, with a secret derived
+# from (not equal to) the link key, the same on both nodes.
+cfg "$T/ss.json" "$T/k1" ', "pool": [{"name": "vpn-pool", "address": "10.99.0.0/24"}]'
+"$AGENT" --config "$T/ss.json" --render-strongswan >"$T/ss.conf" 2>"$T/out"
+ok $? "--render-strongswan exits 0"
+grep -q "^ *local = 10.150.0.1$" "$T/ss.conf" && grep -q "^ *remote = 10.150.0.2$" "$T/ss.conf" &&
+	grep -q "^ *segment_count = 1$" "$T/ss.conf" && grep -q "^ *monitor = no$" "$T/ss.conf" &&
+	grep -q "^ *autobalance = 0$" "$T/ss.conf" && grep -q "^ *vpn-pool = 10.99.0.0/24$" "$T/ss.conf"
+ok $? "--render-strongswan: addresses, one segment, no monitor, pools"
+secret=$(sed -n 's/^ *secret = //p' "$T/ss.conf")
+echo "$secret" | grep -Eqx '[0-9a-f]{64}' && [ "$secret" != "$(cat "$T/k1")" ]
+ok $? "--render-strongswan: a 64-hex secret that is not the link key"
+sed 's/"node-id": 1/"node-id": 2/; s/"10.150.0.1"/"10.150.0.X"/; s/"10.150.0.2"/"10.150.0.1"/; s/"10.150.0.X"/"10.150.0.2"/' \
+	"$T/ss.json" >"$T/ss2.json"
+"$AGENT" --config "$T/ss2.json" --render-strongswan >"$T/ss2.conf" 2>"$T/out" &&
+	[ "$(sed -n 's/^ *secret = //p' "$T/ss2.conf")" = "$secret" ] &&
+	grep -q "^ *local = 10.150.0.2$" "$T/ss2.conf"
+ok $? "--render-strongswan: the other node gets the same secret"
+"$AGENT" --config "$T/ss.json" --render-strongswan --check >/dev/null 2>&1
+[ $? = 1 ]
+ok $? "--render-strongswan with --check: usage, exit 1"
 
 cfg "$T/bad.json" "$T/k1" ', "bogus": 1'
 "$AGENT" --config "$T/bad.json" --check >"$T/out" 2>&1

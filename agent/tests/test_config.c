@@ -33,7 +33,8 @@ static void write_file(const char *path, const char *data, mode_t mode)
 #define EXAMPLE_FMT \
 	"{\"xfrm-ha:ha\": {\"node-id\": 1, \"interface\": \"hal1\", \"local-address\": \"10.150.0.1\",\n" \
 	"  \"remote-address\": \"10.150.0.2\", \"port\": 4520, \"key-file\": \"%s\",\n" \
-	"  \"role\": \"active\", \"seqnum-sync\": {\"sync-period-time\": 1, \"sync-period-packets\": 2, \"oseq-shift\": 65536}}}\n"
+	"  \"listen-ha-group\": \"g\", \"seqnum-sync\": {\"sync-period-time\": 1, \"sync-period-packets\": 2, \"oseq-shift\": 65536}},\n" \
+	" \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\"}]}\n"
 
 static void test_example(void)
 {
@@ -56,7 +57,12 @@ static void test_example(void)
 	CHECK(!strcmp(cfg.remote_str, "10.150.0.2"));
 	CHECK_EQ(ntohs(((struct sockaddr_in *)&cfg.remote)->sin_port), 4520);
 	CHECK_EQ(cfg.port, 4520);
-	CHECK(cfg.role == ROLE_ACTIVE);
+	CHECK(!strcmp(cfg.group.name, "g"));
+	CHECK_EQ(cfg.group.ctl, HA_CTL_STATIC);
+	CHECK_EQ(cfg.group.static_state, HA_STATE_MASTER);
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/agent.sock"));
+	CHECK(!cfg.track_file[0]);
+	CHECK(!cfg.strongswan);
 	CHECK_EQ(cfg.sync_period_time, 1);
 	CHECK_EQ(cfg.sync_period_packets, 2);
 	CHECK_EQ(cfg.oseq_shift, 65536);
@@ -69,10 +75,11 @@ static void test_defaults_v6_pools(void)
 {
 	const char *json =
 		"{\"xfrm-ha:ha\": {\"node-id\": 15, \"local-address\": \"2001:db8::1\","
-		" \"remote-address\": \"2001:DB8::2\", \"key-file\": \"/k\", \"role\": \"backup\","
+		" \"remote-address\": \"2001:DB8::2\", \"key-file\": \"/k\","
 		" \"listen-ha-group\": \"ha-group1\","
 		" \"pool\": [{\"name\": \"a\", \"address\": \"192.168.0.0/24\"},"
-		"            {\"name\": \"b\", \"address\": \"2001:db8:1::/48\"}]}}";
+		"            {\"name\": \"b\", \"address\": \"2001:db8:1::/48\"}]},"
+		" \"xfrm-ha:ha-group\": [{\"name\": \"ha-group1\", \"static\": \"backup\"}]}";
 	char err[CONFIG_ERR_LEN] = "";
 	struct config cfg;
 
@@ -83,12 +90,13 @@ static void test_defaults_v6_pools(void)
 	CHECK_EQ(cfg.node_id, 15);
 	CHECK_EQ(cfg.family, AF_INET6);
 	CHECK_EQ(cfg.port, 4520);
-	CHECK(cfg.role == ROLE_BACKUP);
+	CHECK_EQ(cfg.group.ctl, HA_CTL_STATIC);
+	CHECK_EQ(cfg.group.static_state, HA_STATE_BACKUP);
 	CHECK_EQ(cfg.sync_period_time, 10);
 	CHECK_EQ(cfg.sync_period_packets, 2);
 	CHECK_EQ(cfg.oseq_shift, 65536);
 	CHECK(!cfg.interface[0]);
-	CHECK(!strcmp(cfg.listen_ha_group, "ha-group1"));
+	CHECK(!strcmp(cfg.group.name, "ha-group1"));
 	CHECK_EQ(cfg.n_pools, 2);
 	CHECK_EQ(cfg.pools[0].plen + cfg.pools[1].plen, 24 + 48);
 }
@@ -97,8 +105,9 @@ static void test_disabled(void)
 {
 	const char *json =
 		"{\"xfrm-ha:ha\": {\"enabled\": false, \"node-id\": 2, \"local-address\": \"10.0.0.2\","
-		" \"remote-address\": \"10.0.0.1\", \"key-file\": \"/k\", \"role\": \"backup\","
-		" \"seqnum-sync\": {\"sync-period-time\": 0, \"sync-period-packets\": 0, \"oseq-shift\": 0}}}";
+		" \"remote-address\": \"10.0.0.1\", \"key-file\": \"/k\", \"listen-ha-group\": \"x\","
+		" \"seqnum-sync\": {\"sync-period-time\": 0, \"sync-period-packets\": 0, \"oseq-shift\": 0}},"
+		" \"xfrm-ha:ha-group\": [{\"name\": \"x\", \"external\": [null]}]}";
 	char err[CONFIG_ERR_LEN] = "";
 	struct config cfg;
 
@@ -107,57 +116,267 @@ static void test_disabled(void)
 	CHECK_EQ(cfg.sync_period_time + cfg.sync_period_packets + cfg.oseq_shift, 0);
 }
 
+/* A valid ha container with EXTRA leaves, and the ha-group list GROUPS. */
+static int parse_with(const char *extra, const char *groups, struct config *cfg,
+		      char *err, size_t errlen)
+{
+	char json[8192];
+
+	snprintf(json, sizeof(json),
+		 "{\"xfrm-ha:ha\": {\"node-id\": 1, \"local-address\": \"10.150.0.1\","
+		 " \"remote-address\": \"10.150.0.2\", \"key-file\": \"/k\","
+		 " \"listen-ha-group\": \"vpn\"%s},"
+		 " \"xfrm-ha:ha-group\": [%s]}", extra, groups);
+	err[0] = '\0';
+	memset(cfg, 0xa5, sizeof(*cfg));
+	if (config_parse(ctx, json, cfg, err, errlen) < 0) {
+		printf("# %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static bool vip_is(const struct sockaddr_storage *ss, const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const void *a = ss->ss_family == AF_INET ?
+		(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
+		(const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	return inet_ntop(ss->ss_family, a, buf, sizeof(buf)) && !strcmp(buf, s);
+}
+
+static void test_groups(void)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config cfg;
+	const char *st[] = { "master", "backup", "fault" };
+	const enum ha_state want[] = { HA_STATE_MASTER, HA_STATE_BACKUP,
+				       HA_STATE_FAULT };
+	char grp[256];
+	unsigned int i;
+
+	/* static, each state; other groups in the list are ignored */
+	for (i = 0; i < 3; i++) {
+		snprintf(grp, sizeof(grp),
+			 "{\"name\": \"other\", \"external\": [null]},"
+			 " {\"name\": \"vpn\", \"static\": \"%s\"}", st[i]);
+		CHECK(parse_with("", grp, &cfg, err, sizeof(err)) == 0);
+		CHECK(!strcmp(cfg.group.name, "vpn"));
+		CHECK_EQ(cfg.group.ctl, HA_CTL_STATIC);
+		CHECK_EQ(cfg.group.static_state, want[i]);
+		CHECK_EQ(cfg.group.n_vips, 0);
+	}
+
+	/* external */
+	CHECK(parse_with("", "{\"name\": \"vpn\", \"external\": [null]}", &cfg,
+			 err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.group.ctl, HA_CTL_EXTERNAL);
+	CHECK(!strcmp(cfg.group.name, "vpn"));
+	CHECK_EQ(cfg.group.n_vips, 0);
+
+	/* keepalived, a sync group, IPv4 and IPv6 virtual addresses */
+	CHECK(parse_with("",
+			 "{\"name\": \"vpn\", \"keepalived\": {"
+			 "\"notify-fifo\": \"/run/keepalived/notify.fifo\","
+			 " \"sync-group\": \"VPN\", \"virtual-address\":"
+			 " [\"192.0.2.1\", \"2001:DB8::1\", \"fe80::1\"]}},"
+			 " {\"name\": \"x\", \"static\": \"master\"}",
+			 &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.group.ctl, HA_CTL_KEEPALIVED);
+	CHECK(!strcmp(cfg.group.fifo, "/run/keepalived/notify.fifo"));
+	CHECK(cfg.group.vrrp_sync_group);
+	CHECK(!strcmp(cfg.group.vrrp_name, "VPN"));
+	CHECK_EQ(cfg.group.n_vips, 3);
+	CHECK_EQ(cfg.group.vips[0].ss_family, AF_INET);
+	CHECK(vip_is(&cfg.group.vips[0], "192.0.2.1"));
+	CHECK_EQ(cfg.group.vips[1].ss_family, AF_INET6);
+	CHECK(vip_is(&cfg.group.vips[1], "2001:db8::1"));
+	CHECK(vip_is(&cfg.group.vips[2], "fe80::1"));
+
+	/* keepalived, an instance, no virtual address */
+	CHECK(parse_with("",
+			 "{\"name\": \"vpn\", \"keepalived\": {"
+			 "\"notify-fifo\": \"/f\", \"instance\": \"VI_1\"}}",
+			 &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.group.ctl, HA_CTL_KEEPALIVED);
+	CHECK(!strcmp(cfg.group.fifo, "/f"));
+	CHECK(!cfg.group.vrrp_sync_group);
+	CHECK(!strcmp(cfg.group.vrrp_name, "VI_1"));
+	CHECK_EQ(cfg.group.n_vips, 0);
+
+	/* 16 virtual addresses: the maximum */
+	CHECK(parse_with("",
+			 "{\"name\": \"vpn\", \"keepalived\": {"
+			 "\"notify-fifo\": \"/f\", \"instance\": \"VI_1\","
+			 " \"virtual-address\": [\"10.0.0.1\", \"10.0.0.2\","
+			 " \"10.0.0.3\", \"10.0.0.4\", \"10.0.0.5\", \"10.0.0.6\","
+			 " \"10.0.0.7\", \"10.0.0.8\", \"10.0.0.9\", \"10.0.0.10\","
+			 " \"10.0.0.11\", \"10.0.0.12\", \"10.0.0.13\", \"10.0.0.14\","
+			 " \"10.0.0.15\", \"10.0.0.16\"]}}",
+			 &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.group.n_vips, CONFIG_MAX_VIPS);
+	CHECK(vip_is(&cfg.group.vips[15], "10.0.0.16"));
+}
+
+static void test_optional_leaves(void)
+{
+	const char *grp = "{\"name\": \"vpn\", \"static\": \"backup\"}";
+	char err[CONFIG_ERR_LEN];
+	struct config cfg;
+
+	/* Defaults: no strongSwan, no track file, the default socket. */
+	CHECK(parse_with("", grp, &cfg, err, sizeof(err)) == 0);
+	CHECK(!cfg.strongswan);
+	CHECK(!cfg.track_file[0]);
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/agent.sock"));
+
+	/* An empty strongswan container: the plugin's default FIFO. */
+	CHECK(parse_with(", \"strongswan\": {}", grp, &cfg, err,
+			 sizeof(err)) == 0);
+	CHECK(cfg.strongswan);
+	CHECK(!strcmp(cfg.charon_fifo, "/var/run/charon.ha"));
+
+	CHECK(parse_with(", \"strongswan\": {\"control-fifo\": \"/run/strongswan/charon.ha\"},"
+			 " \"control-socket\": \"/run/x/a.sock\","
+			 " \"track-file\": \"/run/xfrm-ha/track\"",
+			 grp, &cfg, err, sizeof(err)) == 0);
+	CHECK(cfg.strongswan);
+	CHECK(!strcmp(cfg.charon_fifo, "/run/strongswan/charon.ha"));
+	CHECK(!strcmp(cfg.control_socket, "/run/x/a.sock"));
+	CHECK(!strcmp(cfg.track_file, "/run/xfrm-ha/track"));
+}
+
+static void test_ha_state_names(void)
+{
+	enum ha_state st = HA_STATE_FAULT;
+
+	CHECK(ha_state_parse("master", &st) == 0 && st == HA_STATE_MASTER);
+	CHECK(ha_state_parse("BACKUP", &st) == 0 && st == HA_STATE_BACKUP);
+	CHECK(ha_state_parse("Fault", &st) == 0 && st == HA_STATE_FAULT);
+	st = HA_STATE_MASTER;
+	CHECK(ha_state_parse("active", &st) < 0 && st == HA_STATE_MASTER);
+	CHECK(ha_state_parse("", &st) < 0);
+	CHECK(ha_state_parse("masterx", &st) < 0);
+	CHECK(!strcmp(ha_state_name(HA_STATE_MASTER), "master"));
+	CHECK(!strcmp(ha_state_name(HA_STATE_BACKUP), "backup"));
+	CHECK(!strcmp(ha_state_name(HA_STATE_FAULT), "fault"));
+	CHECK(!strcmp(ha_state_name((enum ha_state)7), "?"));
+	CHECK(ha_state_role(HA_STATE_MASTER) == ROLE_ACTIVE);
+	CHECK(ha_state_role(HA_STATE_BACKUP) == ROLE_BACKUP);
+	CHECK(ha_state_role(HA_STATE_FAULT) == ROLE_BACKUP);
+}
+
 /* A valid base; each case replaces one fragment. */
 #define BASE_HEAD "{\"xfrm-ha:ha\": {"
 #define BASE_ADDRS "\"local-address\": \"10.150.0.1\", \"remote-address\": \"10.150.0.2\", "
-#define BASE_REST "\"key-file\": \"/k\", \"role\": \"active\""
+#define BASE_REST "\"key-file\": \"/k\", \"listen-ha-group\": \"g\""
+#define BASE_GROUPS "\"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\"}]"
+#define BASE_END "}, " BASE_GROUPS "}"
+#define BASE_OK BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST
 
 static const struct {
 	const char *json;
 	const char *expect[2];
 } bad[] = {
-	{ BASE_HEAD "\"node-id\": 0, " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 0, " BASE_ADDRS BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/node-id", "range" } },
-	{ BASE_HEAD "\"node-id\": 16, " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 16, " BASE_ADDRS BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/node-id", "range" } },
-	{ BASE_HEAD BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD BASE_ADDRS BASE_REST BASE_END,
 	  { "node-id", "Mandatory" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"role\": \"active\"}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"listen-ha-group\": \"g\"" BASE_END,
 	  { "key-file", "Mandatory" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\"}}",
-	  { "role", "Mandatory" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\", \"role\": \"master\"}}",
-	  { "/xfrm-ha:ha/role", "master" } },
-	{ BASE_HEAD "\"node-id\": 1, \"remote-address\": \"10.150.0.2\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\"" BASE_END,
+	  { "listen-ha-group", "Mandatory" } },
+	/* The static role leaf is gone: an old configuration is refused. */
+	{ BASE_OK ", \"role\": \"active\"" BASE_END,
+	  { "role", "not found" } },
+	{ BASE_HEAD "\"node-id\": 1, \"remote-address\": \"10.150.0.2\", " BASE_REST BASE_END,
 	  { "local-address", "Mandatory" } },
-	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.1\", \"remote-address\": \"10.150.0.1\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.1\", \"remote-address\": \"10.150.0.1\", " BASE_REST BASE_END,
 	  { "remote-address", "must differ" } },
-	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"2001:db8::1\", \"remote-address\": \"2001:db8:0::1\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"2001:db8::1\", \"remote-address\": \"2001:db8:0::1\", " BASE_REST BASE_END,
 	  { "remote-address", "must differ" } },
-	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.1\", \"remote-address\": \"2001:db8::2\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.1\", \"remote-address\": \"2001:db8::2\", " BASE_REST BASE_END,
 	  { "remote-address", "same family" } },
-	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.256\", \"remote-address\": \"10.150.0.2\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.256\", \"remote-address\": \"10.150.0.2\", " BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/local-address", "10.150.0.256" } },
-	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"0.0.0.0\", \"remote-address\": \"10.150.0.2\", " BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"0.0.0.0\", \"remote-address\": \"10.150.0.2\", " BASE_REST BASE_END,
 	  { "local-address", "not a unicast" } },
-	{ BASE_HEAD "\"node-id\": 1, \"port\": 0, " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"port\": 0, " BASE_ADDRS BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/port", "range" } },
-	{ BASE_HEAD "\"node-id\": 1, \"port\": 65536, " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"port\": 65536, " BASE_ADDRS BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/port", "" } },
-	{ BASE_HEAD "\"node-id\": 1, \"interface\": \"abcdefghijklmnop\", " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"interface\": \"abcdefghijklmnop\", " BASE_ADDRS BASE_REST BASE_END,
 	  { "/xfrm-ha:ha/interface", "length" } },
-	{ BASE_HEAD "\"node-id\": 1, \"bogus\": 1, " BASE_ADDRS BASE_REST "}}",
+	{ BASE_HEAD "\"node-id\": 1, \"bogus\": 1, " BASE_ADDRS BASE_REST BASE_END,
 	  { "bogus", "not found" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"sync-period-time\": 86401}}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"sync-period-time\": 86401}" BASE_END,
 	  { "/xfrm-ha:ha/seqnum-sync/sync-period-time", "range" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"oseq-shift\": -1}}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"oseq-shift\": -1}" BASE_END,
 	  { "/xfrm-ha:ha/seqnum-sync/oseq-shift", "" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"192.168.0.1/24\"}]}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"192.168.0.1/24\"}]" BASE_END,
 	  { "pool[name='p']/address", "not a subnet" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\"}]}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\"}]" BASE_END,
 	  { "address", "Mandatory" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.0/33\"}]}}",
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.0/33\"}]" BASE_END,
 	  { "/xfrm-ha:ha/pool[name='p']/address", "" } },
+	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.1-10.0.0.9\"}]" BASE_END,
+	  { "/xfrm-ha:ha/pool[name='p']/address", "is a range; HA pools take a subnet only" } },
+	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"2001:db8::1-2001:db8::9\"}]" BASE_END,
+	  { "pool[name='p']/address", "range" } },
+	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"2001:db8::1/64\"}]" BASE_END,
+	  { "pool[name='p']/address", "not a subnet" } },
+	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.0\"}]" BASE_END,
+	  { "pool[name='p']/address", "" } },
+	{ BASE_OK ", \"pool\": [{\"name\": \"p q\", \"address\": \"10.0.0.0/24\"}]" BASE_END,
+	  { "/xfrm-ha:ha/pool", "name" } },
+	{ BASE_OK ", \"control-socket\": \"agent.sock\"" BASE_END,
+	  { "/xfrm-ha:ha/control-socket", "" } },
+	{ BASE_OK ", \"control-socket\": \"/"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789\"" BASE_END,
+	  { "/xfrm-ha:ha/control-socket", "length" } },
+	{ BASE_OK ", \"track-file\": \"track\"" BASE_END,
+	  { "/xfrm-ha:ha/track-file", "" } },
+	{ BASE_OK ", \"strongswan\": {\"control-fifo\": \"charon.ha\"}" BASE_END,
+	  { "/xfrm-ha:ha/strongswan/control-fifo", "" } },
+	/* HA groups. */
+	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\", \"listen-ha-group\": \"nope\"" BASE_END,
+	  { "/xfrm-ha:ha/listen-ha-group", "nope" } },
+	{ BASE_OK "}}",
+	  { "/xfrm-ha:ha/listen-ha-group", "\"g\"" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\", \"external\": [null]}]}",
+	  { "/xfrm-ha:ha-group[name='g']", "" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\","
+	  " \"keepalived\": {\"notify-fifo\": \"/f\", \"instance\": \"VI_1\"}}]}",
+	  { "/xfrm-ha:ha-group[name='g']", "" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\"}]}",
+	  { "/xfrm-ha:ha-group", "choice \"controller\"" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"active\"}]}",
+	  { "/xfrm-ha:ha-group[name='g']/static", "active" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"instance\": \"VI_1\"}}]}",
+	  { "notify-fifo", "Mandatory" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\"}}]}",
+	  { "/xfrm-ha:ha-group/controller/keepalived", "choice \"vrrp\"" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\", \"sync-group\": \"VPN\"}}]}",
+	  { "/xfrm-ha:ha-group[name='g']/keepalived", "" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"fifo\","
+	  " \"instance\": \"VI_1\"}}]}",
+	  { "/xfrm-ha:ha-group[name='g']/keepalived/notify-fifo", "" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.256\"]}}]}",
+	  { "/xfrm-ha:ha-group[name='g']/keepalived/virtual-address", "10.0.0.256" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\", \"10.0.0.2\", \"10.0.0.3\","
+	  " \"10.0.0.4\", \"10.0.0.5\", \"10.0.0.6\", \"10.0.0.7\", \"10.0.0.8\", \"10.0.0.9\","
+	  " \"10.0.0.10\", \"10.0.0.11\", \"10.0.0.12\", \"10.0.0.13\", \"10.0.0.14\", \"10.0.0.15\","
+	  " \"10.0.0.16\", \"10.0.0.17\"]}}]}",
+	  { "virtual-address", "" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g/h\", \"static\": \"master\"}]}",
+	  { "/xfrm-ha:ha-group", "name" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST,
 	  { "invalid configuration", "" } },
 	{ "{}", { "xfrm-ha:ha", "" } },
@@ -282,6 +501,9 @@ int main(void)
 	RUN(test_example);
 	RUN(test_defaults_v6_pools);
 	RUN(test_disabled);
+	RUN(test_groups);
+	RUN(test_optional_leaves);
+	RUN(test_ha_state_names);
 	RUN(test_bad);
 	RUN(test_key_file);
 	RUN(test_load_errors);

@@ -131,11 +131,10 @@ static void node_init(struct node *n, const char *name, uint8_t id,
 	memset(n, 0, sizeof(*n));
 	n->name = name;
 	n->cfg.node_id = id;
-	n->cfg.role = role;
 	memcpy(n->cfg.key, k, 32);
 	n->rnd = seed;
 	n->serve_bulk = true;
-	peer_init(&n->peer, &n->cfg, &ops, n);
+	peer_init(&n->peer, &n->cfg, role, &ops, n);
 	peer_set_rand(&n->peer, node_rand);
 }
 
@@ -381,6 +380,91 @@ static void test_dead_link_and_bulk_retry(void)
 	CHECK(B.peer.st.bulks_requested >= 2);
 }
 
+/*
+ * Roles change at run time: both nodes active is a split brain, seen by
+ * both; the one that becomes a backup asks for a bulk and is synced once
+ * it completes; a new active stops being synced.
+ */
+static void test_roles_split_brain(void)
+{
+	static struct node D, E;
+	int bulks;
+	uint64_t t;
+
+	/* The split brain is logged as an error, on purpose. */
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	node_init(&D, "D", 1, ROLE_ACTIVE, key, 11);
+	node_init(&E, "E", 2, ROLE_ACTIVE, key, 12);
+	connect_pair(&D, &E, 50000);
+	CHECK(peer_is_up(&D.peer) && peer_is_up(&E.peer));
+	CHECK(D.peer.split_brain && E.peer.split_brain);
+	CHECK_EQ(D.peer.st.split_brains, 1);
+	CHECK_EQ(E.peer.st.split_brains, 1);
+	CHECK(!peer_synced(&D.peer) && !peer_synced(&E.peer));
+	CHECK_EQ(D.bulk_reqs + E.bulk_reqs, 0);
+
+	/* Keepalives do not count it again. */
+	for (t = 50250; t <= 52000; t += 250) {
+		peer_tick(&D.peer, t);
+		peer_tick(&E.peer, t);
+		pump(&D, &E, t);
+	}
+	CHECK_EQ(D.peer.st.split_brains + E.peer.st.split_brains, 2);
+
+	/* E loses VRRP: it becomes a backup, says so at once, asks for a
+	 * bulk, and the split brain is over on both sides. */
+	peer_set_role(&E.peer, ROLE_BACKUP, 52000);
+	CHECK_EQ(E.peer.st.role_changes, 1);
+	CHECK(!E.peer.split_brain);
+	pump(&D, &E, 52000);
+	CHECK(!D.peer.split_brain);
+	CHECK_EQ(D.bulk_reqs, 1);
+	CHECK_EQ(E.records, 3);
+	CHECK(peer_synced(&E.peer));
+	CHECK(!peer_synced(&D.peer));
+	CHECK(peer_is_up(&D.peer) && peer_is_up(&E.peer));
+
+	/* The same role again changes nothing. */
+	peer_set_role(&E.peer, ROLE_BACKUP, 52000);
+	CHECK_EQ(E.peer.st.role_changes, 1);
+	CHECK(peer_synced(&E.peer));
+
+	/* A switchover: D becomes a backup first (no node active for a
+	 * moment), then E becomes active. D's bulk request is answered
+	 * once E is active; E is no longer "synced". */
+	bulks = E.bulk_reqs;
+	peer_set_role(&D.peer, ROLE_BACKUP, 53000);
+	pump(&D, &E, 53000);
+	CHECK(D.peer.want_bulk);
+	CHECK(!peer_synced(&D.peer));
+	CHECK_EQ(E.bulk_reqs, bulks);	/* E is a backup: not served */
+	peer_set_role(&E.peer, ROLE_ACTIVE, 53100);
+	CHECK(!peer_synced(&E.peer));
+	pump(&D, &E, 53100);
+	for (t = 53250; t <= 56000 && D.peer.want_bulk; t += 250) {
+		peer_tick(&D.peer, t);
+		peer_tick(&E.peer, t);
+		pump(&D, &E, t);
+	}
+	CHECK_EQ(E.bulk_reqs, bulks + 1);
+	CHECK(!D.peer.want_bulk);
+	CHECK(peer_synced(&D.peer));
+	CHECK(!D.peer.split_brain && !E.peer.split_brain);
+	CHECK_EQ(D.peer.st.split_brains + E.peer.st.split_brains, 2);
+
+	/* The link dies: the backup is no longer synced. */
+	D.to = E.to = NULL;
+	for (t = 56250; t <= 61000; t += 250) {
+		peer_tick(&D.peer, t);
+		peer_tick(&E.peer, t);
+	}
+	CHECK(!peer_is_up(&D.peer));
+	CHECK(!peer_synced(&D.peer));
+	if (!getenv("V"))
+		log_set_level(LOG_LVL_ERR);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -396,5 +480,6 @@ int main(void)
 	RUN(test_restart_and_old_hello);
 	RUN(test_backup_restart);
 	RUN(test_dead_link_and_bulk_retry);
+	RUN(test_roles_split_brain);
 	DONE();
 }

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket, with the agent's event loop: a client seqpacket
+ * socket (as ha-ike's) talks to ctl.c; a test handler stands for the
+ * agent's. The client's end is watched by the same loop, which stops
+ * when the reply (or the end of the connection) arrives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+#include "t.h"
+
+#define TICK_MS 10
+#define TIMEOUT_TICKS 200
+
+static char dir[] = "/tmp/xha-test-ctl.XXXXXX";
+static char path[100];
+static struct loop *loop;
+static struct ctl ctl;
+static int calls, ticks, stop_after;
+
+/* "group NAME STATE" for group "g"; "show state". */
+static void handler(void *arg, char *const *argv, int argc, char *reply,
+		    size_t len)
+{
+	enum ha_state st;
+
+	(void)arg;
+	calls++;
+	if (argc == 3 && !strcmp(argv[0], "group")) {
+		if (strcmp(argv[1], "g"))
+			snprintf(reply, len, "error: no HA group \"%s\"", argv[1]);
+		else if (ha_state_parse(argv[2], &st) < 0)
+			snprintf(reply, len, "error: unknown state \"%s\"", argv[2]);
+		else
+			snprintf(reply, len, "ok\ngroup g %s", ha_state_name(st));
+		return;
+	}
+	if (argc == 2 && !strcmp(argv[0], "show") && !strcmp(argv[1], "state")) {
+		snprintf(reply, len, "ok\nargc %d", argc);
+		return;
+	}
+	snprintf(reply, len, "error: unknown request (%d words)", argc);
+}
+
+static void on_tick(void *arg, uint64_t now)
+{
+	(void)arg;
+	(void)now;
+	if (++ticks >= stop_after)
+		loop_stop(loop);
+}
+
+/* Run the loop for n ticks (or until something stops it). */
+static void spin(int n)
+{
+	ticks = 0;
+	stop_after = n;
+	loop_run(loop);
+}
+
+struct reply {
+	int fd;
+	char buf[CTL_MAX_REPLY + 1];
+	ssize_t n;		/* -2: nothing yet, 0: closed */
+};
+
+static void on_reply(void *arg)
+{
+	struct reply *r = arg;
+
+	r->n = recv(r->fd, r->buf, sizeof(r->buf) - 1, MSG_DONTWAIT);
+	if (r->n < 0 && errno == EAGAIN)
+		return;
+	r->buf[r->n > 0 ? r->n : 0] = '\0';
+	loop_del_fd(loop, r->fd);
+	loop_stop(loop);
+}
+
+static int dial(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		perror("connect");
+		exit(2);
+	}
+	return fd;
+}
+
+/* Wait for what comes on fd: the reply, "" for the end, NULL if nothing. */
+static const char *await(int fd)
+{
+	static struct reply r;
+
+	r.fd = fd;
+	r.n = -2;
+	if (loop_add_fd(loop, fd, on_reply, &r) < 0)
+		return "(loop_add_fd failed)";
+	spin(TIMEOUT_TICKS);
+	if (r.n == -2) {
+		loop_del_fd(loop, fd);
+		spin(1);	/* reaps it */
+		return NULL;
+	}
+	return r.n >= 0 ? r.buf : "(recv failed)";
+}
+
+static const char *ask_n(const char *req, size_t len)
+{
+	const char *r;
+	int fd = dial();
+
+	if (send(fd, req, len, 0) != (ssize_t)len)
+		r = "(send failed)";
+	else
+		r = await(fd);
+	close(fd);
+	return r;
+}
+
+static const char *ask(const char *req)
+{
+	return ask_n(req, strlen(req));
+}
+
+static void test_open(void)
+{
+	char err[256] = "", sub[100];
+	struct stat st;
+	int fd;
+
+	/* Its directory is made; the socket is 0600. */
+	snprintf(sub, sizeof(sub), "%s/run", dir);
+	snprintf(path, sizeof(path), "%s/run/agent.sock", dir);
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	      (st.st_mode & 0777) == 0600);
+	ctl_close(&ctl);
+	CHECK(access(path, F_OK) < 0);
+	ctl_close(&ctl);	/* twice: harmless */
+	spin(1);
+
+	/* A stale socket (an agent that died) is replaced. */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	{
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	}
+	close(fd);
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+	ctl_close(&ctl);
+	spin(1);
+
+	/* Anything else is never removed. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	close(fd);
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) < 0);
+	CHECK_STR(err, "exists and is not a socket");
+	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+	CHECK_EQ((unsigned int)ctl.fd, (unsigned int)-1);
+	unlink(path);
+
+	/* Too long for sun_path. */
+	{
+		char lp[200];
+
+		memset(lp, 'x', sizeof(lp) - 1);
+		lp[0] = '/';
+		lp[sizeof(lp) - 1] = '\0';
+		CHECK(ctl_open(&ctl, lp, loop, handler, NULL, err, sizeof(err)) < 0);
+		CHECK_STR(err, "path too long");
+	}
+}
+
+static void test_requests(void)
+{
+	char err[256] = "", big[CTL_MAX_REQUEST + 64];
+	const char *r;
+
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+
+	r = ask("group g master");
+	CHECK(r && !strcmp(r, "ok\ngroup g master"));
+	r = ask("group g BACKUP\n");
+	CHECK(r && !strcmp(r, "ok\ngroup g backup"));
+	r = ask(" \tgroup   g\tfault ");
+	CHECK(r && !strcmp(r, "ok\ngroup g fault"));
+	r = ask("group h master");
+	CHECK(r && !strncmp(r, "error: ", 7));
+	r = ask("group g active");
+	CHECK(r && !strcmp(r, "error: unknown state \"active\""));
+	r = ask("show state");
+	CHECK(r && !strcmp(r, "ok\nargc 2"));
+	r = ask("   ");
+	CHECK(r && !strcmp(r, "error: unknown request (0 words)"));
+
+	/* Refused before the handler sees them. */
+	calls = 0;
+	r = ask_n("group g\0 master", 15);
+	CHECK(r && !strcmp(r, "error: NUL byte in request"));
+	r = ask("a b c d e f g h i");
+	CHECK(r && !strcmp(r, "error: too many words"));
+	r = ask("a b c d e f g h");
+	CHECK(r && !strcmp(r, "error: unknown request (8 words)"));
+	CHECK_EQ(calls, 1);
+
+	/* CTL_MAX_REQUEST bytes pass, one more does not. */
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "show state", 10);
+	r = ask_n(big, CTL_MAX_REQUEST);
+	CHECK(r && !strcmp(r, "ok\nargc 2"));
+	r = ask_n(big, CTL_MAX_REQUEST + 1);
+	CHECK(r && !strcmp(r, "error: request longer than 256 bytes"));
+	r = ask_n(big, sizeof(big));
+	CHECK(r && !strncmp(r, "error: request longer", 21));
+
+	/* One request per connection: the agent closes it after the reply. */
+	{
+		int fd = dial();
+		char buf[64];
+
+		CHECK(send(fd, "show state", 10, 0) == 10);
+		r = await(fd);
+		CHECK(r && !strcmp(r, "ok\nargc 2"));
+		CHECK(recv(fd, buf, sizeof(buf), 0) == 0);
+		close(fd);
+	}
+
+	/* A client gone before its reply: nothing breaks. */
+	{
+		int fd = dial();
+
+		CHECK(send(fd, "show state", 10, 0) == 10);
+		close(fd);
+		spin(3);
+		r = ask("show state");
+		CHECK(r && !strcmp(r, "ok\nargc 2"));
+	}
+	ctl_close(&ctl);
+}
+
+/* Clients that say nothing: at most CTL_MAX_CONNS, dropped when idle. */
+static void test_idle_and_busy(void)
+{
+	int fds[CTL_MAX_CONNS], extra, i;
+	char err[256] = "";
+	const char *r;
+
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		fds[i] = dial();
+	spin(3);
+	/* All slots taken: the next one is closed at once. */
+	extra = dial();
+	r = await(extra);
+	CHECK(r && !strcmp(r, ""));
+	close(extra);
+
+	/* Not idle long enough: kept. */
+	ctl_tick(&ctl, now_ms());
+	spin(1);
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		CHECK(ctl.conns[i].fd >= 0);
+	/* Idle: dropped, the clients see the end. */
+	ctl_tick(&ctl, now_ms() + CTL_IDLE_MS);
+	for (i = 0; i < CTL_MAX_CONNS; i++) {
+		CHECK_EQ((unsigned int)ctl.conns[i].fd, (unsigned int)-1);
+		r = await(fds[i]);
+		CHECK(r && !strcmp(r, ""));
+		close(fds[i]);
+	}
+	/* And the slots serve again. */
+	r = ask("group g master");
+	CHECK(r && !strcmp(r, "ok\ngroup g master"));
+	ctl_close(&ctl);
+}
+
+int main(void)
+{
+	log_init(false);
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	loop = loop_new();
+	if (!loop || loop_add_timer(loop, TICK_MS, on_tick, NULL) < 0) {
+		fprintf(stderr, "cannot make the event loop\n");
+		return 2;
+	}
+
+	RUN(test_open);
+	RUN(test_requests);
+	RUN(test_idle_and_busy);
+
+	loop_free(loop);
+	{
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	DONE();
+}

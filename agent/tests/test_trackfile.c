@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/* keepalived's track file: "1\n" or "0\n", renamed into place on change. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "t.h"
+#include "trackfile.h"
+
+static char dir[] = "/tmp/xha-test-track.XXXXXX";
+static char path[PATH_MAX], tmp[PATH_MAX + 32];
+
+/* The file's content ("" if absent) and inode. */
+static const char *content(ino_t *ino)
+{
+	static char buf[16];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	*ino = 0;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return buf;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (fstat(fd, &st) == 0)
+		*ino = st.st_ino;
+	close(fd);
+	return buf;
+}
+
+static void test_unset(void)
+{
+	struct trackfile t;
+
+	trackfile_init(&t, NULL);
+	CHECK(trackfile_set(&t, true, "test") == 0);
+	trackfile_init(&t, "");
+	CHECK(!t.path);
+	CHECK(trackfile_set(&t, false, "test") == 0);
+	CHECK_EQ((unsigned int)t.value, (unsigned int)-1);
+}
+
+static void test_values(void)
+{
+	struct trackfile t;
+	struct stat st;
+	ino_t ino, ino2;
+
+	trackfile_init(&t, path);
+	CHECK_EQ((unsigned int)t.value, (unsigned int)-1);
+	/* An old file from a previous run is replaced at once. */
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		CHECK(write(fd, "junk", 4) == 4);
+		close(fd);
+	}
+	CHECK(trackfile_set(&t, true, "not synced") == 0);
+	CHECK(!strcmp(content(&ino), "1\n"));
+	CHECK_EQ(t.value, 1);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	CHECK(access(tmp, F_OK) < 0);
+
+	/* The same value: not rewritten (same inode, no temporary). */
+	CHECK(trackfile_set(&t, true, "still not synced") == 0);
+	CHECK(!strcmp(content(&ino2), "1\n"));
+	CHECK_EQ(ino2, ino);
+
+	/* A change: a new file renamed over the old one. */
+	CHECK(trackfile_set(&t, false, "synced") == 0);
+	CHECK(!strcmp(content(&ino2), "0\n"));
+	CHECK(ino2 != ino);
+	CHECK_EQ(t.value, 0);
+	CHECK(access(tmp, F_OK) < 0);
+	CHECK(trackfile_set(&t, false, "synced") == 0);
+	CHECK(!strcmp(content(&ino), "0\n"));
+	CHECK_EQ(ino, ino2);
+	CHECK(trackfile_set(&t, true, "link down") == 0);
+	CHECK(!strcmp(content(&ino), "1\n"));
+	unlink(path);
+}
+
+static void test_errors(void)
+{
+	char sub[PATH_MAX], file[PATH_MAX + 16];
+	struct trackfile t;
+	ino_t ino;
+
+	/* The directory does not exist (yet): an error, and the value is
+	 * written once it can be. */
+	snprintf(sub, sizeof(sub), "%s/later", dir);
+	snprintf(file, sizeof(file), "%s/track", sub);
+	trackfile_init(&t, file);
+	CHECK(trackfile_set(&t, true, "test") == -ENOENT);
+	CHECK_EQ((unsigned int)t.value, (unsigned int)-1);
+	CHECK(trackfile_set(&t, true, "test") == -ENOENT);
+	CHECK(mkdir(sub, 0700) == 0);
+	CHECK(trackfile_set(&t, true, "test") == 0);
+	CHECK_EQ(t.value, 1);
+	unlink(file);
+
+	/* The path is a directory: rename fails, the temporary is gone. */
+	CHECK(mkdir(file, 0700) == 0);
+	trackfile_init(&t, file);
+	CHECK(trackfile_set(&t, false, "test") < 0);
+	CHECK_EQ((unsigned int)t.value, (unsigned int)-1);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	CHECK(access(tmp, F_OK) < 0);
+	rmdir(file);
+	rmdir(sub);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	/* A symbolic link planted at the temporary name is not followed. */
+	CHECK(symlink("/nonexistent/victim", tmp) == 0);
+	trackfile_init(&t, path);
+	CHECK(trackfile_set(&t, true, "test") < 0);
+	CHECK(!strcmp(content(&ino), ""));
+	unlink(tmp);
+}
+
+int main(void)
+{
+	log_init(false);
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	umask(022);
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/track", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	RUN(test_unset);
+	RUN(test_values);
+	RUN(test_errors);
+
+	unlink(path);
+	unlink(tmp);
+	rmdir(dir);
+	DONE();
+}
