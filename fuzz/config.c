@@ -43,10 +43,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(json, data, size);
 	json[size] = '\0';
 	err[0] = '\0';
+	memset(&cfg, 0, sizeof(cfg));
 	if (config_parse(ctx, json, &cfg, err, sizeof(err)) == 0) {
 		if (!cfg.node_id || cfg.node_id > 15 ||
 		    (cfg.family != 2 && cfg.family != 10) ||
 		    cfg.n_pools > CONFIG_MAX_POOLS || !cfg.key_file[0] || !cfg.port)
+			abort();
+		/* The group listen-ha-group names, with one controller. */
+		if (!cfg.group.name[0] || cfg.group.ctl > HA_CTL_EXTERNAL ||
+		    !cfg.control_socket[0] ||
+		    (cfg.strongswan && cfg.charon_fifo[0] != '/'))
+			abort();
+		if (cfg.group.ctl == HA_CTL_STATIC &&
+		    cfg.group.static_state > HA_STATE_FAULT)
+			abort();
+		if (cfg.group.ctl == HA_CTL_KEEPALIVED &&
+		    (cfg.group.fifo[0] != '/' || !cfg.group.vrrp_name[0] ||
+		     cfg.group.n_vips > CONFIG_MAX_VIPS))
 			abort();
 	} else if (!err[0]) {
 		abort();	/* every failure says why */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Writes seed inputs for the wire, records and session fuzzers into
- * DIR/{wire,records,session}/: valid packets and payloads sealed with the
- * fixed fuzz key, and a full handshake for the session target.
+ * Writes seed inputs for the wire, records, session and keepalived
+ * fuzzers into DIR/{wire,records,session,keepalived}/: valid packets and
+ * payloads sealed with the fixed fuzz key, a full handshake for the
+ * session target, and keepalived notify FIFO streams.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -197,7 +198,56 @@ static void session_seeds(void)
 		len += ev(in + len, 2, &tick, 1);
 		len += ev(in + len, 2, &tick, 1);
 		put("session", role ? "active" : "backup", in, len);
+		/* Then the roles change: ours flips, the peer's follows (a
+		 * switchover), then both are active (a split brain). */
+		in[len++] = 4;		/* op 4: no bytes follow */
+		in[len++] = (uint8_t)!role;
+		len += sealed_ev(in + len, PROTO_HELLO, 1, 3, 0, role ? 2 : 3);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 1, 4, 6, 1);
+		len += ev(in + len, 2, &tick, 1);
+		in[len++] = 4;
+		in[len++] = 1;
+		len += sealed_ev(in + len, PROTO_KEEPALIVE, 1, 5, 0, 0);
+		len += ev(in + len, 2, &tick, 1);
+		put("session", role ? "active-switch" : "backup-switch", in,
+		    len);
 	}
+}
+
+/* keepalived's notify FIFO: byte 0 is the chunk size, then the stream. */
+static void keepalived_seeds(void)
+{
+	static const char *const streams[] = {
+		"INSTANCE \"VI_1\" MASTER 100\n",
+		"GROUP \"VPN\" BACKUP 0\nGROUP \"VPN\" MASTER 0\n",
+		"INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" FAULT 0\n"
+		"INSTANCE \"VI_1\" STOP 0\nINSTANCE \"VI_1\" DELETED 0\n",
+		"INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 100\r\n"
+		"VS [10.0.0.1]:tcp:80 UP\n"
+		"RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n"
+		"GROUP \"VPN\" BACK",
+		"INSTANCE \"VI_1\" MASTER 256\nINSTANCE VI_1 MASTER\n"
+		"GROUP \"\" BACKUP 0\nGROUP \"VPN\" BACKUP 0 junk\n",
+	};
+	static const uint8_t chunks[] = { 0, 1, 7, 200 };
+	char buf[2048], name[32];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+		len = strlen(streams[i]);
+		buf[0] = (char)chunks[i % sizeof(chunks)];
+		memcpy(buf + 1, streams[i], len);
+		snprintf(name, sizeof(name), "stream-%zu", i);
+		put("keepalived", name, (const uint8_t *)buf, len + 1);
+	}
+	/* An overlong line between two good ones. */
+	len = 0;
+	buf[len++] = 100;
+	len += (size_t)sprintf(buf + len, "GROUP \"VPN\" MASTER 0\n");
+	memset(buf + len, 'x', 600);
+	len += 600;
+	len += (size_t)sprintf(buf + len, "\nGROUP \"VPN\" BACKUP 0\n");
+	put("keepalived", "overlong", (const uint8_t *)buf, len);
 }
 
 int main(int argc, char **argv)
@@ -213,5 +263,6 @@ int main(int argc, char **argv)
 	}
 	wire_seeds();
 	session_seeds();
+	keepalived_seeds();
 	return 0;
 }

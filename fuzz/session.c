@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the HA session state machine (peer.c) fed a sequence
- * of events. Byte 0 picks our role; then each event is
+ * of events. Byte 0 picks our role at start; then each event is
  *   op (1 byte), length (1 byte), that many bytes:
- *   op % 4 == 0: a raw packet;
- *   op % 4 == 1: a message sealed with the fixed key from the peer:
+ *   op % 5 == 0: a raw packet;
+ *   op % 5 == 1: a message sealed with the fixed key from the peer:
  *                type, node-id, boot-id selector, counter (2 bytes),
  *                seq (2 bytes), then the plaintext payload;
- *   op % 4 == 2: time passes by length * 50 ms and the peer ticks;
- *   op % 4 == 3: we send a SEQNUM of length / 48 records.
+ *   op % 5 == 2: time passes by length * 50 ms and the peer ticks;
+ *   op % 5 == 3: we send a SEQNUM of length / 48 records;
+ *   op % 5 == 4: our role changes to the length's low bit (1: active),
+ *                no bytes follow.
  * Our random draws are FUZZ_RAND, so a HELLO can echo our challenge.
  */
 #include <sodium.h>
@@ -45,7 +47,7 @@ static void cb_updown(void *arg)
 static void cb_bulk(void *arg, uint32_t id)
 {
 	(void)arg;
-	if (!id || cfg.role != ROLE_ACTIVE)
+	if (!id || peer.role != ROLE_ACTIVE)
 		abort();
 }
 
@@ -54,7 +56,7 @@ static void cb_records(void *arg, const struct proto_seqnum *hdr,
 {
 	(void)arg;
 	(void)hdr;
-	if (cfg.role != ROLE_BACKUP || n > PROTO_MAX_RECORDS)
+	if (peer.role != ROLE_BACKUP || n > PROTO_MAX_RECORDS)
 		abort();
 	while (n--)
 		if (!proto_record_ok(&recs[n]))
@@ -97,9 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.node_id = FUZZ_NODE;
-	cfg.role = data[0] & 1 ? ROLE_ACTIVE : ROLE_BACKUP;
 	memcpy(cfg.key, fuzz_key, sizeof(fuzz_key));
-	peer_init(&peer, &cfg, &ops, NULL);
+	peer_init(&peer, &cfg, data[0] & 1 ? ROLE_ACTIVE : ROLE_BACKUP, &ops,
+		  NULL);
 	peer_set_rand(&peer, fixed_rand);
 	now = 1000000;
 	peer_start(&peer, now);
@@ -114,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 2;
 		if (n > size)
 			n = size;
-		switch (op % 4) {
+		switch (op % 5) {
 		case 0:
 			peer_input(&peer, data, n, now);
 			break;
@@ -151,6 +153,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			peer_send_seqnum(&peer, &b, now);
 			break;
+		case 4:
+			peer_set_role(&peer, n & 1 ? ROLE_ACTIVE : ROLE_BACKUP,
+				      now);
+			n = 0;
+			break;
 		}
 		data += n;
 		size -= n;
@@ -160,7 +167,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (peer.verified && (peer.peer_node == FUZZ_NODE ||
 				      !peer.peer_node || peer.peer_node > 15))
 			abort();
-		if (peer.want_bulk && cfg.role != ROLE_BACKUP)
+		if (peer.want_bulk && peer.role != ROLE_BACKUP)
+			abort();
+		/* Both active on a live link, as the peer said after we
+		 * became active. */
+		if (peer.split_brain != (peer.up && peer.role == ROLE_ACTIVE &&
+					 peer.peer_role == PROTO_ROLE_ACTIVE &&
+					 peer.peer_role_at > peer.role_at))
+			abort();
+		/* Synced: a backup that completed a bulk on this link. */
+		if (peer.synced && (!peer.up || peer.role != ROLE_BACKUP))
+			abort();
+		if (peer_synced(&peer) != peer.synced)
 			abort();
 	}
 	return 0;
