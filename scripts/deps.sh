@@ -11,6 +11,7 @@ qemu-system-x86 busybox-static kmod cpio xz-utils gzip coreutils
 libmnl-dev libyang2-dev libsodium-dev libsystemd-dev
 iproute2 iputils-ping procps util-linux nftables
 keepalived
+strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd tcpdump
 sparse clang libclang-rt-14-dev
 "
 
