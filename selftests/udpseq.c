@@ -14,6 +14,7 @@
  * 100) with its wall-clock start and end, so that a gap can be matched with
  * a failover.
  *
+ * A "udpseq start" line says that the signals are handled.
  * Signals: SIGUSR1 prints a "snap" summary and goes on; SIGUSR2 stops
  * sending and goes on receiving (so that the peer's last packets can still
  * arrive); SIGTERM/SIGINT, or the end of -t SEC, print the final summary and
@@ -354,6 +355,10 @@ int main(int argc, char **argv)
 		perror("udpseq: bind");
 		return 1;
 	}
+
+	fprintf(st.out, "udpseq start name=%s rate=%lu size=%lu gap_ms=%lu\n",
+		st.name, rate, size, gap_ms);
+	fflush(st.out);
 
 	memset(buf, 0, sizeof(buf));
 	sending = rate > 0;
