@@ -5,6 +5,8 @@
 # make deps       install the Debian packages the build and the tests need
 # make check      build, then run the selftests in QEMU on every kernel
 # make lab        the QEMU lab: two HA nodes and a peer, with a failover
+# make demo       the HA IKE lab (strongSwan ha plugin, keepalived, SecGW,
+#                 road warrior) with failover/failback, narrated, in a VM
 # make lint       checkpatch + sparse on the module
 # make fuzz       build and run the libFuzzer targets for a short while
 
@@ -43,6 +45,9 @@ check: all
 lab: all
 	./selftests/lab.sh
 
+demo: all
+	./selftests/demo.sh
+
 lint: $(MODULES)
 	./scripts/lint.sh $(KVERS)
 
@@ -57,4 +62,4 @@ clean:
 	$(MAKE) -C selftests clean
 	-$(MAKE) -C fuzz clean
 
-.PHONY: all modules userspace deps check lab lint fuzz clean
+.PHONY: all modules userspace deps check lab demo lint fuzz clean

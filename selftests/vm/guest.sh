@@ -10,8 +10,9 @@
 # ends with XHA-RESULT-END; a missing end marker means the VM died.
 #
 # Kernel command line parameters read here:
-#   xha_mode=check|lab  check: the tests in selftests/TESTS; lab: the
-#                       e2e failover with narration
+#   xha_mode=check|lab|demo  check: the tests in selftests/TESTS; lab: the
+#                       e2e failover with narration; demo: the HA IKE lab
+#                       (strongSwan, keepalived) with narration and report
 #   xha_tests=a,b       override the test list (check mode)
 #   xha_timeout=SEC     per-test timeout (default 600)
 #   xha_allow_missing=1 a missing test program is a SKIP, not a failure
@@ -157,6 +158,7 @@ main() {
 
 	case $mode in
 	lab) list=("e2e_failover.sh --verbose") ;;
+	demo) list=("ha_ike_lab.sh --verbose") ;;
 	*)
 		if [ -n "$tests" ]; then
 			IFS=, read -r -a list <<<"$tests"

@@ -79,7 +79,7 @@ vm_preflight() {
 }
 
 # vm_run KVER MODE CONSOLE RESULTS [TESTS]
-#   MODE: check or lab. CONSOLE: a file, or "-" for stdout. RESULTS: file
+#   MODE: check, lab or demo. CONSOLE: a file, or "-" for stdout. RESULTS: file
 #   that receives the guest's ttyS1 (the TAP stream). TESTS: optional
 #   comma-separated override of selftests/TESTS.
 # Returns qemu's exit status (124 on timeout).
@@ -93,7 +93,7 @@ vm_run() {
 	cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
 	cmdline+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on"
 	cmdline+=" xha_repo=$REPO xha_mode=$mode xha_timeout=$XHA_TEST_TIMEOUT"
-	[ "$mode" = lab ] && cmdline+=" quiet"
+	[ "$mode" = lab ] || [ "$mode" = demo ] && cmdline+=" quiet"
 	[ -n "$tests" ] && cmdline+=" xha_tests=$tests"
 	[ "$XHA_ALLOW_MISSING" = 1 ] && cmdline+=" xha_allow_missing=1"
 	[ -n "${XHA_VM_AGENT:-}" ] && cmdline+=" xha_agent=$XHA_VM_AGENT"
