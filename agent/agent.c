@@ -46,13 +46,19 @@ struct agent {
  */
 static void update_track(struct agent *a)
 {
-	bool hold = a->role == ROLE_BACKUP && !peer_synced(&a->peer);
+	size_t pending = pending_count(a->sync.pending);
+	bool synced = peer_synced(&a->peer);
+	bool hold = a->role == ROLE_BACKUP && (!synced || pending);
 
+	/* Records waiting for their SA (charon's resync rekeys everything
+	 * on a rejoining node) hold off too: bounded by their expiry. */
 	trackfile_set(&a->track, hold,
 		      !hold ? (a->role == ROLE_ACTIVE ? "active" :
 							"synced from the active node") :
-		      peer_is_up(&a->peer) ? "backup, bulk sync not complete" :
-					     "backup, HA link down");
+		      !peer_is_up(&a->peer) ? "backup, HA link down" :
+		      !synced ? "backup, bulk sync not complete" :
+				"backup, records waiting for their SAs",
+		      now_ms());
 }
 
 static void update_status(struct agent *a)
@@ -73,11 +79,13 @@ static void on_notify_readable(void *arg);
 
 static void arm_publishing(struct agent *a, uint64_t now)
 {
+	static struct ratelimit rl = RATELIMIT_INIT(10000, 1);
 	char err[256];
 	int fd;
 
 	if (kernel_subscribe(&a->kernel, err, sizeof(err)) < 0) {
-		log_err("%s: cannot publish counters", err);
+		log_ratelimited(&rl, LOG_LVL_ERR,
+				"%s: cannot publish counters, retrying", err);
 		return;
 	}
 	fd = kernel_notify_fd(&a->kernel);
@@ -103,9 +111,8 @@ static void become_active(struct agent *a, uint64_t now)
 	sync_set_role(&a->sync, ROLE_ACTIVE);
 	peer_set_role(&a->peer, ROLE_ACTIVE, now);
 	arm_publishing(a, now);
-	/* 3. Only now charon: its IKE_SAs become established and it starts
-	 * rekeying and answering DPD from this node. */
-	charon_set(&a->charon, true, now);
+	/* 3. Only now charon (on_group, after this): its IKE_SAs become
+	 * established and it starts rekeying and answering DPD from here. */
 }
 
 static void become_backup(struct agent *a, uint64_t now)
@@ -114,9 +121,8 @@ static void become_backup(struct agent *a, uint64_t now)
 	if (a->kernel.ntf)
 		loop_del_fd(a->loop, kernel_notify_fd(&a->kernel));
 	kernel_unsubscribe(&a->kernel);
-	/* 2. charon steps down: no rekey or DPD answer from a node that no
-	 * longer receives the traffic. */
-	charon_set(&a->charon, false, now);
+	/* 2. charon steps down (on_group, right after this): no rekey or DPD
+	 * answer from a node that no longer receives the traffic. */
 	/* 3. Ask for a bulk sync (at once if the link is up), then apply the
 	 * peer's counters, shifted, raise-only. keepalived is held off until
 	 * that bulk sync completes. */
@@ -148,8 +154,8 @@ static void on_group(void *arg, enum ha_state old, enum ha_state st,
 
 	(void)old;
 	set_role(a, ha_state_role(st), why);
-	/* Also FAULT after BACKUP, or a second MASTER: charon is told again
-	 * (nothing is written when nothing changes). */
+	/* The last step of either order; also the first word on an external
+	 * group, which may not change the role. */
 	charon_set(&a->charon, st == HA_STATE_MASTER, now_ms());
 }
 
@@ -312,12 +318,12 @@ static void on_notify_readable(void *arg)
 static void on_group_readable(void *arg)
 {
 	struct agent *a = arg;
-	int fd = hagroup_fd(&a->group);
-
-	hagroup_readable(&a->group, now_ms());
-	/* A read error closed the FIFO; the group tick reopens it. */
-	if (hagroup_fd(&a->group) != fd)
-		loop_del_fd(a->loop, fd);
+	/* On a read error: out of the loop first, then closed (so that the
+	 * number is not reused meanwhile); the group tick reopens it. */
+	if (hagroup_readable(&a->group, now_ms()) < 0) {
+		loop_del_fd(a->loop, hagroup_fd(&a->group));
+		hagroup_fifo_close(&a->group);
+	}
 }
 
 static void on_peer_tick(void *arg, uint64_t now)
@@ -325,6 +331,9 @@ static void on_peer_tick(void *arg, uint64_t now)
 	struct agent *a = arg;
 
 	peer_tick(&a->peer, now);
+	/* Active but not publishing: subscribing failed; try again. */
+	if (a->role == ROLE_ACTIVE && !a->kernel.ntf)
+		arm_publishing(a, now);
 	charon_tick(&a->charon, now);
 	ctl_tick(&a->ctl, now);
 	update_status(a);
@@ -336,10 +345,14 @@ static void on_group_tick(void *arg, uint64_t now)
 	int before = hagroup_fd(&a->group);
 
 	hagroup_tick(&a->group, now);
-	/* The FIFO was reopened: watch the new descriptor. */
-	if (hagroup_fd(&a->group) != before && hagroup_fd(&a->group) >= 0)
-		loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
-			    a);
+	trackfile_check(&a->track);
+	/* The FIFO was reopened: watch the new descriptor, or try again. */
+	if (hagroup_fd(&a->group) != before && hagroup_fd(&a->group) >= 0 &&
+	    loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
+			a) < 0) {
+		log_err("event loop: %s", strerror(errno));
+		hagroup_fifo_close(&a->group);
+	}
 }
 
 static void on_retry(void *arg, uint64_t now)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,10 +10,26 @@
 
 void charon_init(struct charon *c, const char *path)
 {
+	const char *slash;
+
 	memset(c, 0, sizeof(*c));
 	c->path = path;
 	c->want = -1;
 	c->rl = (struct ratelimit)RATELIMIT_INIT(30000, 2);
+	if (path && (slash = strrchr(path, '/')))
+		snprintf(c->pidfile, sizeof(c->pidfile), "%.*s/charon.pid",
+			 (int)(slash - path), path);
+}
+
+/* An id of charon's current run: its pid file's inode and mtime. */
+static uint64_t pid_id(const struct charon *c)
+{
+	struct stat st;
+
+	if (!c->pidfile[0] || stat(c->pidfile, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino * 1000003u ^ (uint64_t)st.st_mtim.tv_sec ^
+	       (uint64_t)st.st_mtim.tv_nsec << 20;
 }
 
 static int write_cmd(struct charon *c)
@@ -81,6 +98,19 @@ void charon_set(struct charon *c, bool active, uint64_t now)
 
 void charon_tick(struct charon *c, uint64_t now)
 {
+	uint64_t id;
+
+	if (!c->path)
+		return;
+	id = pid_id(c);
+	if (id && c->pid_id && id != c->pid_id && c->want >= 0 && c->done) {
+		log_info("strongSwan: charon restarted (%s changed): telling it again",
+			 c->pidfile);
+		c->done = false;
+		c->last_fail = 0;
+	}
+	if (id)
+		c->pid_id = id;
 	try_write(c, now);
 }
 

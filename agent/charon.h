@@ -26,6 +26,8 @@ struct charon {
 	int want;		/* -1 nothing, 0 deactivate, 1 activate */
 	bool done;		/* want has been written */
 	uint64_t last_write, last_fail;
+	char pidfile[4096];	/* charon.pid next to the FIFO */
+	uint64_t pid_id;	/* inode and mtime seen last, 0: none */
 	uint64_t writes, failures;
 	struct ratelimit rl;
 };
@@ -33,7 +35,11 @@ struct charon {
 void charon_init(struct charon *c, const char *path);
 /* Ask for the segment to be (de)activated; written at once if allowed. */
 void charon_set(struct charon *c, bool active, uint64_t now);
-/* Retries and spaced writes. */
+/*
+ * Retries and spaced writes. Also watches charon.pid in the FIFO's
+ * directory: a charon that restarted has every segment inactive, so the
+ * wanted state is written again.
+ */
 void charon_tick(struct charon *c, uint64_t now);
 /* "activated", "deactivated", "activating (pending)", ... */
 const char *charon_status(const struct charon *c);

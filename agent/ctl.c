@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -96,6 +97,18 @@ void ctl_tick(struct ctl *c, uint64_t now)
 			conn_close(&c->conns[i]);
 }
 
+static bool socket_alive(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return alive;
+}
+
 int ctl_open(struct ctl *c, const char *path, struct loop *loop,
 	     ctl_handler h, void *arg, char *err, size_t errlen)
 {
@@ -128,11 +141,18 @@ int ctl_open(struct ctl *c, const char *path, struct loop *loop,
 			return -1;
 		}
 	}
-	/* A socket left by an agent that died; never remove anything else. */
+	/* A socket left by an agent that died; never remove anything else,
+	 * nor the socket of an agent that runs (in another netns, say). */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen,
 				 "control socket %s: exists and is not a socket",
+				 path);
+			return -1;
+		}
+		if (socket_alive(&sun)) {
+			snprintf(err, errlen,
+				 "control socket %s: another agent listens there (one control-socket per agent)",
 				 path);
 			return -1;
 		}

@@ -223,14 +223,19 @@ static void drain_stale(struct hagroup *g)
 			 g->cfg->fifo);
 }
 
+/* What one wakeup read: the last line for our instance or group. */
+struct batch {
+	bool have;		/* a known state word */
+	bool unknown;		/* an unknown state word came after it */
+	enum ha_state st;
+	char why[128];
+};
+
 static void on_line(struct hagroup *g, const char *line, size_t len,
-		    uint64_t now)
+		    struct batch *b)
 {
 	enum ka_kind want = g->cfg->vrrp_sync_group ? KA_GROUP : KA_INSTANCE;
 	struct ka_line l;
-	enum ha_state st;
-	char why[128];
-	int v;
 
 	if (ka_parse_line(line, len, &l) < 0) {
 		g->st.lines_malformed++;
@@ -244,44 +249,67 @@ static void on_line(struct hagroup *g, const char *line, size_t len,
 		return;
 	}
 	g->st.lines++;
-	if (!ka_state_to_ha(l.state, &st)) {
+	if (!ka_state_to_ha(l.state, &b->st)) {
 		g->st.lines_unknown_state++;
+		b->unknown = true;
 		log_ratelimited(&g->rl, LOG_LVL_WARN,
 				"HA group %s: unknown keepalived state in \"%.*s\": checking the addresses",
 				g->cfg->name, (int)len, line);
+		return;
+	}
+	b->have = true;
+	b->unknown = false;
+	snprintf(b->why, sizeof(b->why), "keepalived %s \"%s\" %s",
+		 l.kind == KA_GROUP ? "sync group" : "instance", l.name,
+		 ka_state_name(l.state));
+}
+
+/*
+ * The lines of one wakeup are history but for the last: apply it if the
+ * addresses agree. keepalived moves them before it writes the line, so a
+ * line they contradict is stale, or lines were lost: it is not applied,
+ * and the addresses decide unless they come round within
+ * HAGROUP_RECHECK_MS.
+ */
+static void apply(struct hagroup *g, const struct batch *b, uint64_t now)
+{
+	int v;
+
+	if (b->unknown) {
 		resolve(g, "unknown keepalived state");
 		return;
 	}
-	snprintf(why, sizeof(why), "keepalived %s \"%s\" %s",
-		 l.kind == KA_GROUP ? "sync group" : "instance", l.name,
-		 ka_state_name(l.state));
-	change(g, st, why);
-	if (!g->cfg->n_vips)
+	if (!b->have)
 		return;
-	/* keepalived changes the addresses first: they must agree now. If
-	 * they do not, the line was stale or lines were lost; the addresses
-	 * decide unless they come round within HAGROUP_RECHECK_MS. */
-	v = vips_present(g);
-	if (v >= 0 && (v == 1) != (g->state == HA_STATE_MASTER)) {
-		if (!g->disagree_since)
-			g->disagree_since = now ? now : 1;
-		log_warn("HA group %s: %s, but the virtual addresses are %s: rechecking",
-			 g->cfg->name, why, v ? "here" : "not here");
-	} else {
-		g->disagree_since = 0;
+	if (!g->cfg->n_vips) {
+		change(g, b->st, b->why);
+		return;
 	}
+	v = vips_present(g);
+	if (v < 0 || (v == 1) == (b->st == HA_STATE_MASTER)) {
+		g->disagree_since = 0;
+		change(g, b->st, b->why);
+		return;
+	}
+	if (!g->disagree_since)
+		g->disagree_since = now ? now : 1;
+	log_warn("HA group %s: %s, but the virtual addresses are %s: not applied, rechecking",
+		 g->cfg->name, b->why, v ? "here" : "not here");
 }
 
-void hagroup_readable(struct hagroup *g, uint64_t now)
+int hagroup_readable(struct hagroup *g, uint64_t now)
 {
 	char buf[4096];
 	size_t total = 0, off, used, len;
+	struct batch b = { 0 };
 	const char *line;
 	ssize_t n;
+	int ret = 0;
 
 	if (g->fifo < 0)
-		return;
-	for (;;) {
+		return 0;
+	/* Bounded: the loop calls again while more is queued. */
+	while (total < PIPE_CAPACITY) {
 		n = read(g->fifo, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -292,19 +320,27 @@ void hagroup_readable(struct hagroup *g, uint64_t now)
 			log_err("HA group %s: reading %s: %s; reopening",
 				g->cfg->name, g->cfg->fifo,
 				n ? strerror(errno) : "end of file");
-			close(g->fifo);
-			g->fifo = -1;	/* reopened by the tick */
+			ret = -1;
 			break;
 		}
 		total += (size_t)n;
 		for (off = 0; off < (size_t)n; off += used) {
 			used = ka_buf_feed(&g->buf, buf + off, (size_t)n - off);
 			while ((line = ka_buf_next(&g->buf, &len)))
-				on_line(g, line, len, now);
+				on_line(g, line, len, &b);
 		}
 	}
+	apply(g, &b, now);
 	if (total >= PIPE_FULL)
 		resolve(g, "the notify FIFO was full (lines may be lost)");
+	return ret;
+}
+
+void hagroup_fifo_close(struct hagroup *g)
+{
+	if (g->fifo >= 0)
+		close(g->fifo);
+	g->fifo = -1;
 }
 
 void hagroup_tick(struct hagroup *g, uint64_t now)
@@ -363,9 +399,10 @@ int hagroup_open(struct hagroup *g, const struct config_group *cfg,
 		return -1;
 	drain_stale(g);
 	if (!cfg->n_vips) {
-		log_warn("HA group %s: no virtual-address configured: starting as backup until keepalived says otherwise",
+		/* Nothing authoritative: a backup for the counters, charon
+		 * left alone, until keepalived writes a line. */
+		log_warn("HA group %s: no virtual-address: state unknown until keepalived writes one",
 			 cfg->name);
-		g->known = true;
 		return 0;
 	}
 	v = vips_present(g);
@@ -385,9 +422,7 @@ int hagroup_open(struct hagroup *g, const struct config_group *cfg,
 
 void hagroup_close(struct hagroup *g)
 {
-	if (g->fifo >= 0)
-		close(g->fifo);
-	g->fifo = -1;
+	hagroup_fifo_close(g);
 	if (g->rtnl)
 		mnl_socket_close(g->rtnl);
 	g->rtnl = NULL;

@@ -7,7 +7,8 @@
  *    at start, after a read error, and whenever the lines and the system
  *    disagree, the state is taken from the group's virtual addresses
  *    (keepalived adds them before it writes MASTER, and removes them
- *    before it writes BACKUP or FAULT);
+ *    before it writes BACKUP or FAULT). A line they contradict is not
+ *    applied;
  *  - external: set through the control socket (ha-ike group NAME STATE).
  * Every change reaches the owner through one callback.
  */
@@ -67,7 +68,14 @@ void hagroup_close(struct hagroup *g);
 
 /* The FIFO to watch, or -1. */
 int hagroup_fd(const struct hagroup *g);
-void hagroup_readable(struct hagroup *g, uint64_t now);
+/*
+ * The FIFO is readable: reads at most a pipe's capacity, applies the last
+ * line for our instance or group. Returns -1 if the FIFO broke: the
+ * caller stops watching it, then calls hagroup_fifo_close(); the tick
+ * reopens it.
+ */
+int hagroup_readable(struct hagroup *g, uint64_t now);
+void hagroup_fifo_close(struct hagroup *g);
 /* Every second or so: settle disagreements, reopen a broken FIFO. */
 void hagroup_tick(struct hagroup *g, uint64_t now);
 

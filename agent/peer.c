@@ -232,18 +232,25 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
  * lowers one (the kernel refuses), and whichever becomes the backup
  * later takes the other's counters raise-only.
  */
-static void update_split_brain(struct peer *p)
+static void update_split_brain(struct peer *p, uint64_t now)
 {
-	/* Only what the peer said after we became active counts: at a
-	 * failover the dead active's last words are still "active". */
-	bool sb = p->up && p->role == ROLE_ACTIVE &&
-		  p->peer_role == PROTO_ROLE_ACTIVE &&
-		  p->peer_role_at > p->role_at;
+	/* Only what the peer said after we became active counts (at a
+	 * failover the dead active's last words are still "active"), and
+	 * only once it lasted PEER_SPLIT_GRACE_MS (at a switchover the old
+	 * active hears the new one a moment before it steps down). */
+	bool both = p->up && p->role == ROLE_ACTIVE &&
+		    p->peer_role == PROTO_ROLE_ACTIVE &&
+		    p->peer_role_at > p->role_at;
 
-	if (sb == p->split_brain)
+	if (!both)
+		p->both_active_since = 0;
+	else if (!p->both_active_since)
+		p->both_active_since = now ? now : 1;
+	if (both == p->split_brain ||
+	    (both && now - p->both_active_since < PEER_SPLIT_GRACE_MS))
 		return;
-	p->split_brain = sb;
-	if (sb) {
+	p->split_brain = both;
+	if (both) {
 		p->st.split_brains++;
 		log_err("SPLIT BRAIN: peer node %u is active too; check VRRP between the nodes (no counter is lowered on either node)",
 			p->peer_node);
@@ -279,7 +286,7 @@ void peer_set_role(struct peer *p, enum role role, uint64_t now)
 		request_bulk(p, now);	/* tells the peer our role too */
 	else
 		send_hello(p, now);
-	update_split_brain(p);
+	update_split_brain(p, now);
 }
 
 static void on_hello(struct peer *p, const struct proto_hdr *h,
@@ -392,8 +399,12 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		break;
 	}
 	if (err) {
-		if (known && err == PROTO_ERR_ROLE)
+		if (known && err == PROTO_ERR_ROLE) {
+			/* Authenticated and fresh, only not for us (split
+			 * brain): the peer is alive, the link stays up. */
 			proto_replay_update(&p->replay, h.counter);
+			p->last_rx = now;
+		}
 		peer_reject(p, err, what);
 		return;
 	}
@@ -417,7 +428,7 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		break;
 	}
 	update_up(p, now);
-	update_split_brain(p);
+	update_split_brain(p, now);
 }
 
 void peer_start(struct peer *p, uint64_t now)
@@ -430,7 +441,7 @@ void peer_start(struct peer *p, uint64_t now)
 void peer_tick(struct peer *p, uint64_t now)
 {
 	update_up(p, now);
-	update_split_brain(p);
+	update_split_brain(p, now);
 	if (!p->up) {
 		if (now - p->last_hello >= PEER_HELLO_MS)
 			send_hello(p, now);

@@ -22,6 +22,7 @@
 #define PEER_DEAD_MS 3500	/* link down after this long without a packet */
 #define PEER_REPLY_MS 100	/* at most one immediate HELLO reply per this */
 #define PEER_BULK_STALL_MS 3000	/* bulk request re-issued after this idle */
+#define PEER_SPLIT_GRACE_MS 2000	/* both active this long: split brain */
 
 struct peer_ops {
 	/* Returns 0 or a negative errno. */
@@ -79,6 +80,7 @@ struct peer {
 	bool split_brain;		/* the peer says it is active too */
 	uint64_t role_at;		/* when our role last changed */
 	uint64_t peer_role_at;		/* when the peer last told its role */
+	uint64_t both_active_since;	/* 0: not both active */
 
 	/* backup: the bulk sync we asked for */
 	bool want_bulk;

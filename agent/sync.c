@@ -308,8 +308,9 @@ void sync_status(const struct sync *s, char *buf, size_t len)
 	if (s->peer->split_brain)
 		link = "SPLIT BRAIN (peer active too)";
 	if (s->role == ROLE_ACTIVE)
-		snprintf(buf, len, "active, %s; %" PRIu64 " records sent",
-			 link, s->st.records_sent);
+		snprintf(buf, len, "active%s, %s; %" PRIu64 " records sent",
+			 s->kernel->ntf ? "" : " (NOT PUBLISHING)", link,
+			 s->st.records_sent);
 	else
 		snprintf(buf, len,
 			 "backup, %s, %s; %" PRIu64 " records applied, %zu pending",

@@ -10,13 +10,31 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
+#include "log.h"
+
+#define TRACKFILE_RETRY_MS 1000
+
 struct trackfile {
 	const char *path;	/* NULL: not configured */
-	int value;		/* -1: never written */
+	int value;		/* -1: not written (or to be rewritten) */
+	uint64_t last_fail;
+	struct ratelimit rl;
 };
 
 void trackfile_init(struct trackfile *t, const char *path);
-/* Returns 0, or a negative errno (logged). */
-int trackfile_set(struct trackfile *t, bool hold, const char *why);
+/*
+ * Returns 0, or a negative errno (logged, rate limited; retried at most
+ * every TRACKFILE_RETRY_MS).
+ */
+int trackfile_set(struct trackfile *t, bool hold, const char *why,
+		  uint64_t now);
+/*
+ * Someone else wrote the file (keepalived's init_file overwrite at its
+ * restart, an operator): forget what we wrote, so that the next
+ * trackfile_set() writes it again.
+ */
+void trackfile_check(struct trackfile *t);
 
 #endif /* AGENT_TRACKFILE_H */
