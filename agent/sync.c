@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,10 +51,41 @@ static void batch_flush(struct sync *s)
 	proto_batch_init(b, 0, b->hdr.bulk_id);
 }
 
+/* The address part of a sockaddr, as the module encodes it. */
+static const void *addr_bytes(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+/*
+ * An SA between the two nodes' HA link addresses protects the nodes' own
+ * traffic (charon's ha plugin with a secret): each node has its own
+ * counters for it, and the SA one node sends with is the one the other
+ * receives with. Never relayed.
+ */
+static bool is_link_sa(const struct sync *s, const struct xha_sa *sa)
+{
+	const struct config *cfg = s->cfg;
+	size_t alen = cfg->family == AF_INET ? 4 : 16;
+	const void *l = addr_bytes(&cfg->local), *r = addr_bytes(&cfg->remote);
+
+	if (sa->family != cfg->family || !(sa->has & XHA_SA_HAS_SADDR))
+		return false;
+	return (!memcmp(sa->saddr, l, alen) && !memcmp(sa->daddr, r, alen)) ||
+	       (!memcmp(sa->saddr, r, alen) && !memcmp(sa->daddr, l, alen));
+}
+
 static void batch_add(struct sync *s, const struct xha_sa *sa)
 {
 	char id[128];
 	int ret;
+
+	if (is_link_sa(s, sa)) {
+		s->st.records_link_sa++;
+		return;
+	}
 
 	ret = proto_batch_add(&s->batch, sa);
 	if (ret == -ENOSPC) {
@@ -279,11 +311,13 @@ void sync_log_stats(const struct sync *s, enum log_level lvl)
 			"stats: notifications %" PRIu64 " (%" PRIu64
 			" records), sent %" PRIu64 " records in %" PRIu64
 			" packets, not sent (link down) %" PRIu64
+			", HA link's own SAs %" PRIu64
 			", unsendable %" PRIu64 ", bulks %" PRIu64
 			", enobufs %" PRIu64 ", kernel errors %" PRIu64,
 			st->notify_msgs, st->notify_records, st->records_sent,
 			st->seqnum_sent, st->records_link_down,
-			st->records_unsendable, st->bulks_sent, st->enobufs,
+			st->records_link_sa, st->records_unsendable,
+			st->bulks_sent, st->enobufs,
 			st->kernel_errors);
 	else
 		log_msg(lvl,

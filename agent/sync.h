@@ -29,6 +29,7 @@ struct sync_stats {
 	uint64_t records_sent;
 	uint64_t records_unsendable;
 	uint64_t records_link_down;	/* not sent: link down */
+	uint64_t records_link_sa;	/* not sent: the HA link's own SA */
 	uint64_t seqnum_sent;
 	uint64_t bulks_sent;
 	uint64_t enobufs;
