@@ -46,18 +46,18 @@ struct agent {
  */
 static void update_track(struct agent *a)
 {
-	size_t pending = pending_count(a->sync.pending);
-	bool synced = peer_synced(&a->peer);
-	bool hold = a->role == ROLE_BACKUP && (!synced || pending);
+	bool hold = a->role == ROLE_BACKUP && !peer_synced(&a->peer);
 
-	/* Records waiting for their SA (charon's resync rekeys everything
-	 * on a rejoining node) hold off too: bounded by their expiry. */
+	/* Records still waiting for their SA do not hold off: after a
+	 * rejoin the bulk sync carries SAs that charon's resync is replacing
+	 * and that will never be installed here; they would hold the node
+	 * for their whole expiry. They are applied when the SA appears, and
+	 * tried again at takeover. */
 	trackfile_set(&a->track, hold,
 		      !hold ? (a->role == ROLE_ACTIVE ? "active" :
 							"synced from the active node") :
 		      !peer_is_up(&a->peer) ? "backup, HA link down" :
-		      !synced ? "backup, bulk sync not complete" :
-				"backup, records waiting for their SAs",
+					      "backup, bulk sync not complete",
 		      now_ms());
 }
 
