@@ -56,6 +56,7 @@ static int write_cmd(struct charon *c)
 
 static void try_write(struct charon *c, uint64_t now)
 {
+	uint64_t id;
 	int ret;
 
 	if (!c->path || c->want < 0 || c->done)
@@ -64,6 +65,9 @@ static void try_write(struct charon *c, uint64_t now)
 		return;		/* the tick writes it */
 	if (c->last_fail && now - c->last_fail < CHARON_RETRY_MS)
 		return;
+	/* The run we tell: a restart after this is seen by the tick. */
+	if ((id = pid_id(c)))
+		c->pid_id = id;
 	ret = write_cmd(c);
 	if (ret < 0) {
 		c->failures++;

@@ -99,12 +99,16 @@ void ctl_tick(struct ctl *c, uint64_t now)
 
 static bool socket_alive(const struct sockaddr_un *sun)
 {
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a listener whose backlog is full (a stuck agent)
+	 * would block connect(); EAGAIN says it is there all the same. */
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
 	bool alive;
 
 	if (fd < 0)
 		return false;
-	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+		errno == EAGAIN;
 	close(fd);
 	return alive;
 }

@@ -11,6 +11,8 @@
  *   op % 5 == 3: we send a SEQNUM of length / 48 records;
  *   op % 5 == 4: our role changes to the length's low bit (1: active),
  *                no bytes follow.
+ * Time only moves in ticks, so every invariant below holds exactly after
+ * each event (split brain after PEER_SPLIT_GRACE_MS of both active).
  * Our random draws are FUZZ_RAND, so a HELLO can echo our challenge.
  */
 #include <sodium.h>
@@ -94,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_hdr h;
 	struct xha_sa sa;
 	size_t len, i;
+	uint64_t split_brains = 0;
+	bool both, split_brain = false;
 
 	if (!size)
 		return 0;
@@ -169,12 +173,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (peer.want_bulk && peer.role != ROLE_BACKUP)
 			abort();
-		/* Both active on a live link, as the peer said after we
-		 * became active. */
-		if (peer.split_brain != (peer.up && peer.role == ROLE_ACTIVE &&
-					 peer.peer_role == PROTO_ROLE_ACTIVE &&
-					 peer.peer_role_at > peer.role_at))
+		/* Split brain: both active on a live link (as the peer said
+		 * after we became active) for PEER_SPLIT_GRACE_MS; counted
+		 * once per episode. */
+		both = peer.up && peer.role == ROLE_ACTIVE &&
+		       peer.peer_role == PROTO_ROLE_ACTIVE &&
+		       peer.peer_role_at > peer.role_at;
+		if (both != (peer.both_active_since != 0))
 			abort();
+		if (both && (peer.both_active_since > now ||
+			     peer.both_active_since < peer.role_at))
+			abort();
+		if (peer.split_brain !=
+		    (both && now - peer.both_active_since >= PEER_SPLIT_GRACE_MS))
+			abort();
+		if (peer.st.split_brains !=
+		    split_brains + (peer.split_brain && !split_brain))
+			abort();
+		split_brain = peer.split_brain;
+		split_brains = peer.st.split_brains;
 		/* Synced: a backup that completed a bulk on this link. */
 		if (peer.synced && (!peer.up || peer.role != ROLE_BACKUP))
 			abort();

@@ -45,6 +45,13 @@ cfg "$T/ka.json" "$T/k1" "" '{"name": "g", "keepalived": {"notify-fifo": "/run/k
 	grep -q "HA group g: keepalived sync group VPN via /run/ka.fifo, 2 virtual address" "$T/out"
 ok $? "--check describes a keepalived group"
 
+# The virtual addresses decide a keepalived group's state: one at least.
+cfg "$T/kanovip.json" "$T/k1" "" '{"name": "g", "keepalived": {"notify-fifo": "/run/ka.fifo",
+  "instance": "VI_1"}}'
+"$AGENT" --config "$T/kanovip.json" --check >"$T/out" 2>&1
+[ $? = 1 ] && grep -q 'virtual-address' "$T/out"
+ok $? "--check refuses a keepalived group without a virtual-address"
+
 cfg "$T/ext.json" "$T/k1" "" '{"name": "g", "external": [null]}'
 "$AGENT" --config "$T/ext.json" --check >"$T/out" 2>&1 &&
 	grep -q "HA group g: external" "$T/out"

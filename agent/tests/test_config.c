@@ -194,16 +194,30 @@ static void test_groups(void)
 	CHECK(vip_is(&cfg.group.vips[1], "2001:db8::1"));
 	CHECK(vip_is(&cfg.group.vips[2], "fe80::1"));
 
-	/* keepalived, an instance, no virtual address */
+	/* keepalived, an instance, one virtual address (the minimum) */
 	CHECK(parse_with("",
 			 "{\"name\": \"vpn\", \"keepalived\": {"
-			 "\"notify-fifo\": \"/f\", \"instance\": \"VI_1\"}}",
+			 "\"notify-fifo\": \"/f\", \"instance\": \"VI_1\","
+			 " \"virtual-address\": [\"10.0.0.1\"]}}",
 			 &cfg, err, sizeof(err)) == 0);
 	CHECK_EQ(cfg.group.ctl, HA_CTL_KEEPALIVED);
 	CHECK(!strcmp(cfg.group.fifo, "/f"));
 	CHECK(!cfg.group.vrrp_sync_group);
 	CHECK(!strcmp(cfg.group.vrrp_name, "VI_1"));
-	CHECK_EQ(cfg.group.n_vips, 0);
+	CHECK_EQ(cfg.group.n_vips, 1);
+	CHECK(vip_is(&cfg.group.vips[0], "10.0.0.1"));
+
+	/* keepalived names: any printable ASCII but space and '"' */
+	CHECK(parse_with("",
+			 "{\"name\": \"vpn\", \"keepalived\": {"
+			 "\"notify-fifo\": \"/f\", \"sync-group\": \"!#$%&'()*+,-./09:;<=>?@AZ[\\\\]^_`az{|}~\","
+			 " \"virtual-address\": [\"10.0.0.1\"]}}",
+			 &cfg, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK(cfg.group.vrrp_sync_group);
+	CHECK(!strcmp(cfg.group.vrrp_name,
+		      "!#$%&'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~"));
 
 	/* 16 virtual addresses: the maximum */
 	CHECK(parse_with("",
@@ -350,21 +364,21 @@ static const struct {
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\", \"external\": [null]}]}",
 	  { "/xfrm-ha:ha-group[name='g']", "" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\","
-	  " \"keepalived\": {\"notify-fifo\": \"/f\", \"instance\": \"VI_1\"}}]}",
+	  " \"keepalived\": {\"notify-fifo\": \"/f\", \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
 	  { "/xfrm-ha:ha-group[name='g']", "" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\"}]}",
 	  { "/xfrm-ha:ha-group", "choice \"controller\"" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"active\"}]}",
 	  { "/xfrm-ha:ha-group[name='g']/static", "active" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"instance\": \"VI_1\"}}]}",
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
 	  { "notify-fifo", "Mandatory" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\"}}]}",
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
 	  { "/xfrm-ha:ha-group/controller/keepalived", "choice \"vrrp\"" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI_1\", \"sync-group\": \"VPN\"}}]}",
+	  " \"instance\": \"VI_1\", \"sync-group\": \"VPN\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
 	  { "/xfrm-ha:ha-group[name='g']/keepalived", "" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"fifo\","
-	  " \"instance\": \"VI_1\"}}]}",
+	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
 	  { "/xfrm-ha:ha-group[name='g']/keepalived/notify-fifo", "" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
 	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.256\"]}}]}",
@@ -375,6 +389,27 @@ static const struct {
 	  " \"10.0.0.10\", \"10.0.0.11\", \"10.0.0.12\", \"10.0.0.13\", \"10.0.0.14\", \"10.0.0.15\","
 	  " \"10.0.0.16\", \"10.0.0.17\"]}}]}",
 	  { "virtual-address", "" } },
+	/* A keepalived group needs a virtual address (the authority on
+	 * its state). */
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\"}}]}",
+	  { "virtual-address", "Too few" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"sync-group\": \"VPN\", \"virtual-address\": []}}]}",
+	  { "virtual-address", "" } },
+	/* keepalived names: printable ASCII, no space, no double quote. */
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI 1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	  { "/xfrm-ha:ha-group[name='g']/keepalived/instance", "printable ASCII without spaces or quotes" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"sync-group\": \"V\\\"PN\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	  { "/xfrm-ha:ha-group[name='g']/keepalived/sync-group", "printable ASCII without spaces or quotes" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI\\t1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	  { "keepalived/instance", "printable ASCII" } },
+	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_\u00e9\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	  { "keepalived/instance", "printable ASCII" } },
 	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g/h\", \"static\": \"master\"}]}",
 	  { "/xfrm-ha:ha-group", "name" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST,

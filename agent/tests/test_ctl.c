@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,6 +191,106 @@ static void test_open(void)
 	}
 }
 
+/* Another agent's listening socket at path (backlog as given). */
+static int listener(int backlog)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, backlog) < 0) {
+		perror("listener");
+		exit(2);
+	}
+	return fd;
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "# FAIL: ctl_open blocked\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+/* The socket of an agent that runs is never taken over. */
+static void test_live_agent(void)
+{
+	char err[256] = "";
+	struct ctl other;
+	struct stat st, st2;
+	const char *r;
+	int l, c1, c2, fd;
+
+	snprintf(path, sizeof(path), "%s/live.sock", dir);
+	unlink(path);
+
+	/* A foreign listener (an agent in another netns, say). */
+	l = listener(4);
+	CHECK(stat(path, &st) == 0);
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) < 0);
+	CHECK_STR(err, "another agent listens there");
+	CHECK_STR(err, path);
+	CHECK_EQ((unsigned int)ctl.fd, (unsigned int)-1);
+	/* Its socket is still there, the same one, and still answers. */
+	CHECK(stat(path, &st2) == 0 && S_ISSOCK(st2.st_mode) &&
+	      st2.st_ino == st.st_ino);
+	fd = dial();
+	CHECK(fd >= 0);
+	close(fd);
+	ctl_close(&ctl);	/* never opened: harmless, nothing unlinked */
+	CHECK(access(path, F_OK) == 0);
+
+	/* Its backlog full (a stuck agent): refused all the same, without
+	 * blocking in connect(). */
+	close(l);
+	unlink(path);
+	l = listener(0);
+	c1 = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c2 = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	{
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		connect(c1, (struct sockaddr *)&sun, sizeof(sun));
+		connect(c2, (struct sockaddr *)&sun, sizeof(sun));
+	}
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	err[0] = '\0';
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) < 0);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	CHECK_STR(err, "another agent listens there");
+	CHECK(access(path, F_OK) == 0);
+	close(c1);
+	close(c2);
+
+	/* It dies (its socket file stays): the next agent replaces it. */
+	close(l);
+	CHECK(access(path, F_OK) == 0);
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+	r = ask("group g backup");
+	CHECK(r && !strcmp(r, "ok\ngroup g backup"));
+
+	/* A second agent of ours on the same path: refused, and the first
+	 * one keeps its socket and serves on. */
+	CHECK(ctl_open(&other, path, loop, handler, NULL, err, sizeof(err)) < 0);
+	CHECK_STR(err, "another agent listens there");
+	CHECK_EQ((unsigned int)other.fd, (unsigned int)-1);
+	ctl_close(&other);
+	CHECK(access(path, F_OK) == 0);
+	r = ask("group g master");
+	CHECK(r && !strcmp(r, "ok\ngroup g master"));
+	ctl_close(&ctl);
+	CHECK(access(path, F_OK) < 0);
+	spin(1);
+	snprintf(path, sizeof(path), "%s/run/agent.sock", dir);
+}
+
 static void test_requests(void)
 {
 	char err[256] = "", big[CTL_MAX_REQUEST + 64];
@@ -309,6 +410,7 @@ int main(void)
 	}
 
 	RUN(test_open);
+	RUN(test_live_agent);
 	RUN(test_requests);
 	RUN(test_idle_and_busy);
 

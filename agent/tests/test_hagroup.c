@@ -102,7 +102,7 @@ static void test_static_external(void)
 	CHECK_STR(err, "driven by static");
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
 	hagroup_tick(&g, 1000);
-	hagroup_readable(&g, 1000);
+	CHECK_EQ(hagroup_readable(&g, 1000), 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
 	CHECK_EQ(c.n, 0);
 	hagroup_close(&g);
@@ -141,7 +141,11 @@ static void test_static_external(void)
 	hagroup_close(&g);
 }
 
-/* No virtual address: the FIFO alone, after the stale lines. */
+/*
+ * No virtual address (only in a hand-made config_group: the YANG model
+ * requires one): the state is unknown until the first line, then the FIFO
+ * alone decides, after the stale lines.
+ */
 static void test_fifo_lines(void)
 {
 	struct config_group cfg;
@@ -162,17 +166,23 @@ static void test_fifo_lines(void)
 	CHECK(!strcmp(hagroup_controller(&g), "keepalived"));
 	CHECK_EQ(g.st.lines_stale, 3);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
-	CHECK(g.known);
+	CHECK(!g.known);
 	CHECK(hagroup_fd(&g) >= 0);
-	hagroup_readable(&g, 1000);
+	CHECK_EQ(hagroup_readable(&g, 1000), 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK(!g.known);
 	CHECK_EQ(c.n, 0);
 	CHECK_EQ(g.st.lines, 0);
+	/* Ticks do not make it known either. */
+	hagroup_tick(&g, 1050);
+	CHECK(!g.known);
+	CHECK_EQ(c.n, 0);
 
 	/* Ours: a change and a callback. */
 	put(w, "GROUP \"VPN\" MASTER 0\n");
-	hagroup_readable(&g, 1100);
+	CHECK_EQ(hagroup_readable(&g, 1100), 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK(g.known);
 	CHECK_EQ(c.n, 1);
 	CHECK(c.old == HA_STATE_BACKUP && c.st == HA_STATE_MASTER);
 	CHECK_EQ(g.st.lines, 1);
@@ -210,13 +220,35 @@ static void test_fifo_lines(void)
 	CHECK_EQ(g.st.lines_unknown_state, 1);
 	CHECK_EQ(c.n, 2);
 
-	/* Several lines in one read: the last one wins, each one counts. */
+	/* Several lines in one read: each one counts, only the last one is
+	 * applied (one callback). */
 	put(w, "GROUP \"VPN\" BACKUP 0\nGROUP \"VPN\" MASTER 0\n"
 	       "GROUP \"VPN\" STOP 0\n");
-	hagroup_readable(&g, 1500);
+	CHECK_EQ(hagroup_readable(&g, 1500), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 3);
+	CHECK(c.old == HA_STATE_FAULT && c.st == HA_STATE_BACKUP);
+	CHECK_EQ(g.st.lines, 6);
+	/* Lines that end where they began: no callback at all. */
+	put(w, "GROUP \"VPN\" MASTER 0\nGROUP \"VPN\" BACKUP 0\n");
+	CHECK_EQ(hagroup_readable(&g, 1550), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 3);
+	/* An unknown word before a known one: the known one is applied;
+	 * after it: the unknown one (nothing to resolve from here). */
+	put(w, "GROUP \"VPN\" NEW_WORD 0\nGROUP \"VPN\" MASTER 0\n");
+	CHECK_EQ(hagroup_readable(&g, 1560), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(c.n, 4);
+	put(w, "GROUP \"VPN\" BACKUP 0\nGROUP \"VPN\" NEW_WORD 0\n");
+	CHECK_EQ(hagroup_readable(&g, 1570), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(c.n, 4);
+	CHECK_EQ(g.st.lines_unknown_state, 3);
+	put(w, "GROUP \"VPN\" BACKUP 0\n");
+	CHECK_EQ(hagroup_readable(&g, 1580), 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
 	CHECK_EQ(c.n, 5);
-	CHECK(c.old == HA_STATE_MASTER && c.st == HA_STATE_BACKUP);
 
 	/* keepalived's own state words are not ha-ike's business. */
 	CHECK(hagroup_set(&g, "vpn", HA_STATE_MASTER, err, sizeof(err)) < 0);
@@ -229,17 +261,19 @@ static void test_fifo_lines(void)
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
 	CHECK_EQ(g.st.vip_checks, 0);
 
-	/* The FIFO broke (as after a read error): the tick reopens it and
-	 * what queued meanwhile is stale. */
-	close(g.fifo);
-	g.fifo = -1;
+	/* The FIFO broke (as after a read error): the caller closes it,
+	 * the tick reopens it and what queued meanwhile is stale. */
+	hagroup_fifo_close(&g);
+	CHECK_EQ(hagroup_fd(&g), (unsigned long long)-1);
+	hagroup_fifo_close(&g);	/* twice: harmless */
+	CHECK_EQ(hagroup_readable(&g, 59000), 0);	/* closed: nothing */
 	put(w, "GROUP \"VPN\" MASTER 0\n");
 	hagroup_tick(&g, 60000);
 	CHECK(hagroup_fd(&g) >= 0);
 	CHECK_EQ(g.st.lines_stale, 4);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
 	put(w, "GROUP \"VPN\" MASTER 0\n");
-	hagroup_readable(&g, 60001);
+	CHECK_EQ(hagroup_readable(&g, 60001), 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
 	hagroup_close(&g);
 	CHECK_EQ(hagroup_fd(&g), (unsigned long long)-1);
@@ -254,14 +288,25 @@ static void test_fifo_lines(void)
 	CHECK_EQ(g.st.lines_stale, 0);
 	/* An instance: GROUP lines with its name are not ours. */
 	w = writer();
+	c.n = 0;
 	put(w, "GROUP \"VI_1\" MASTER 0\n");
 	hagroup_readable(&g, 100);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK(!g.known);
 	CHECK_EQ(g.st.lines_other, 1);
+	/* The first line counts even if it says the default: BACKUP is now
+	 * known (charon may be told). */
+	put(w, "INSTANCE \"VI_1\" BACKUP 100\n");
+	hagroup_readable(&g, 150);
+	CHECK(g.known);
+	CHECK_EQ(c.n, 1);
+	CHECK(c.old == HA_STATE_BACKUP && c.st == HA_STATE_BACKUP);
+	CHECK_EQ(g.st.transitions, 0);
 	put(w, "INSTANCE \"VI_1\" MASTER 100\n");
 	hagroup_readable(&g, 200);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	CHECK_EQ(g.st.lines, 1);
+	CHECK_EQ(g.st.lines, 2);
+	CHECK_EQ(c.n, 2);
 	hagroup_close(&g);
 	close(w);
 }
@@ -296,6 +341,7 @@ static void test_vips(void)
 	static const char *const here[] = { "127.0.0.1", "::1", NULL };
 	static const char *const absent[] = { "192.0.2.99", NULL };
 	static const char *const some[] = { "127.0.0.1", "192.0.2.99", NULL };
+	static const char *const lo4[] = { "127.0.0.1", NULL };
 	struct config_group cfg;
 	struct calls c = { 0 };
 	struct hagroup g;
@@ -322,29 +368,49 @@ static void test_vips(void)
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
 	CHECK_EQ(g.disagree_since, 0);
 
-	/* A BACKUP line while the addresses are still here: followed at
-	 * once, then the addresses win after HAGROUP_RECHECK_MS. */
+	/* A BACKUP line while the addresses are still here is not applied:
+	 * the addresses decide after HAGROUP_RECHECK_MS (and agree). */
 	put(w, "GROUP \"VPN\" BACKUP 0\n");
-	hagroup_readable(&g, 20000);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
-	CHECK_EQ(c.n, 1);
+	CHECK_EQ(hagroup_readable(&g, 20000), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(c.n, 0);
+	CHECK_EQ(g.st.lines, 1);
 	CHECK_EQ(g.disagree_since, 20000);
 	hagroup_tick(&g, 20000 + HAGROUP_RECHECK_MS - 1);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
-	CHECK_EQ(g.st.vip_overrides, 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(g.disagree_since, 20000);
 	hagroup_tick(&g, 20000 + HAGROUP_RECHECK_MS);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	CHECK_EQ(g.st.vip_overrides, 1);
-	CHECK_EQ(c.n, 2);
-	CHECK(c.old == HA_STATE_BACKUP && c.st == HA_STATE_MASTER);
+	CHECK_EQ(g.st.vip_overrides, 0);
+	CHECK_EQ(c.n, 0);
 	CHECK_EQ(g.disagree_since, 0);
+
+	/* Only the last line of a read counts: BACKUP then MASTER agrees
+	 * (no callback, the state is already MASTER) ... */
+	put(w, "GROUP \"VPN\" BACKUP 0\nGROUP \"VPN\" MASTER 0\n");
+	CHECK_EQ(hagroup_readable(&g, 25000), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(g.disagree_since, 0);
+	CHECK_EQ(c.n, 0);
+	/* ... MASTER then BACKUP is contradicted. */
+	put(w, "GROUP \"VPN\" MASTER 0\nGROUP \"VPN\" BACKUP 0\n");
+	CHECK_EQ(hagroup_readable(&g, 26000), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(g.disagree_since, 26000);
+	CHECK_EQ(c.n, 0);
+	/* A MASTER line the addresses agree with clears the doubt. */
+	put(w, "GROUP \"VPN\" MASTER 0\n");
+	CHECK_EQ(hagroup_readable(&g, 26500), 0);
+	CHECK_EQ(g.disagree_since, 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(c.n, 0);
 
 	/* An unknown state: the addresses decide at once (here: agree). */
 	put(w, "GROUP \"VPN\" SOMETHING_NEW 0\n");
-	hagroup_readable(&g, 30000);
+	CHECK_EQ(hagroup_readable(&g, 30000), 0);
 	CHECK_EQ(g.st.lines_unknown_state, 1);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	CHECK_EQ(c.n, 2);
+	CHECK_EQ(c.n, 0);
 	hagroup_close(&g);
 
 	/* Absent: BACKUP at start, whatever the stale lines said. */
@@ -354,30 +420,32 @@ static void test_vips(void)
 	CHECK(hagroup_open(&g, &cfg, cb, &c, err, sizeof(err)) == 0);
 	CHECK_EQ(g.st.lines_stale, 1);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK(g.known);
 	CHECK_EQ(c.n, 0);
 
-	/* A BACKUP line agrees. */
+	/* A BACKUP line agrees: applied (nothing changes). */
 	put(w, "GROUP \"VPN\" BACKUP 0\n");
-	hagroup_readable(&g, 1000);
+	CHECK_EQ(hagroup_readable(&g, 1000), 0);
 	CHECK_EQ(g.disagree_since, 0);
 	CHECK_EQ(c.n, 0);
 
-	/* MASTER without the addresses: overridden back to BACKUP by the
-	 * tick after HAGROUP_RECHECK_MS, not before. */
+	/* MASTER without the addresses: never applied, the state stays
+	 * BACKUP; the tick settles the doubt after HAGROUP_RECHECK_MS. */
 	put(w, "GROUP \"VPN\" MASTER 0\n");
-	hagroup_readable(&g, 2000);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	CHECK_EQ(c.n, 1);
+	CHECK_EQ(hagroup_readable(&g, 2000), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 0);
 	CHECK_EQ(g.disagree_since, 2000);
 	hagroup_tick(&g, 2500);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(g.disagree_since, 2000);
 	hagroup_tick(&g, 2000 + HAGROUP_RECHECK_MS - 1);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(g.disagree_since, 2000);
 	hagroup_tick(&g, 2000 + HAGROUP_RECHECK_MS);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
-	CHECK_EQ(c.n, 2);
-	CHECK(c.old == HA_STATE_MASTER && c.st == HA_STATE_BACKUP);
-	CHECK_EQ(g.st.vip_overrides, 1);
+	CHECK_EQ(g.disagree_since, 0);
+	CHECK_EQ(c.n, 0);
+	CHECK_EQ(g.st.vip_overrides, 0);
 
 	/* A second MASTER line within the window does not restart it. */
 	put(w, "GROUP \"VPN\" MASTER 0\n");
@@ -386,29 +454,80 @@ static void test_vips(void)
 	hagroup_readable(&g, 5900);
 	CHECK_EQ(g.disagree_since, 5000);
 	hagroup_tick(&g, 6000);
+	CHECK_EQ(g.disagree_since, 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
 
 	/* ... and a line that comes round clears it. */
+	put(w, "GROUP \"VPN\" MASTER 0\n");
+	hagroup_readable(&g, 6500);
+	CHECK_EQ(g.disagree_since, 6500);
 	put(w, "GROUP \"VPN\" MASTER 0\nGROUP \"VPN\" BACKUP 0\n");
 	hagroup_readable(&g, 7000);
 	CHECK_EQ(g.disagree_since, 0);
 	hagroup_tick(&g, 9000);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 0);
 
-	/* An unknown state: the addresses decide at once. */
-	put(w, "GROUP \"VPN\" MASTER 0\n");
-	hagroup_readable(&g, 10000);
-	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	put(w, "GROUP \"VPN\" SOMETHING_NEW 0\n");
-	hagroup_readable(&g, 10001);
+	/* A FAULT line agrees with absent addresses: applied. */
+	put(w, "GROUP \"VPN\" FAULT 0\n");
+	hagroup_readable(&g, 9500);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_FAULT);
+	CHECK_EQ(c.n, 1);
+	CHECK(c.old == HA_STATE_BACKUP && c.st == HA_STATE_FAULT);
+	put(w, "GROUP \"VPN\" BACKUP 0\n");
+	hagroup_readable(&g, 9600);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 2);
+
+	/* An unknown state word (after the last known one): the addresses
+	 * decide at once. The state is forced to MASTER here to see them
+	 * overrule it (the addresses cannot be added without privileges). */
+	g.state = HA_STATE_MASTER;
+	put(w, "GROUP \"VPN\" MASTER 0\nGROUP \"VPN\" SOMETHING_NEW 0\n");
+	CHECK_EQ(hagroup_readable(&g, 10001), 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 3);
+	CHECK(c.old == HA_STATE_MASTER && c.st == HA_STATE_BACKUP);
+	CHECK_EQ(g.st.vip_overrides, 1);
 	CHECK_EQ(g.disagree_since, 0);
+
+	/* A state the addresses contradict without any line (a line lost
+	 * without a trace): the tick notices, then resolves. */
+	g.state = HA_STATE_MASTER;
+	hagroup_tick(&g, 20000);
+	CHECK_EQ(g.disagree_since, 20000);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	hagroup_tick(&g, 20000 + HAGROUP_RECHECK_MS);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(g.st.vip_overrides, 2);
+	CHECK_EQ(c.n, 4);
 	hagroup_close(&g);
 
-	/* Not all of them: BACKUP. */
+	/* Not all of them: BACKUP, and a MASTER line is not applied. */
 	ka_group(&cfg, true, "VPN", some);
+	c.n = 0;
 	CHECK(hagroup_open(&g, &cfg, cb, &c, err, sizeof(err)) == 0);
 	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	put(w, "GROUP \"VPN\" MASTER 0\n");
+	hagroup_readable(&g, 1000);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(g.disagree_since, 1000);
+	CHECK_EQ(c.n, 0);
+	hagroup_close(&g);
+
+	/* An instance with 127.0.0.1 configured and present: a BACKUP line
+	 * for it is not applied either. */
+	ka_group(&cfg, false, "VI_1", lo4);
+	CHECK(hagroup_open(&g, &cfg, cb, &c, err, sizeof(err)) == 0);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	put(w, "INSTANCE \"VI_1\" BACKUP 100\n");
+	hagroup_readable(&g, 1000);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(g.disagree_since, 1000);
+	CHECK_EQ(c.n, 0);
+	hagroup_tick(&g, 1000 + HAGROUP_RECHECK_MS);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
+	CHECK_EQ(c.n, 0);
 	hagroup_close(&g);
 	close(w);
 }
@@ -448,9 +567,136 @@ static void test_full_fifo(void)
 	printf("# FIFO full after %zu bytes\n", total);
 	hagroup_readable(&g, 1000);
 	CHECK_EQ(g.st.lines, total / strlen(line));
-	/* The addresses are here: MASTER, without waiting for a tick. */
+	/* The addresses are here: MASTER, the BACKUP lines not applied,
+	 * and the doubt settled at once, without waiting for a tick. */
 	CHECK_EQ(hagroup_state(&g), HA_STATE_MASTER);
-	CHECK(g.st.vip_overrides >= 1);
+	CHECK_EQ(c.n, 0);
+	CHECK_EQ(g.disagree_since, 0);
+	CHECK(g.st.vip_checks >= 3);
+	hagroup_close(&g);
+	close(w);
+}
+
+/*
+ * A FIFO larger than the default (F_SETPIPE_SZ): one call reads at most
+ * a pipe's capacity, the event loop calls again for the rest.
+ */
+static void test_bounded_read(void)
+{
+	static const char *const absent[] = { "192.0.2.99", NULL };
+	const char *line = "GROUP \"VPN\" BACKUP 0\n";
+	struct config_group cfg;
+	struct calls c = { 0 };
+	struct hagroup g;
+	char err[256] = "";
+	size_t total = 0, lines;
+	uint64_t first;
+	int w;
+
+	unlink(fifo);
+	ka_group(&cfg, true, "VPN", absent);
+	CHECK(hagroup_open(&g, &cfg, cb, &c, err, sizeof(err)) == 0);
+	w = writer();
+	CHECK(w >= 0);
+	if (fcntl(w, F_SETPIPE_SZ, 4 * 65536) < 4 * 65536) {
+		printf("# F_SETPIPE_SZ: %s: skipped\n", strerror(errno));
+		hagroup_close(&g);
+		close(w);
+		return;
+	}
+	while (total < 3 * 65536) {
+		ssize_t n = write(w, line, strlen(line));
+
+		if (n < 0)
+			break;
+		total += (size_t)n;
+	}
+	lines = total / strlen(line);
+	CHECK_EQ(hagroup_readable(&g, 1000), 0);
+	first = g.st.lines;
+	CHECK(first > 0 && first <= 65536 / strlen(line) + 1);
+	CHECK(first < lines);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	while (g.st.lines < lines) {
+		uint64_t before = g.st.lines;
+
+		CHECK_EQ(hagroup_readable(&g, 1001), 0);
+		CHECK(g.st.lines > before);
+		if (g.st.lines == before)
+			break;
+	}
+	CHECK_EQ(g.st.lines, lines);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_BACKUP);
+	CHECK_EQ(c.n, 0);
+	/* Empty now. */
+	CHECK_EQ(hagroup_readable(&g, 1002), 0);
+	CHECK_EQ(g.st.lines, lines);
+	hagroup_close(&g);
+	close(w);
+}
+
+/*
+ * A broken FIFO (end of file, a read error): -1, the descriptor left
+ * open for the caller to unwatch, then hagroup_fifo_close(); the tick
+ * reopens the FIFO.
+ */
+static void test_read_error(void)
+{
+	static const char *const absent[] = { "192.0.2.99", NULL };
+	struct config_group cfg;
+	struct calls c = { 0 };
+	struct hagroup g;
+	char err[256] = "";
+	int p[2], fd, w;
+
+	unlink(fifo);
+	ka_group(&cfg, true, "VPN", absent);
+	CHECK(hagroup_open(&g, &cfg, cb, &c, err, sizeof(err)) == 0);
+	w = writer();
+	CHECK(w >= 0);
+
+	/* End of file: a pipe whose writer is gone stands in for it. */
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "GROUP \"VPN\" FAULT 0\n", 21) == 21);
+	close(p[1]);
+	close(g.fifo);
+	g.fifo = p[0];
+	memset(&g.buf, 0, sizeof(g.buf));
+	CHECK_EQ(hagroup_readable(&g, 1000), (unsigned long long)-1);
+	CHECK_EQ(g.st.fifo_errors, 1);
+	/* What came before the end was still read and applied. */
+	CHECK_EQ(hagroup_state(&g), HA_STATE_FAULT);
+	CHECK_EQ(c.n, 1);
+	/* Not closed behind the caller's back. */
+	CHECK_EQ(hagroup_fd(&g), p[0]);
+	CHECK(fcntl(p[0], F_GETFD) >= 0);
+	hagroup_fifo_close(&g);
+	CHECK_EQ(hagroup_fd(&g), (unsigned long long)-1);
+	CHECK(fcntl(p[0], F_GETFD) < 0 && errno == EBADF);
+
+	/* The tick reopens the FIFO, the stale MASTER line is dropped and
+	 * the addresses decide: absent, so FAULT (not MASTER) stands. */
+	put(w, "GROUP \"VPN\" MASTER 0\n");
+	hagroup_tick(&g, 2000);
+	CHECK(hagroup_fd(&g) >= 0);
+	CHECK_EQ(g.st.lines_stale, 1);
+	CHECK_EQ(hagroup_state(&g), HA_STATE_FAULT);
+	CHECK_EQ(c.n, 1);
+
+	/* A read error (a directory in place of the FIFO): -1 too. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(fd >= 0);
+	close(g.fifo);
+	g.fifo = fd;
+	CHECK_EQ(hagroup_readable(&g, 3000), (unsigned long long)-1);
+	CHECK_EQ(g.st.fifo_errors, 2);
+	CHECK_EQ(hagroup_fd(&g), fd);
+	hagroup_fifo_close(&g);
+	hagroup_tick(&g, 4000);
+	CHECK(hagroup_fd(&g) >= 0);
+	put(w, "GROUP \"VPN\" BACKUP 0\n");
+	CHECK_EQ(hagroup_readable(&g, 5000), 0);
+	CHECK_EQ(g.st.fifo_errors, 2);
 	hagroup_close(&g);
 	close(w);
 }
@@ -471,6 +717,8 @@ int main(void)
 	RUN(test_open_errors);
 	RUN(test_vips);
 	RUN(test_full_fifo);
+	RUN(test_bounded_read);
+	RUN(test_read_error);
 
 	unlink(fifo);
 	rmdir(dir);

@@ -380,16 +380,27 @@ static void test_dead_link_and_bulk_retry(void)
 	CHECK(B.peer.st.bulks_requested >= 2);
 }
 
+/* Ticks both nodes and delivers their packets, every 250 ms. */
+static void run(struct node *a, struct node *b, uint64_t from, uint64_t to)
+{
+	uint64_t t;
+
+	for (t = from; t <= to; t += 250) {
+		peer_tick(&a->peer, t);
+		peer_tick(&b->peer, t);
+		pump(a, b, t);
+	}
+}
+
 /*
- * Roles change at run time: both nodes active is a split brain, seen by
- * both; the one that becomes a backup asks for a bulk and is synced once
- * it completes; a new active stops being synced.
+ * Roles change at run time: both nodes active for PEER_SPLIT_GRACE_MS is
+ * a split brain, seen by both; the one that becomes a backup asks for a
+ * bulk and is synced once it completes; a new active stops being synced.
  */
 static void test_roles_split_brain(void)
 {
 	static struct node D, E;
 	int bulks;
-	uint64_t t;
 
 	/* The split brain is logged as an error, on purpose. */
 	if (!getenv("V"))
@@ -398,6 +409,14 @@ static void test_roles_split_brain(void)
 	node_init(&E, "E", 2, ROLE_ACTIVE, key, 12);
 	connect_pair(&D, &E, 50000);
 	CHECK(peer_is_up(&D.peer) && peer_is_up(&E.peer));
+	/* Both active, but not for long enough yet. */
+	CHECK(!D.peer.split_brain && !E.peer.split_brain);
+	CHECK_EQ(D.peer.both_active_since, 50000);
+	CHECK_EQ(E.peer.both_active_since, 50000);
+	run(&D, &E, 50250, 51750);
+	CHECK(!D.peer.split_brain && !E.peer.split_brain);
+	CHECK_EQ(D.peer.st.split_brains + E.peer.st.split_brains, 0);
+	run(&D, &E, 52000, 52000);
 	CHECK(D.peer.split_brain && E.peer.split_brain);
 	CHECK_EQ(D.peer.st.split_brains, 1);
 	CHECK_EQ(E.peer.st.split_brains, 1);
@@ -405,20 +424,20 @@ static void test_roles_split_brain(void)
 	CHECK_EQ(D.bulk_reqs + E.bulk_reqs, 0);
 
 	/* Keepalives do not count it again. */
-	for (t = 50250; t <= 52000; t += 250) {
-		peer_tick(&D.peer, t);
-		peer_tick(&E.peer, t);
-		pump(&D, &E, t);
-	}
+	run(&D, &E, 52250, 54000);
 	CHECK_EQ(D.peer.st.split_brains + E.peer.st.split_brains, 2);
+	CHECK(peer_is_up(&D.peer) && peer_is_up(&E.peer));
+	CHECK_EQ(D.downs + E.downs, 0);
 
 	/* E loses VRRP: it becomes a backup, says so at once, asks for a
 	 * bulk, and the split brain is over on both sides. */
-	peer_set_role(&E.peer, ROLE_BACKUP, 52000);
+	peer_set_role(&E.peer, ROLE_BACKUP, 54000);
 	CHECK_EQ(E.peer.st.role_changes, 1);
 	CHECK(!E.peer.split_brain);
-	pump(&D, &E, 52000);
+	CHECK_EQ(E.peer.both_active_since, 0);
+	pump(&D, &E, 54000);
 	CHECK(!D.peer.split_brain);
+	CHECK_EQ(D.peer.both_active_since, 0);
 	CHECK_EQ(D.bulk_reqs, 1);
 	CHECK_EQ(E.records, 3);
 	CHECK(peer_synced(&E.peer));
@@ -426,7 +445,7 @@ static void test_roles_split_brain(void)
 	CHECK(peer_is_up(&D.peer) && peer_is_up(&E.peer));
 
 	/* The same role again changes nothing. */
-	peer_set_role(&E.peer, ROLE_BACKUP, 52000);
+	peer_set_role(&E.peer, ROLE_BACKUP, 54000);
 	CHECK_EQ(E.peer.st.role_changes, 1);
 	CHECK(peer_synced(&E.peer));
 
@@ -434,33 +453,160 @@ static void test_roles_split_brain(void)
 	 * moment), then E becomes active. D's bulk request is answered
 	 * once E is active; E is no longer "synced". */
 	bulks = E.bulk_reqs;
-	peer_set_role(&D.peer, ROLE_BACKUP, 53000);
-	pump(&D, &E, 53000);
+	peer_set_role(&D.peer, ROLE_BACKUP, 55000);
+	pump(&D, &E, 55000);
 	CHECK(D.peer.want_bulk);
 	CHECK(!peer_synced(&D.peer));
 	CHECK_EQ(E.bulk_reqs, bulks);	/* E is a backup: not served */
-	peer_set_role(&E.peer, ROLE_ACTIVE, 53100);
+	peer_set_role(&E.peer, ROLE_ACTIVE, 55100);
 	CHECK(!peer_synced(&E.peer));
-	pump(&D, &E, 53100);
-	for (t = 53250; t <= 56000 && D.peer.want_bulk; t += 250) {
-		peer_tick(&D.peer, t);
-		peer_tick(&E.peer, t);
-		pump(&D, &E, t);
-	}
+	pump(&D, &E, 55100);
+	for (uint64_t t = 55250; t <= 58000 && D.peer.want_bulk; t += 250)
+		run(&D, &E, t, t);
 	CHECK_EQ(E.bulk_reqs, bulks + 1);
 	CHECK(!D.peer.want_bulk);
 	CHECK(peer_synced(&D.peer));
+	run(&D, &E, 58000, 60000);
 	CHECK(!D.peer.split_brain && !E.peer.split_brain);
 	CHECK_EQ(D.peer.st.split_brains + E.peer.st.split_brains, 2);
 
 	/* The link dies: the backup is no longer synced. */
 	D.to = E.to = NULL;
-	for (t = 56250; t <= 61000; t += 250) {
+	for (uint64_t t = 60250; t <= 65000; t += 250) {
 		peer_tick(&D.peer, t);
 		peer_tick(&E.peer, t);
 	}
 	CHECK(!peer_is_up(&D.peer));
 	CHECK(!peer_synced(&D.peer));
+	if (!getenv("V"))
+		log_set_level(LOG_LVL_ERR);
+}
+
+/*
+ * A switchover the other way round: the new active takes over first and
+ * the old one hears it for a moment (< PEER_SPLIT_GRACE_MS) before it
+ * steps down. That is no split brain; an overlap of the full grace is.
+ */
+static void test_switchover_grace(void)
+{
+	static struct node F, G;
+
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	node_init(&F, "F", 1, ROLE_ACTIVE, key, 21);
+	node_init(&G, "G", 2, ROLE_BACKUP, key, 22);
+	connect_pair(&F, &G, 100000);
+	run(&F, &G, 100250, 102000);
+	CHECK(peer_is_up(&F.peer) && peer_is_up(&G.peer));
+	CHECK(peer_synced(&G.peer));
+
+	/* G wins VRRP at 102000; F hears it at once, and G hears F's next
+	 * keepalive; F steps down 1.75 s later. */
+	peer_set_role(&G.peer, ROLE_ACTIVE, 102000);
+	pump(&F, &G, 102000);
+	CHECK_EQ(F.peer.both_active_since, 102000);
+	run(&F, &G, 102250, 103750);
+	CHECK(G.peer.both_active_since > 102000);
+	CHECK(!F.peer.split_brain && !G.peer.split_brain);
+	peer_set_role(&F.peer, ROLE_BACKUP, 103750);
+	pump(&F, &G, 103750);
+	CHECK_EQ(F.peer.both_active_since, 0);
+	CHECK_EQ(G.peer.both_active_since, 0);
+	run(&F, &G, 104000, 110000);
+	CHECK(!F.peer.split_brain && !G.peer.split_brain);
+	CHECK_EQ(F.peer.st.split_brains, 0);
+	CHECK_EQ(G.peer.st.split_brains, 0);
+	CHECK(peer_synced(&F.peer));
+	CHECK(peer_is_up(&F.peer) && peer_is_up(&G.peer));
+	CHECK_EQ(F.downs + G.downs, 0);
+
+	/* Two short overlaps do not add up: the grace starts again. */
+	peer_set_role(&F.peer, ROLE_ACTIVE, 110000);
+	pump(&F, &G, 110000);
+	run(&F, &G, 110250, 111500);
+	peer_set_role(&F.peer, ROLE_BACKUP, 111500);
+	pump(&F, &G, 111500);
+	run(&F, &G, 111750, 112000);
+	peer_set_role(&F.peer, ROLE_ACTIVE, 112000);
+	pump(&F, &G, 112000);
+	run(&F, &G, 112250, 113750);
+	CHECK_EQ(F.peer.st.split_brains + G.peer.st.split_brains, 0);
+	CHECK_EQ(G.peer.both_active_since, 112000);
+
+	/* ... and once it lasted PEER_SPLIT_GRACE_MS, it is one. */
+	peer_tick(&G.peer, 112000 + PEER_SPLIT_GRACE_MS - 1);
+	CHECK(!G.peer.split_brain);
+	peer_tick(&G.peer, 112000 + PEER_SPLIT_GRACE_MS);
+	CHECK(G.peer.split_brain);
+	CHECK_EQ(G.peer.st.split_brains, 1);
+	if (!getenv("V"))
+		log_set_level(LOG_LVL_ERR);
+}
+
+/*
+ * Both active and both publishing: each sends SEQNUMs every 250 ms, so
+ * neither sends keepalives, and each refuses the other's SEQNUMs (wrong
+ * role). Those still show the peer is alive: the link stays up for the
+ * whole split brain, which is counted once (no flapping).
+ */
+static void test_split_brain_seqnums(void)
+{
+	static struct node H, I;
+	struct proto_batch b;
+	struct xha_sa sa;
+	uint64_t rxH, rxI, t;
+
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	node_init(&H, "H", 1, ROLE_ACTIVE, key, 31);
+	node_init(&I, "I", 2, ROLE_ACTIVE, key, 32);
+	connect_pair(&H, &I, 200000);
+	CHECK(peer_is_up(&H.peer) && peer_is_up(&I.peer));
+	rxH = H.peer.st.rx_packets;
+	rxI = I.peer.st.rx_packets;
+	make_rec(&sa, 7);
+	for (t = 200250; t <= 210000; t += 250) {
+		proto_batch_init(&b, 0, 0);
+		proto_batch_add(&b, &sa);
+		peer_send_seqnum(&H.peer, &b, t);
+		proto_batch_init(&b, 0, 0);
+		proto_batch_add(&b, &sa);
+		peer_send_seqnum(&I.peer, &b, t);
+		peer_tick(&H.peer, t);
+		peer_tick(&I.peer, t);
+		pump(&H, &I, t);
+		if (!peer_is_up(&H.peer) || !peer_is_up(&I.peer))
+			break;
+	}
+	CHECK(t > 210000);
+	CHECK(peer_is_up(&H.peer) && peer_is_up(&I.peer));
+	CHECK_EQ(H.ups, 1);
+	CHECK_EQ(I.ups, 1);
+	CHECK_EQ(H.downs + I.downs, 0);
+	CHECK(H.peer.split_brain && I.peer.split_brain);
+	CHECK_EQ(H.peer.st.split_brains, 1);
+	CHECK_EQ(I.peer.st.split_brains, 1);
+	/* Only SEQNUMs went across (no keepalive was needed), all refused,
+	 * none applied. */
+	CHECK_EQ(H.peer.st.rx_packets, rxH);
+	CHECK_EQ(I.peer.st.rx_packets, rxI);
+	CHECK_EQ(rejected(&H, PROTO_ERR_ROLE), 40);
+	CHECK_EQ(rejected(&I, PROTO_ERR_ROLE), 40);
+	CHECK_EQ(H.records + I.records, 0);
+	/* The refused SEQNUMs still moved the replay window: a replay of
+	 * the last one is a replay, not a role error. */
+	peer_input(&H.peer, I.last_sent.data, I.last_sent.len, t);
+	CHECK_EQ(rejected(&H, PROTO_ERR_REPLAY), 1);
+	CHECK_EQ(rejected(&H, PROTO_ERR_ROLE), 40);
+
+	/* Silence from I: the link does go down after PEER_DEAD_MS. */
+	I.to = NULL;
+	H.to = NULL;
+	for (t = 210250; t <= 210000 + PEER_DEAD_MS + 250; t += 250)
+		peer_tick(&H.peer, t);
+	CHECK(!peer_is_up(&H.peer));
+	CHECK(!H.peer.split_brain);
+	CHECK_EQ(H.downs, 1);
 	if (!getenv("V"))
 		log_set_level(LOG_LVL_ERR);
 }
@@ -481,5 +627,7 @@ int main(void)
 	RUN(test_backup_restart);
 	RUN(test_dead_link_and_bulk_retry);
 	RUN(test_roles_split_brain);
+	RUN(test_switchover_grace);
+	RUN(test_split_brain_seqnums);
 	DONE();
 }
