@@ -222,7 +222,7 @@ static void show_state(struct agent *a, char *buf, size_t len)
 		 "ha-group %s controller %s state %s transitions %" PRIu64 "\n"
 		 "keepalived lines %" PRIu64 " other %" PRIu64
 		 " malformed %" PRIu64 " stale %" PRIu64
-		 " address-overrides %" PRIu64 "\n"
+		 " contradicted %" PRIu64 " address-overrides %" PRIu64 "\n"
 		 "track-file %s %s\n"
 		 "strongswan %s\n"
 		 "peer node %u link %s %s peer-role %s split-brain %s (%" PRIu64
@@ -233,7 +233,8 @@ static void show_state(struct agent *a, char *buf, size_t len)
 		 a->group.known ? ha_state_name(hagroup_state(&a->group)) :
 				  "unknown",
 		 gs->transitions, gs->lines, gs->lines_other,
-		 gs->lines_malformed, gs->lines_stale, gs->vip_overrides,
+		 gs->lines_malformed, gs->lines_stale, gs->lines_contradicted,
+		 gs->vip_overrides,
 		 a->track.path ? a->track.path : "-",
 		 a->track.value < 0 ? "unset" :
 		 a->track.value ? "1 (holding off)" : "0",

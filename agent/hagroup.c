@@ -291,6 +291,7 @@ static void apply(struct hagroup *g, const struct batch *b, uint64_t now)
 		change(g, b->st, b->why);
 		return;
 	}
+	g->st.lines_contradicted++;
 	if (!g->disagree_since)
 		g->disagree_since = now ? now : 1;
 	log_warn("HA group %s: %s, but the virtual addresses are %s: not applied, rechecking",

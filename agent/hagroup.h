@@ -32,7 +32,8 @@ struct hagroup_stats {
 	uint64_t lines_unknown_state;
 	uint64_t lines_stale;		/* drained unread at start/reopen */
 	uint64_t vip_checks;
-	uint64_t vip_overrides;		/* the addresses contradicted lines */
+	uint64_t vip_overrides;		/* the addresses changed the state */
+	uint64_t lines_contradicted;	/* not applied: the addresses disagreed */
 	uint64_t fifo_errors;
 };
 
