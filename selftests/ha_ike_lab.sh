@@ -30,7 +30,11 @@
 #
 #   failover:  ha1 crashes (every process killed, links down) while the
 #              traffic flows; ha2 takes over after VRRP's detection time
-#   failback:  ha1 reboots (charon, agent, keepalived) and preempts
+#   failback:  ha1 reboots (charon, agent, keepalived) with its agent's
+#              HA link port (UDP 4520) blocked for LAB_HOLD s: keepalived
+#              must keep it BACKUP (track file 1) although it has the
+#              higher priority; unblocked, its agent bulk-syncs and ha1
+#              preempts
 #   failover2: keepalived is stopped on ha1 (maintenance)
 #
 # and after each: ha2/ha1 holds the VIPs, the stream resumes within VRRP's
@@ -39,7 +43,10 @@
 # (SPIs) and a CHILD_SA rekey initiated by the new master succeeds on it,
 # the road warrior keeps its IKE_SA and virtual IP and its DPD is answered.
 # At failback, ha1 must not become MASTER before its agent completed a bulk
-# sync (keepalived track file).
+# sync (keepalived track file): during the hold window (longer than
+# keepalived needs to preempt, ~4 s here, when nothing holds it) ha1 must
+# stay BACKUP, sampled every 200 ms, while ha2 forwards; only the agent's
+# port is blocked, charon's ha plugin (UDP 4510) syncs meanwhile.
 #
 # Two runs: "xfrm-ha" (ha-ike-agent on both nodes, driven by keepalived's
 # notify FIFO; the agent drives charon's ha plugin) and "baseline" (the ha
@@ -72,6 +79,9 @@ LAB_ADVERT=1				# VRRP advert_int, seconds
 LAB_DETECT_MS=3610			# 3 x advert + skew of priority 100
 LAB_RESUME_MS=$((LAB_DETECT_MS + 1000))	# the limit for "traffic resumes"
 LAB_STEADY=${LAB_STEADY:-6}		# seconds of traffic before each event
+LAB_HOLD=${LAB_HOLD:-9}			# failback: seconds ha1's agent cannot sync
+LAB_PREEMPT=10				# then: seconds for ha1 to sync and preempt
+LAB_AGENT_PORT=4520			# the agent's HA link port (charon's: 4510)
 SECRET_GW=lab-secgw-psk-0123456789
 SECRET_RW=lab-roadwarrior-psk-0123456789
 
@@ -307,7 +317,7 @@ write_agent_conf() {
 	cat >"$d/agent.json" <<-EOF
 		{
 		  "xfrm-ha:ha": {
-		    "node-id": ${NODEID[$node]}, "interface": "hal",
+		    "node-id": ${NODEID[$node]}, "interface": "hal", "port": $LAB_AGENT_PORT,
 		    "local-address": "${HAL[$node]}", "remote-address": "${HAL[${OTHER[$node]}]}",
 		    "key-file": "$T/ha.key",
 		    "listen-ha-group": "vpn",
@@ -340,11 +350,12 @@ write_keepalived_conf() {
 		if [ "$xha" = 1 ]; then
 			# The agent writes 1 while this node's counters are not
 			# fresh: 150 - 100 < 100 keeps ha1 from preempting ha2
-			# before its bulk sync, alone it still wins.
+			# before its bulk sync, alone it still wins. keepalived
+			# writes 1 at its start: held until the agent says.
 			echo "track_file xha_track {"
 			echo "    file /run/xfrm-ha/vpn.track"
 			echo "    weight -100"
-			echo "    init_file 1"
+			echo "    init_file 1 overwrite"
 			echo "}"
 		fi
 		echo "vrrp_sync_group VPN {"
@@ -642,6 +653,70 @@ node_reboot() {
 has_vip() { ip -n "${NS[$1]}" -4 addr show dev out up 2>/dev/null | grep -q " $VIP_OUT/"; }
 is_master() { has_vip "$1" && ! has_vip "${OTHER[$1]}"; }
 
+# agent_link_block NODE on|off: drop the agent's HA link port in NODE's
+# netns, both ways; charon's ha plugin on the same addresses (UDP 4510)
+# and VRRP are untouched. The netns outlives a node reboot.
+agent_link_block() {
+	local ns=${NS[$1]} p=$LAB_AGENT_PORT
+	if [ "$2" = off ]; then
+		nsx "$ns" nft delete table inet lab_hold
+		return
+	fi
+	nsx "$ns" nft -f - <<-EOF
+		table inet lab_hold {
+			chain in {
+				type filter hook input priority 0; policy accept;
+				udp dport $p counter drop
+				udp sport $p counter drop
+			}
+			chain out {
+				type filter hook output priority 0; policy accept;
+				udp dport $p counter drop
+				udp sport $p counter drop
+			}
+		}
+	EOF
+}
+
+# agent_log_ts FILE FROM REGEX: epoch seconds (ms) of the first line of
+# the agent's log FILE after line FROM that matches REGEX.
+agent_log_ts() {
+	local t
+	t=$(tail -n +$(($2 + 1)) "$1" | grep -E "$3" | head -n1 | cut -d' ' -f1)
+	[ -n "$t" ] && date -d "$(date +%F) $t" +%s.%3N
+}
+
+# hold_watch NODE SECONDS: sample every ~200 ms (builtins only, no fork
+# but sleep: fast enough under TCG) that NODE stays BACKUP (no VIP, no MASTER
+# notify since line TL0 of the timeline), that its track file reads 1 and
+# that the other node keeps the VIPs. Sets HW_N (samples) and HW_VIP,
+# HW_TRACK, HW_OTHER, HW_MASTER (the first violations); non-zero on any.
+hold_watch() {
+	local node=$1 other=${OTHER[$1]} end t v a b
+	local track=/proc/${HOLDER[$node]}/root/run/xfrm-ha/vpn.track
+	# the VIP is a local address of a netns: its /32 host LOCAL route
+	local vip=$'-- '"${VIP_OUT//./\\.}"$'\n[[:space:]]*/32 host LOCAL'
+	HW_N=0 HW_VIP='' HW_TRACK='' HW_OTHER='' HW_MASTER=''
+	t=${EPOCHREALTIME/./}
+	end=$((${t:0:13} + $2 * 1000))
+	while t=${EPOCHREALTIME/./}; [ "${t:0:13}" -lt "$end" ]; do
+		HW_N=$((HW_N + 1))
+		t=${EPOCHREALTIME:0:14}
+		a='' b='' v=''
+		read -r -d '' a <"/proc/${HOLDER[$node]}/net/fib_trie"
+		read -r -d '' b <"/proc/${HOLDER[$other]}/net/fib_trie"
+		read -r v <"$track" 2>/dev/null
+		# keepalived's init_file rewrites it in place: read once more
+		[ -n "$v" ] || { sleep 0.05; read -r v <"$track" 2>/dev/null; }
+		[[ $a =~ $vip ]] && [ -z "$HW_VIP" ] && HW_VIP=$t
+		[ "$v" != 1 ] && [ -z "$HW_TRACK" ] && HW_TRACK="$t (read '$v')"
+		[[ $b =~ $vip ]] || { [ -z "$HW_OTHER" ] && HW_OTHER=$t; }
+		sleep 0.2
+	done
+	HW_MASTER=$(tail -n +$((TL0 + 1)) "$T/timeline" | grep -E " $node vrrp [A-Z]+ [A-Z_0-9]+ MASTER" | head -n1 | cut -d' ' -f1)
+	[ -z "$HW_VIP$HW_TRACK$HW_OTHER$HW_MASTER" ]
+}
+
 # ------------------------------------------------------------ state
 
 # ike_info NODE CONN: "state ispi rspi vip child-spis..." of CONN's IKE_SA.
@@ -849,8 +924,8 @@ ev_checks() {
 # scenario xfrm-ha|baseline
 scenario() {
 	MODE=$1
-	local n t_ev t_boot ok why t_master t_bulk i plan
-	if [ "$MODE" = xfrm-ha ]; then plan=20; else plan=5; fi
+	local n t_ev t_boot ok why t_master t_bulk t_track t_ka t_unblock ga gb plan
+	if [ "$MODE" = xfrm-ha ]; then plan=21; else plan=5; fi
 	local start_n=$ktap_n
 	T=$(mktemp -d "/tmp/lab-$MODE.XXXXXX")
 	mkdir -p "$T"/{ha1,ha2,gw,rw}
@@ -979,27 +1054,62 @@ scenario() {
 	ev_checks failover ha2 "$t_ev"
 	sleep "$LAB_STEADY"
 
-	# ---- failback: ha1 reboots, syncs, preempts
+	# ---- failback: ha1 reboots, is held off while its agent cannot
+	# sync, then syncs and preempts
 	ev_before failback
+	B_AGLOG=$(wc -l <"$T/ha1/agent.log")
+	TL0=$(wc -l <"$T/timeline")
+	ok=0 why=''
+	agent_link_block ha1 on || { ok=1; why+="nft: cannot block UDP $LAB_AGENT_PORT on ha1; "; }
 	t_boot=$(now)
-	mark "FAILBACK: ha1 reboots (charon, agent, keepalived), must not preempt before its bulk sync"
-	node_reboot ha1 || say "ha1: reboot failed"
-	t_master=''
-	if xha_wait_until 40 is_master ha1; then
-		t_master=$(grep -E ' ha1 vrrp GROUP VPN MASTER' "$T/timeline" | tail -n1 | cut -d' ' -f1)
-	fi
 	R[$MODE.failback.t]=$t_boot
-	ev_checks failback ha1 "$t_boot"
-	t_bulk=$(grep -E 'bulk sync #[0-9]+ received' "$T/ha1/agent.log" | head -n1 | cut -d' ' -f1)
-	[ -n "$t_bulk" ] && t_bulk=$(date -d "$(date +%F) $t_bulk" +%s.%3N)
+	mark "FAILBACK: ha1 reboots (charon, agent, keepalived), its agent's UDP $LAB_AGENT_PORT blocked for ${LAB_HOLD}s: ha1 must stay BACKUP"
+	node_reboot ha1 || { ok=1; why+="ha1: reboot failed; "; }
+	t_ka=$(now)	# keepalived started: it could preempt from here on
+	hold_watch ha1 "$LAB_HOLD" || ok=1
+	[ -n "$HW_VIP" ] && why+="ha1 took the VIPs $(ms_between "$t_ka" "$HW_VIP")ms after keepalived started; "
+	[ -n "$HW_MASTER" ] && why+="ha1 MASTER notify $(ms_between "$t_ka" "$HW_MASTER")ms after keepalived started; "
+	[ -n "$HW_TRACK" ] && why+="ha1's track file not 1 at ${HW_TRACK}; "
+	[ -n "$HW_OTHER" ] && why+="ha2 lost the VIPs $(ms_between "$t_ka" "$HW_OTHER")ms after keepalived started; "
+	tail -n +$((TL0 + 1)) "$T/timeline" | grep -qE " ha1 vrrp GROUP VPN BACKUP" ||
+		{ ok=1; why+="ha1's keepalived never reported BACKUP; "; }
+	if [ -n "$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ received')" ]; then
+		ok=1 why+="ha1's agent bulk-synced although its port was blocked; "
+	fi
+	read -r ga _ <<<"$(gaps_between "$T/b.out" "$t_boot" "$(now)")"
+	read -r gb _ <<<"$(gaps_between "$T/a.out" "$t_boot" "$(now)")"
+	flowing || { ok=1; why+="not flowing at the end of the window ($FLOW); "; }
+	[ "$ga" -lt 1000 ] && [ "$gb" -lt 1000 ] || { ok=1; why+="gaps during the window: a->b ${ga}ms, b->a ${gb}ms; "; }
+	# ... and still BACKUP after these checks, up to the unblock
+	has_vip ha1 && { ok=1; why+="ha1 has the VIPs at the end of the window; "; }
+	if [ -z "$HW_MASTER" ]; then
+		HW_MASTER=$(tail -n +$((TL0 + 1)) "$T/timeline" | grep -E " ha1 vrrp [A-Z]+ [A-Z_0-9]+ MASTER" | head -n1 | cut -d' ' -f1)
+		[ -n "$HW_MASTER" ] && { ok=1; why+="ha1 MASTER notify $(ms_between "$t_ka" "$HW_MASTER")ms after keepalived started; "; }
+	fi
+	t_unblock=$(now)
+	R[$MODE.failback.held_ms]=$(ms_between "$t_ka" "$t_unblock")
+	check "failback: ha1 held BACKUP ${R[$MODE.failback.held_ms]}ms after keepalived started while its agent cannot sync (UDP $LAB_AGENT_PORT blocked; $HW_N samples: no VIP, track file 1), ha2 MASTER and forwarding (longest gaps ${ga}/${gb}ms)" $ok "$why"
+
+	# Unblocked: the agent bulk-syncs, the track file goes to 0, ha1 preempts.
+	mark "ha1: UDP $LAB_AGENT_PORT unblocked"
+	agent_link_block ha1 off || say "nft: cannot unblock UDP $LAB_AGENT_PORT on ha1"
+	t_master=''
+	if xha_wait_until "$LAB_PREEMPT" is_master ha1; then
+		t_master=$(tail -n +$((TL0 + 1)) "$T/timeline" | grep -E ' ha1 vrrp GROUP VPN MASTER' | head -n1 | cut -d' ' -f1)
+	fi
+	t_bulk=$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ received')
+	t_track=$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'keepalived track file .* = 0')
+	R[$MODE.failback.bulk_ms]=$([ -n "$t_bulk" ] && ms_between "$t_unblock" "$t_bulk")
+	R[$MODE.failback.track0_ms]=$([ -n "$t_track" ] && ms_between "$t_unblock" "$t_track")
+	R[$MODE.failback.master_ms]=$([ -n "$t_master" ] && ms_between "$t_unblock" "$t_master")
 	ok=1
-	if [ -n "$t_master" ] && [ -n "$t_bulk" ] && awk -v m="$t_master" -v b="$t_bulk" 'BEGIN { exit !(m >= b) }'; then
+	if [ -n "$t_master" ] && [ -n "$t_bulk" ] && [ -n "$t_track" ] &&
+		awk -v m="$t_master" -v b="$t_bulk" -v k="$t_track" 'BEGIN { exit !(m >= b && m >= k) }'; then
 		ok=0
 	fi
-	R[$MODE.failback.holdoff_ms]=$([ -n "$t_master" ] && [ -n "$t_bulk" ] && ms_between "$t_boot" "$t_bulk")
-	R[$MODE.failback.master_ms]=$([ -n "$t_master" ] && ms_between "$t_boot" "$t_master")
-	check "failback: ha1 became MASTER only after its agent's bulk sync (bulk sync +${R[$MODE.failback.holdoff_ms]:-?}ms, MASTER +${R[$MODE.failback.master_ms]:-?}ms after boot)" $ok \
-		"MASTER at ${t_master:-never}, bulk sync received at ${t_bulk:-never}"
+	check "failback: unblocked, ha1's agent bulk-syncs (+${R[$MODE.failback.bulk_ms]:-?}ms), track file 0 (+${R[$MODE.failback.track0_ms]:-?}ms), then ha1 preempts (MASTER +${R[$MODE.failback.master_ms]:-?}ms, limit ${LAB_PREEMPT}s)" $ok \
+		"MASTER at ${t_master:-never}, bulk sync received at ${t_bulk:-never}, track file 0 at ${t_track:-never}; track file now: $(nx ha1 cat /run/xfrm-ha/vpn.track 2>&1)"
+	ev_checks failback ha1 "$t_boot"
 	sleep "$LAB_STEADY"
 
 	# ---- failover 2: keepalived stopped on ha1
@@ -1061,7 +1171,7 @@ print_report() {
 				echo "$ev: longest gap a->b ${R[$m.$ev.gap_a2b]:-?}ms, b->a ${R[$m.$ev.gap_b2a]:-?}ms;" \
 					"SecGW XfrmInStateSeqError +${R[$m.$ev.seqerr]:-?}, XfrmInStateProtoError +${R[$m.$ev.protoerr]:-?}," \
 					"per-SA replay/ICV +${R[$m.$ev.sa_drops]:-?}, XfrmInNoStates +${R[$m.$ev.nostates]:-?}" \
-					"${R[$m.$ev.holdoff_ms]:+; bulk sync ${R[$m.$ev.holdoff_ms]}ms and MASTER ${R[$m.$ev.master_ms]}ms after ha1 booted}"
+					"${R[$m.$ev.held_ms]:+; ha1 held BACKUP ${R[$m.$ev.held_ms]}ms (agent blocked), then bulk sync +${R[$m.$ev.bulk_ms]:-?}ms, MASTER +${R[$m.$ev.master_ms]:-?}ms after the unblock}"
 			done
 			for f in a b; do
 				[ -n "${R[$m.final.$f]:-}" ] || continue
@@ -1085,7 +1195,7 @@ main() {
 		[ -x "$f" ] || [ -f "$f" ] || miss+=" ${f:-keepalived/swanctl}"
 	done
 	[ "$RUN_XHA" = 1 ] && { [ -x "$XHA_AGENT" ] || miss+=" $XHA_AGENT"; }
-	[ "$RUN_XHA" = 1 ] && plan=$((plan + 20))
+	[ "$RUN_XHA" = 1 ] && plan=$((plan + 21))
 	[ "$RUN_BASE" = 1 ] && plan=$((plan + 5))
 	ktap_header
 	ktap_plan "$plan"
