@@ -36,6 +36,7 @@ struct agent {
 	struct ctl ctl;
 	enum role role;
 	uint64_t role_since;
+	char state_file[sizeof(((struct config *)0)->control_socket) + 8];
 	char status[256];
 };
 
@@ -436,6 +437,9 @@ static int setup(struct agent *a)
 		log_err("%s", err);
 		return -1;
 	}
+	snprintf(a->state_file, sizeof(a->state_file), "%s.state",
+		 cfg->control_socket);
+	hagroup_persist(&a->group, a->state_file);
 	/* Only once everything that may fail has succeeded, so that a start
 	 * that fails leaves the kernel's configuration alone. */
 	if (kernel_configure(&a->kernel, cfg->sync_period_packets,

@@ -434,6 +434,61 @@ int hagroup_fd(const struct hagroup *g)
 	return g->fifo;
 }
 
+bool hagroup_persist(struct hagroup *g, const char *path)
+{
+	char buf[16];
+	ssize_t n = -1;
+	enum ha_state st;
+	int fd;
+
+	if (g->cfg->ctl != HA_CTL_EXTERNAL)
+		return false;
+	g->state_file = path;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 1 || buf[n - 1] != '\n')
+		return false;
+	buf[n - 1] = '\0';
+	if (ha_state_parse(buf, &st) < 0) {
+		log_warn("HA group %s: %s holds no state: ignored", g->cfg->name,
+			 path);
+		return false;
+	}
+	g->state = st;
+	g->known = true;
+	log_info("HA group %s: %s, as last set (%s)", g->cfg->name,
+		 ha_state_name(st), path);
+	return true;
+}
+
+static void persist(struct hagroup *g)
+{
+	char tmp[4096 + 8];
+	const char *val = ha_state_name(g->state);
+	int fd, ok;
+
+	if (!g->state_file ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", g->state_file) >=
+		    (int)sizeof(tmp))
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0)
+		goto fail;
+	ok = dprintf(fd, "%s\n", val) > 0;
+	ok = !close(fd) && ok;
+	if (ok && !rename(tmp, g->state_file))
+		return;
+	unlink(tmp);
+fail:
+	log_ratelimited(&g->rl, LOG_LVL_WARN,
+			"HA group %s: cannot keep the state in %s: %s",
+			g->cfg->name, g->state_file, strerror(errno));
+}
+
 int hagroup_set(struct hagroup *g, const char *name, enum ha_state st,
 		char *err, size_t errlen)
 {
@@ -450,5 +505,6 @@ int hagroup_set(struct hagroup *g, const char *name, enum ha_state st,
 		return -1;
 	}
 	change(g, st, "set by ha-ike");
+	persist(g);
 	return 0;
 }

@@ -55,6 +55,8 @@ struct hagroup {
 	uint64_t disagree_since;	/* 0: lines and addresses agree */
 	struct ratelimit rl;
 
+	const char *state_file;		/* external: the last state set */
+
 	struct hagroup_stats st;
 };
 
@@ -66,6 +68,14 @@ struct hagroup {
 int hagroup_open(struct hagroup *g, const struct config_group *cfg,
 		 hagroup_cb cb, void *arg, char *err, size_t errlen);
 void hagroup_close(struct hagroup *g);
+
+/*
+ * External groups: keep the last state set in path (under /run, so it
+ * does not survive a reboot), and take it back now if it is there, so
+ * that an agent restarted on the active node stays active instead of
+ * waiting to be told again. Returns true if a state was taken back.
+ */
+bool hagroup_persist(struct hagroup *g, const char *path);
 
 /* The FIFO to watch, or -1. */
 int hagroup_fd(const struct hagroup *g);

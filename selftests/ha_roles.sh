@@ -23,6 +23,7 @@
 #     traffic flows, ha2 steps down and ha1 takes over: the peer drops
 #     nothing.
 #  4. a second failover, ha1 -> ha2, while traffic flows: nothing left over.
+#     Then ha2's agent is restarted: it comes back active.
 #  5. split brain: both masters. Both agents report it, and no counter on
 #     either node goes down.
 #  control, between 2 and 3: ha1 back with its stale counters and no agent
@@ -46,7 +47,7 @@ xha_require_root
 trap 'roles_cleanup' EXIT
 trap 'exit 130' INT TERM
 
-PLAN=15
+PLAN=16
 TRAFFIC_S=${XHA_ROLES_TRAFFIC_S:-8}	# each traffic run
 SWITCH_AT=3				# seconds into it
 MIN_OK_PCT=70				# pings answered across a switch
@@ -188,6 +189,7 @@ run_switch() {
 
 die_ha() {	# die_ha N: the node dies: agent killed, every link down
 	agent_kill "$1"
+	rm -f "$(sock "$1").state"	# its /run does not survive the reboot
 	ip -n "$(ns_of "$1")" link set eth0 down
 	ip -n "$(ns_of "$1")" link set "hal$1" down
 }
@@ -316,6 +318,15 @@ run_switch second switchover 1 2
 [ "$SW_DROPS" = 0 ] && [ "$SW_PCT" -ge "$MIN_OK_PCT" ] && role_is 2 active
 result $? "second failover (ha1 -> ha2) while traffic flows: the peer dropped nothing" \
 	"drops $SW_DROPS, worst $SW_PCT%"
+
+# An agent restarted on the active node (external group) stays active: it
+# takes back the state it was last given, and charon is not told -1.
+agent_kill 2
+agent_start 2
+xha_wait_until 5 role_is 2 active && test "$(charon_last 2)" = +1 &&
+	xha_wait_until 10 synced 2 1
+result $? "ha2's agent restarted while active comes back active (charon not deactivated) and ha1 syncs from it" \
+	"$(state_of 2 | head -n 2 | tr '\n' ' ') charon2 '$(charon_last 2)'"
 
 # 5. Split brain: both masters.
 declare -A SB0=() SB1=()	# filled through namerefs
