@@ -112,8 +112,9 @@ static void become_active(struct agent *a, uint64_t now)
 	sync_set_role(&a->sync, ROLE_ACTIVE);
 	peer_set_role(&a->peer, ROLE_ACTIVE, now);
 	arm_publishing(a, now);
-	/* 3. Only now charon (on_group, after this): its IKE_SAs become
-	 * established and it starts rekeying and answering DPD from here. */
+	/* 3. Only now charon: its IKE_SAs become established and it starts
+	 * rekeying and answering DPD from this node. */
+	charon_set(&a->charon, true, now);
 }
 
 static void become_backup(struct agent *a, uint64_t now)
@@ -122,8 +123,9 @@ static void become_backup(struct agent *a, uint64_t now)
 	if (a->kernel.ntf)
 		loop_del_fd(a->loop, kernel_notify_fd(&a->kernel));
 	kernel_unsubscribe(&a->kernel);
-	/* 2. charon steps down (on_group, right after this): no rekey or DPD
-	 * answer from a node that no longer receives the traffic. */
+	/* 2. charon steps down: no rekey or DPD answer from a node that no
+	 * longer receives the traffic. */
+	charon_set(&a->charon, false, now);
 	/* 3. Ask for a bulk sync (at once if the link is up), then apply the
 	 * peer's counters, shifted, raise-only. keepalived is held off until
 	 * that bulk sync completes. */
@@ -155,8 +157,8 @@ static void on_group(void *arg, enum ha_state old, enum ha_state st,
 
 	(void)old;
 	set_role(a, ha_state_role(st), why);
-	/* The last step of either order; also the first word on an external
-	 * group, which may not change the role. */
+	/* Without a role change (FAULT after BACKUP, the first word on an
+	 * external group) charon may still need telling; else a no-op. */
 	charon_set(&a->charon, st == HA_STATE_MASTER, now_ms());
 }
 
