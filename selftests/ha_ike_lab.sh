@@ -30,7 +30,9 @@
 #
 #   failover:  ha1 crashes (every process killed, links down) while the
 #              traffic flows; ha2 takes over after VRRP's detection time
-#   failback:  ha1 reboots (charon, agent, keepalived) with its agent's
+#   failback:  ha1 reboots (charon, agent, keepalived; charon gets the
+#              IKE_SAs from ha2's resync only after its connections are
+#              loaded, see node_rejoin) with its agent's
 #              HA link port (UDP 4520) blocked for LAB_HOLD s: keepalived
 #              must keep it BACKUP (track file 1) although it has the
 #              higher priority; unblocked, its agent bulk-syncs and ha1
@@ -248,10 +250,22 @@ holder_start() {
 # ------------------------------------------------------------ configs
 
 # strongswan.conf for NODE; ha nodes include ha.conf (the ha plugin).
+# write_strongswan_conf NODE rejoin: the same with resync = no after it
+# (a rejoining node asks for its resync itself, see node_rejoin).
 write_strongswan_conf() {
 	local node=$1 d=$T/$1 routes=no ha=''
 	[ "$node" = rw ] && routes=yes
 	case $node in ha1 | ha2) ha="include $d/ha.conf" ;; esac
+	[ -n "$ha" ] && [ "${2:-}" = rejoin ] &&
+		ha+="
+# rejoin: no resync request at start (node_rejoin)
+charon {
+    plugins {
+        ha {
+            resync = no
+        }
+    }
+}"
 	cat >"$d/strongswan.conf" <<-EOF
 		# lab node $node (written by ha_ike_lab.sh)
 		charon {
@@ -604,12 +618,17 @@ keepalived_start() {
 	disown $!
 }
 declare -A KA_PID=()
+RJ_LOG0=0	# lines of the rejoining node's charon.log before its reboot
 
-# node_boot NODE: fresh /run, then charon (+ agent) + keepalived.
+# node_boot NODE [rejoin]: fresh /run, then charon (+ agent) + keepalived;
+# rejoin: charon gets the active node's IKE_SAs before the others start.
 node_boot() {
 	local node=$1
 	holder_start "$node" || { say "$node: cannot create its mount namespace: $(cat "$T/$node/holder.log")"; return 1; }
 	charon_start "$node" || return 1
+	if [ "${2:-}" = rejoin ]; then
+		node_rejoin "$node" || return 1
+	fi
 	if [ "$MODE" = xfrm-ha ]; then
 		agent_start "$node" || return 1
 	fi
@@ -645,7 +664,56 @@ node_reboot() {
 		route add 10.250.0.192/26 via $GW_OUT dev out
 		route add $POOL via $GW_OUT dev out
 	EOF
-	node_boot "$node"
+	write_strongswan_conf "$node" rejoin
+	RJ_LOG0=$(cat "$T/$node/charon.log" 2>/dev/null | wc -l)
+	node_boot "$node" rejoin
+}
+
+# The resync of a rejoining node must come after its connections are
+# loaded. With resync = yes, charon's ha plugin asks the active node for a
+# resync from a scheduler job one second after the plugin is loaded; the
+# active node pushes its cached IKE_SAs and rekeys every CHILD_SA. Under
+# TCG that often lands before swanctl --load-all has loaded the
+# connections: charon then logs "HA is missing nodes peer configuration",
+# drops the IKE_SA (and its CHILD_SAs) for good, and the node takes over
+# without them. Loading them from charon's own start-scripts does not
+# order it either: charon runs them after its threads, and so the
+# scheduler, have started. So the rejoining node starts with resync = no
+# (write_strongswan_conf NODE rejoin), loads its connections
+# (charon_start), and only then asks the active node: "*1" into the
+# active node's control FIFO is what charon's HA_RESYNC request makes it
+# do (resync segment 1: push the cached IKE_SAs, rekey the CHILD_SAs). An
+# operator does the same: write "*1" into the active node's
+# /var/run/charon.ha once the rejoining node has loaded its connections.
+# node_rejoin NODE: that, until NODE holds passive copies of the IKE_SAs
+# and CHILD_SAs of both connections (a lost FIFO write: asked again).
+node_rejoin() {
+	local node=$1 act=${OTHER[$1]} i t0 log
+	for i in 1 2 3; do
+		t0=$(now)
+		mark "$node: connections loaded; $act's charon asked to resync segment 1 (*1 into its FIFO)"
+		nx "$act" timeout 3 sh -c 'printf "%s" "*1" >/var/run/charon.ha' ||
+			say "$node: cannot write *1 into $act's charon FIFO"
+		if xha_wait_until 10 passive_copies "$node"; then
+			log=$(tail -n +$((RJ_LOG0 + 1)) "$T/$node/charon.log")
+			say "$node rejoined: passive IKE_SAs + CHILD_SAs $(ms_between "$t0" "$(now)")ms after *1 into $act's FIFO (attempt $i);" \
+				"its charon requested a resync itself: $(grep -c 'requesting HA resynchronization' <<<"$log")x," \
+				"'HA is missing nodes peer configuration': $(grep -c 'missing nodes peer configuration' <<<"$log")x"
+			return 0
+		fi
+	done
+	say "$node: no passive IKE_SAs after 3 resyncs from $act: $(swan "$node" --list-sas --raw 2>&1 | tr '\n' ' ')"
+	say "$(grep -E 'HA|resync' "$T/$node/charon.log" | tail -n 10)"
+	return 1
+}
+
+# passive_copies NODE: NODE holds a PASSIVE IKE_SA with a CHILD_SA for the
+# SecGW and for the road warrior (the lab's two).
+passive_copies() {
+	local c
+	for c in secgw rw; do
+		swan "$1" --list-sas --ike "$c" --raw 2>/dev/null | grep -q 'state=PASSIVE.*spi-in=' || return 1
+	done
 }
 
 # has_vip NODE: the outside VIP is on NODE's outside link, and that is up
