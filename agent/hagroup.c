@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "hagroup.h"
 
 #define PIPE_CAPACITY 65536	/* Linux default: a full pipe may have lost lines */
@@ -466,27 +467,17 @@ bool hagroup_persist(struct hagroup *g, const char *path)
 
 static void persist(struct hagroup *g)
 {
-	char tmp[4096 + 8];
-	const char *val = ha_state_name(g->state);
-	int fd, ok;
+	char buf[16];
+	int n, err;
 
-	if (!g->state_file ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", g->state_file) >=
-		    (int)sizeof(tmp))
+	if (!g->state_file)
 		return;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0)
-		goto fail;
-	ok = dprintf(fd, "%s\n", val) > 0;
-	ok = !close(fd) && ok;
-	if (ok && !rename(tmp, g->state_file))
-		return;
-	unlink(tmp);
-fail:
-	log_ratelimited(&g->rl, LOG_LVL_WARN,
-			"HA group %s: cannot keep the state in %s: %s",
-			g->cfg->name, g->state_file, strerror(errno));
+	n = snprintf(buf, sizeof(buf), "%s\n", ha_state_name(g->state));
+	err = atomicfile_write(g->state_file, buf, (size_t)n, 0600);
+	if (err)
+		log_ratelimited(&g->rl, LOG_LVL_WARN,
+				"HA group %s: cannot keep the state in %s: %s",
+				g->cfg->name, g->state_file, strerror(-err));
 }
 
 int hagroup_set(struct hagroup *g, const char *name, enum ha_state st,

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "log.h"
 #include "trackfile.h"
 
@@ -40,30 +40,15 @@ void trackfile_check(struct trackfile *t)
 int trackfile_set(struct trackfile *t, bool hold, const char *why,
 		  uint64_t now)
 {
-	char tmp[PATH_MAX];
-	const char *val = hold ? "1\n" : "0\n";
-	int fd, err = 0;
+	int err;
 
 	if (!t->path || t->value == (int)hold)
 		return 0;
 	if (t->last_fail && now - t->last_fail < TRACKFILE_RETRY_MS)
 		return -EAGAIN;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", t->path) >= (int)sizeof(tmp)) {
-		err = -ENAMETOOLONG;
+	err = atomicfile_write(t->path, hold ? "1\n" : "0\n", 2, 0644);
+	if (err)
 		goto fail;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0 || write(fd, val, 2) != 2 || fsync(fd) < 0)
-		err = -errno;
-	if (fd >= 0 && close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, t->path) < 0)
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		goto fail;
-	}
 	t->value = hold;
 	t->last_fail = 0;
 	log_info("keepalived track file %s = %d: %s", t->path, hold, why);
