@@ -428,7 +428,10 @@ EOF
 
 # xha_agent_start NS CONFIG LOG: the agent's pid goes to XHA_LAST_PID.
 xha_agent_start() {
-	nsx "$1" "$XHA_AGENT" --config "$2" >"$3" 2>&1 </dev/null &
+	# Not through nsx: a backgrounded function is a subshell, and its pid
+	# is not the agent's (killing it would leave the agent running).
+	# ip netns exec execs the agent, so $! is the agent itself.
+	ip netns exec "$1" "$XHA_AGENT" --config "$2" >"$3" 2>&1 </dev/null &
 	XHA_LAST_PID=$!
 	XHA_PIDS+=("$XHA_LAST_PID")
 }
