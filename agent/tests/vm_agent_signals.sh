@@ -23,10 +23,11 @@ ip -n $NS link set xha0 up
 ip -n $NS link set xha1 up
 (umask 077; "$AGENT" --genkey >"$T/key")
 for i in 1 2; do
-	j=$((3 - i)); role=active; [ $i = 2 ] && role=backup
+	j=$((3 - i)); state=master; [ $i = 2 ] && state=backup
 	cat >"$T/c$i.json" <<JSON
 {"xfrm-ha:ha": {"node-id": $i, "local-address": "10.9.0.$i", "remote-address": "10.9.0.$j",
-  "key-file": "$T/key", "role": "$role"}}
+  "key-file": "$T/key", "listen-ha-group": "g", "control-socket": "$T/a$i.sock"},
+ "xfrm-ha:ha-group": [{"name": "g", "static": "$state"}]}
 JSON
 done
 ip netns exec $NS "$AGENT" --config "$T/c1.json" -v 2>"$T/l1" & P1=$!
