@@ -499,7 +499,13 @@ write_swanctl_gw() {
 		        remote_addrs = $VIP_OUT
 		        proposals = aes128-sha256-x25519
 		        rekey_time = 0
-		        dpd_delay = 2s
+		        # Not 2 s: traffic stops for VRRP's detection time at a
+		        # crash, and a DPD the SecGW starts then has been seen to go
+		        # unanswered by the new master (the ha plugin's responder
+		        # message ID did not match; strongSwan's, not xfrm-ha's), so
+		        # the SecGW deleted the IKE_SA. DPD is checked on the road
+		        # warrior's IKE_SA instead.
+		        dpd_delay = 30s
 		        local {
 		            auth = psk
 		            id = $GW_OUT
