@@ -5,7 +5,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "log.h"
 
 static int t_fail, t_total, t_case_fail;
 
@@ -54,5 +57,20 @@ static int t_fail, t_total, t_case_fail;
 		printf("1..%d\n", t_total);                                \
 		return t_fail ? 1 : 0;                                     \
 	} while (0)
+
+/*
+ * Quiet logging (V=1 in the environment shows it) and a fresh temporary
+ * directory in dir (a mkdtemp() template). Exits 2 if it cannot.
+ */
+static inline void t_setup_tmpdir(char *dir)
+{
+	log_init(false);
+	if (!getenv("V"))
+		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
 
 #endif

@@ -337,13 +337,7 @@ static void test_restart_before_first_tick(void)
 
 int main(void)
 {
-	log_init(false);
-	if (!getenv("V"))
-		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	t_setup_tmpdir(dir);
 	snprintf(path, sizeof(path), "%s/charon.ha", dir);
 	snprintf(pidfile, sizeof(pidfile), "%s/charon.pid", dir);
 	snprintf(pidtmp, sizeof(pidtmp), "%s.tmp", pidfile);

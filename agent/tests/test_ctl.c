@@ -396,13 +396,7 @@ static void test_idle_and_busy(void)
 
 int main(void)
 {
-	log_init(false);
-	if (!getenv("V"))
-		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	t_setup_tmpdir(dir);
 	loop = loop_new();
 	if (!loop || loop_add_timer(loop, TICK_MS, on_tick, NULL) < 0) {
 		fprintf(stderr, "cannot make the event loop\n");

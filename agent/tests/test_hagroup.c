@@ -703,13 +703,7 @@ static void test_read_error(void)
 
 int main(void)
 {
-	log_init(false);
-	if (!getenv("V"))
-		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	t_setup_tmpdir(dir);
 	snprintf(fifo, sizeof(fifo), "%s/notify.fifo", dir);
 
 	RUN(test_static_external);

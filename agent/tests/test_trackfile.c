@@ -250,14 +250,8 @@ static void test_check(void)
 
 int main(void)
 {
-	log_init(false);
-	if (!getenv("V"))
-		log_set_level((enum log_level)(LOG_LVL_ERR - 1));
 	umask(022);
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
+	t_setup_tmpdir(dir);
 	snprintf(path, sizeof(path), "%s/track", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 
