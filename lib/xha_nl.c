@@ -452,6 +452,7 @@ static const enum mnl_attr_data_type sa_attr_type[XFRM_HA_SA_A_MAX + 1] = {
 	[XFRM_HA_SA_A_REPLAY_WINDOW] = MNL_TYPE_U32,
 	[XFRM_HA_SA_A_BYTES] = MNL_TYPE_U64,
 	[XFRM_HA_SA_A_PACKETS] = MNL_TYPE_U64,
+	[XFRM_HA_SA_A_BITMAP] = MNL_TYPE_BINARY,
 };
 
 /* An address attribute of the family's length, copied out. */
@@ -529,6 +530,16 @@ int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out)
 		sa.packets = mnl_attr_get_u64(tb[XFRM_HA_SA_A_PACKETS]);
 		sa.has |= XHA_SA_HAS_LIFETIME;
 	}
+	if (tb[XFRM_HA_SA_A_BITMAP]) {
+		size_t blen = mnl_attr_get_payload_len(tb[XFRM_HA_SA_A_BITMAP]);
+
+		if (!blen || blen % 4 || blen > sizeof(sa.bitmap))
+			return -EINVAL;
+		memcpy(sa.bitmap, mnl_attr_get_payload(tb[XFRM_HA_SA_A_BITMAP]),
+		       blen);
+		sa.bitmap_words = blen / 4;
+		sa.has |= XHA_SA_HAS_BITMAP;
+	}
 	*out = sa;
 	return 0;
 }
@@ -554,6 +565,15 @@ static int put_sa(struct nlmsghdr *nlh, const struct xha_sa *sa, bool counters)
 		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_OSEQ, sa->oseq);
 	if (counters && (sa->has & XHA_SA_HAS_SEQ))
 		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_SEQ, sa->seq);
+	if (counters && (sa->has & XHA_SA_HAS_SEQ) &&
+	    (sa->has & XHA_SA_HAS_BITMAP) && sa->bitmap_words &&
+	    sa->bitmap_words <= XHA_BITMAP_MAX_WORDS)
+		mnl_attr_put(nlh, XFRM_HA_SA_A_BITMAP, sa->bitmap_words * 4,
+			     sa->bitmap);
+	if (counters && (sa->has & XHA_SA_HAS_LIFETIME)) {
+		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_BYTES, sa->bytes);
+		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_PACKETS, sa->packets);
+	}
 	mnl_attr_nest_end(nlh, nest);
 	return 0;
 }
@@ -717,7 +737,8 @@ int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
-	if (!(sa->has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ)))
+	if (!(sa->has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+			 XHA_SA_HAS_LIFETIME)))
 		return seterr(nl, -EINVAL, "no counter to set");
 	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_SET, NLM_F_ACK);
 	if (put_sa(nlh, sa, true))
@@ -750,6 +771,10 @@ static int parse_config(const struct nlattr *nest, struct xha_config *cfg)
 			dst = &cfg->scan_interval_ms;
 			bit = XHA_CFG_HAS_SCAN_INTERVAL_MS;
 			break;
+		case XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN:
+			dst = &cfg->oseq_wrap_margin;
+			bit = XHA_CFG_HAS_OSEQ_WRAP_MARGIN;
+			break;
 		default:
 			continue;
 		}
@@ -771,6 +796,11 @@ static const size_t stats_u64_offset[XFRM_HA_STATS_A_MAX + 1] = {
 	[XFRM_HA_STATS_A_WRITES] = offsetof(struct xha_stats, writes),
 	[XFRM_HA_STATS_A_WRITES_REFUSED] =
 		offsetof(struct xha_stats, writes_refused),
+	[XFRM_HA_STATS_A_SWEPT] = offsetof(struct xha_stats, swept),
+	[XFRM_HA_STATS_A_OSEQ_CLAMPED] =
+		offsetof(struct xha_stats, oseq_clamped),
+	[XFRM_HA_STATS_A_SOFT_EXPIRES] =
+		offsetof(struct xha_stats, soft_expires),
 };
 
 static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
@@ -785,6 +815,10 @@ static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
 			st->sas = mnl_attr_get_u32(a);
+		} else if (type == XFRM_HA_STATS_A_ENTRY_BYTES) {
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			st->entry_bytes = mnl_attr_get_u32(a);
 		} else if (type <= XFRM_HA_STATS_A_MAX && stats_u64_offset[type]) {
 			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 				return -EBADMSG;
@@ -868,6 +902,9 @@ int xha_nl_config_set(struct xha_nl *nl, const struct xha_config *cfg)
 	if (cfg->has & XHA_CFG_HAS_SCAN_INTERVAL_MS)
 		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
 				 cfg->scan_interval_ms);
+	if (cfg->has & XHA_CFG_HAS_OSEQ_WRAP_MARGIN)
+		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN,
+				 cfg->oseq_wrap_margin);
 	mnl_attr_nest_end(nlh, nest);
 	return talk(nl, nlh, NULL, NULL, NULL);
 }

@@ -24,7 +24,11 @@ enum {
 	XHA_SA_HAS_SADDR = 1u << 2,
 	XHA_SA_HAS_REPLAY = 1u << 3,	/* replay_mode and replay_window */
 	XHA_SA_HAS_LIFETIME = 1u << 4,	/* bytes and packets */
+	XHA_SA_HAS_BITMAP = 1u << 5,	/* bitmap_words and bitmap */
 };
+
+/* The kernel's largest replay bitmap: 128 words, 4096 packets. */
+#define XHA_BITMAP_MAX_WORDS 128
 
 /* One SA: identity (always meaningful) plus what `has` says. */
 struct xha_sa {
@@ -42,18 +46,27 @@ struct xha_sa {
 	uint64_t bytes;
 	uint64_t packets;
 	unsigned int has;	/* XHA_SA_HAS_* */
+	/*
+	 * The inbound replay window relative to seq: bit i (bit i % 32 of
+	 * bitmap[i / 32]) set means sequence number seq - i was accepted.
+	 * bitmap_words words are meaningful, 1..XHA_BITMAP_MAX_WORDS.
+	 */
+	uint32_t bitmap_words;
+	uint32_t bitmap[XHA_BITMAP_MAX_WORDS];
 };
 
 enum {
 	XHA_CFG_HAS_SYNC_PACKETS = 1u << 0,
 	XHA_CFG_HAS_SYNC_TIME_MS = 1u << 1,
 	XHA_CFG_HAS_SCAN_INTERVAL_MS = 1u << 2,
+	XHA_CFG_HAS_OSEQ_WRAP_MARGIN = 1u << 3,
 };
 
 struct xha_config {
 	uint32_t sync_packets;
 	uint32_t sync_time_ms;
 	uint32_t scan_interval_ms;
+	uint32_t oseq_wrap_margin;
 	unsigned int has;	/* XHA_CFG_HAS_*: for set, which to change */
 };
 
@@ -66,6 +79,10 @@ struct xha_stats {
 	uint64_t send_errors;
 	uint64_t writes;
 	uint64_t writes_refused;
+	uint32_t entry_bytes;	/* memory per tracked SA */
+	uint64_t swept;
+	uint64_t oseq_clamped;
+	uint64_t soft_expires;
 };
 
 typedef int (*xha_sa_cb)(const struct xha_sa *sa, void *arg);
@@ -93,7 +110,10 @@ int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
  * seeing an SA twice; after a few torn dumps in a row the last is delivered.
  */
 int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
-/* Writes the counters flagged in sa->has (OSEQ and/or SEQ). */
+/*
+ * Writes what sa->has flags: OSEQ and/or SEQ, BITMAP (only with SEQ: merged
+ * relative to it), LIFETIME (bytes and packets, raised if lower).
+ */
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
 
 int xha_nl_config_get(struct xha_nl *nl, struct xha_config *cfg,
