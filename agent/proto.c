@@ -14,7 +14,11 @@ _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == PROTO_TAG_LEN,
 	       "tag length");
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24,
 	       "nonce length");
-_Static_assert(PROTO_MAX_RECORDS == 28, "records per packet");
+_Static_assert(PROTO_MAX_RECORDS == 20, "records per packet");
+_Static_assert(PROTO_SEQNUM_HDR_LEN + PROTO_RECORD_MAX_LEN <= PROTO_MAX_PAYLOAD,
+	       "a record with the largest bitmap fits one datagram");
+_Static_assert(4 * XHA_BITMAP_MAX_WORDS == XFRM_HA_BITMAP_MAX_BYTES,
+	       "bitmap size");
 
 static const char *const err_names[PROTO_ERR_MAX] = {
 	[PROTO_OK] = "ok",
@@ -235,8 +239,25 @@ bool proto_record_ok(const struct xha_sa *sa)
 	if (sa->replay_mode < XFRM_HA_REPLAY_LEGACY ||
 	    sa->replay_mode > XFRM_HA_REPLAY_MAX)
 		return false;
+	if ((sa->has & XHA_SA_HAS_BITMAP) &&
+	    sa->bitmap_words > XHA_BITMAP_MAX_WORDS)
+		return false;
 	return sa->oseq <= mode_limit(sa->replay_mode) &&
 	       sa->seq <= mode_limit(sa->replay_mode);
+}
+
+/* Bitmap words that go on the wire for this SA. */
+static unsigned int wire_words(const struct xha_sa *sa)
+{
+	if (!(sa->has & XHA_SA_HAS_BITMAP) || !sa->seq ||
+	    sa->bitmap_words > XHA_BITMAP_MAX_WORDS)
+		return 0;
+	return sa->bitmap_words;
+}
+
+size_t proto_record_len(const struct xha_sa *sa)
+{
+	return PROTO_RECORD_MIN_LEN + 4 * (size_t)wire_words(sa);
 }
 
 void proto_batch_init(struct proto_batch *b, uint8_t flags, uint32_t bulk_id)
@@ -248,19 +269,24 @@ void proto_batch_init(struct proto_batch *b, uint8_t flags, uint32_t bulk_id)
 }
 
 /*
- * Record: family (4|6), proto, replay mode, reserved, spi (as on the
- * wire), mark, if_id, daddr[16] (IPv4 in the first 4 bytes, rest zero),
- * oseq, seq.
+ * Record (docs/protocol.md): family (4|6), proto, replay mode, flags, spi
+ * (as on the wire), mark, if_id, daddr[16] (IPv4 in the first 4 bytes,
+ * rest zero), oseq, seq, bytes, packets, bitmap word count W, W words.
  */
 int proto_batch_add(struct proto_batch *b, const struct xha_sa *sa)
 {
 	uint8_t *p = b->buf + b->len;
+	unsigned int i, words;
+	size_t rlen;
 
 	if (!proto_record_ok(sa))
 		return -EINVAL;
-	if (b->hdr.count >= PROTO_MAX_RECORDS)
+	words = wire_words(sa);
+	rlen = proto_record_len(sa);
+	if (b->hdr.count >= PROTO_MAX_RECORDS ||
+	    b->len + rlen > sizeof(b->buf))
 		return -ENOSPC;
-	memset(p, 0, PROTO_RECORD_LEN);
+	memset(p, 0, PROTO_RECORD_MIN_LEN);
 	p[0] = sa->family == AF_INET ? 4 : 6;
 	p[1] = sa->proto;
 	p[2] = sa->replay_mode;
@@ -270,7 +296,15 @@ int proto_batch_add(struct proto_batch *b, const struct xha_sa *sa)
 	memcpy(p + 16, sa->daddr, sa->family == AF_INET ? 4 : 16);
 	put64(p + 32, sa->oseq);
 	put64(p + 40, sa->seq);
-	b->len += PROTO_RECORD_LEN;
+	if (sa->has & XHA_SA_HAS_LIFETIME) {
+		p[3] |= PROTO_REC_LIFETIME;
+		put64(p + 48, sa->bytes);
+		put64(p + 56, sa->packets);
+	}
+	put16(p + 64, (uint16_t)words);
+	for (i = 0; i < words; i++)
+		put32(p + PROTO_RECORD_MIN_LEN + 4 * i, sa->bitmap[i]);
+	b->len += rlen;
 	b->hdr.count++;
 	return 0;
 }
@@ -284,54 +318,82 @@ size_t proto_batch_finish(struct proto_batch *b)
 	return b->len;
 }
 
-static int record_decode(const uint8_t *p, struct xha_sa *sa)
+/* Returns the record's length, or 0 if it is malformed or cut short. */
+static size_t record_decode(const uint8_t *p, size_t len, struct xha_sa *sa)
 {
 	static const uint8_t zero[12];
+	unsigned int i, words;
 
+	if (len < PROTO_RECORD_MIN_LEN)
+		return 0;
 	memset(sa, 0, sizeof(*sa));
 	if (p[0] == 4) {
 		sa->family = AF_INET;
 		if (memcmp(p + 20, zero, 12))
-			return -1;
+			return 0;
 	} else if (p[0] == 6) {
 		sa->family = AF_INET6;
 	} else {
-		return -1;
+		return 0;
 	}
 	sa->proto = p[1];
 	sa->replay_mode = p[2];
+	if (p[3] & ~PROTO_REC_F_ALL)
+		return 0;
 	memcpy(&sa->spi, p + 4, 4);
 	sa->mark = get32(p + 8);
 	sa->if_id = get32(p + 12);
 	memcpy(sa->daddr, p + 16, 16);
 	sa->oseq = get64(p + 32);
 	sa->seq = get64(p + 40);
+	sa->bytes = get64(p + 48);
+	sa->packets = get64(p + 56);
 	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
-	return proto_record_ok(sa) ? 0 : -1;
+	if (p[3] & PROTO_REC_LIFETIME)
+		sa->has |= XHA_SA_HAS_LIFETIME;
+	else if (sa->bytes || sa->packets)
+		return 0;
+	words = get16(p + 64);
+	/* A bitmap is relative to seq: none can exist below the first. */
+	if (words > XHA_BITMAP_MAX_WORDS || (words && !sa->seq) ||
+	    len < PROTO_RECORD_MIN_LEN + 4 * (size_t)words)
+		return 0;
+	if (words) {
+		sa->has |= XHA_SA_HAS_BITMAP;
+		sa->bitmap_words = words;
+		for (i = 0; i < words; i++)
+			sa->bitmap[i] = get32(p + PROTO_RECORD_MIN_LEN + 4 * i);
+	}
+	if (!proto_record_ok(sa))
+		return 0;
+	return PROTO_RECORD_MIN_LEN + 4 * (size_t)words;
 }
 
 int proto_seqnum_decode(const uint8_t *buf, size_t len,
 			struct proto_seqnum *hdr, struct xha_sa *recs)
 {
+	size_t off = PROTO_SEQNUM_HDR_LEN, rlen;
 	unsigned int i;
 
-	if (len < PROTO_SEQNUM_HDR_LEN)
+	if (len < PROTO_SEQNUM_HDR_LEN || len > PROTO_MAX_PAYLOAD)
 		return -1;
 	hdr->flags = buf[0];
 	hdr->count = get16(buf + 2);
 	hdr->bulk_id = get32(buf + 4);
 	if (hdr->flags & ~PROTO_SEQNUM_F_ALL)
 		return -1;
-	if (hdr->count > PROTO_MAX_RECORDS ||
-	    len != PROTO_SEQNUM_HDR_LEN + (size_t)hdr->count * PROTO_RECORD_LEN)
+	if (hdr->count > PROTO_MAX_RECORDS)
 		return -1;
 	if (!hdr->bulk_id && (hdr->flags & PROTO_SEQNUM_F_ALL))
 		return -1;
-	for (i = 0; i < hdr->count; i++)
-		if (record_decode(buf + PROTO_SEQNUM_HDR_LEN +
-					  i * PROTO_RECORD_LEN, &recs[i]) < 0)
+	for (i = 0; i < hdr->count; i++) {
+		rlen = record_decode(buf + off, len - off, &recs[i]);
+		if (!rlen)
 			return -1;
-	return hdr->count;
+		off += rlen;
+	}
+	/* Exactly the records announced: no trailing bytes. */
+	return off == len ? hdr->count : -1;
 }
 
 void proto_replay_reset(struct proto_replay *r, uint64_t counter)

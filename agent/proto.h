@@ -15,7 +15,7 @@
 #include "xha_nl.h"
 
 #define PROTO_MAGIC "XHAL"
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_HDR_LEN 32
 #define PROTO_TAG_LEN 16
 #define PROTO_KEY_LEN 32
@@ -101,9 +101,21 @@ struct proto_keepalive {
 };
 
 #define PROTO_SEQNUM_HDR_LEN 8
-#define PROTO_RECORD_LEN 48
+/*
+ * A record is variable-length: 66 fixed bytes (identity, counters,
+ * lifetimes, bitmap word count) and then 0..128 bitmap words of 4 bytes.
+ */
+#define PROTO_RECORD_MIN_LEN 66
+#define PROTO_RECORD_MAX_LEN (PROTO_RECORD_MIN_LEN + 4 * XHA_BITMAP_MAX_WORDS)
+/* The most records a SEQNUM payload can hold (all without a bitmap). */
 #define PROTO_MAX_RECORDS \
-	((PROTO_MAX_PAYLOAD - PROTO_SEQNUM_HDR_LEN) / PROTO_RECORD_LEN)
+	((PROTO_MAX_PAYLOAD - PROTO_SEQNUM_HDR_LEN) / PROTO_RECORD_MIN_LEN)
+
+/* Record flags (byte 3). */
+enum {
+	PROTO_REC_LIFETIME = 1 << 0,	/* bytes and packets are meaningful */
+	PROTO_REC_F_ALL = PROTO_REC_LIFETIME,
+};
 
 enum {
 	PROTO_SEQNUM_BULK_START = 1 << 0,
@@ -125,13 +137,23 @@ size_t proto_keepalive_encode(const struct proto_keepalive *m, uint8_t *buf,
 int proto_keepalive_decode(const uint8_t *buf, size_t len,
 			   struct proto_keepalive *m);
 
-/* Can this SA be carried in a record (identity, both counters, mode)? */
+/*
+ * Can this SA be carried in a record (identity, both counters, mode, at
+ * most XHA_BITMAP_MAX_WORDS bitmap words)?
+ */
 bool proto_record_ok(const struct xha_sa *sa);
+/*
+ * The record's length on the wire: the bitmap travels when sa->has says
+ * so, bitmap_words is 1..XHA_BITMAP_MAX_WORDS and seq is not 0 (a bitmap
+ * relative to seq 0 says nothing); lifetimes when sa->has says so.
+ */
+size_t proto_record_len(const struct xha_sa *sa);
 
 /*
  * Builds one SEQNUM payload. proto_batch_add() returns -ENOSPC when the
- * batch is full (send it and start a new one), -EINVAL for an SA that
- * proto_record_ok() refuses.
+ * record does not fit in what is left of PROTO_MAX_PAYLOAD (send the batch
+ * and start a new one: any single record fits an empty batch), -EINVAL
+ * for an SA that proto_record_ok() refuses. Nothing is added on error.
  */
 struct proto_batch {
 	struct proto_seqnum hdr;
@@ -146,7 +168,9 @@ size_t proto_batch_finish(struct proto_batch *b);
 
 /*
  * Decode a SEQNUM payload into recs (room for PROTO_MAX_RECORDS). All or
- * nothing: returns the record count, or -1 if anything is malformed.
+ * nothing: returns the record count, or -1 if anything is malformed
+ * (unknown flags, a bitmap word count above 128 or with seq 0, lifetimes
+ * without their flag, lengths that do not add up exactly).
  */
 int proto_seqnum_decode(const uint8_t *buf, size_t len,
 			struct proto_seqnum *hdr, struct xha_sa *recs);

@@ -50,6 +50,32 @@ static void sa(struct xha_sa *s, int i)
 	s->oseq = 1000u * (uint32_t)i;
 	s->seq = 77u * (uint32_t)i;
 	s->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
+	/* Version 2 fields: lifetimes on most, bitmaps of varied sizes. */
+	if (i % 4 != 3) {
+		s->bytes = 1400u * (uint64_t)i;
+		s->packets = (uint64_t)i;
+		s->has |= XHA_SA_HAS_LIFETIME;
+	}
+	if (i % 3 == 2 && s->seq) {
+		s->bitmap_words = (uint32_t)(1 + i % 5);
+		s->bitmap[0] = 0xfffffff1u;
+		s->bitmap[s->bitmap_words - 1] |= 0x80000000u;
+		s->has |= XHA_SA_HAS_BITMAP;
+	}
+}
+
+/* A record with the kernel's largest window: 128 words. */
+static void big_sa(struct xha_sa *s, int i)
+{
+	uint32_t w;
+
+	sa(s, i);
+	s->replay_mode = 3;
+	s->seq = 0x100000000ull + 4096;
+	s->bitmap_words = XHA_BITMAP_MAX_WORDS;
+	for (w = 0; w < XHA_BITMAP_MAX_WORDS; w++)
+		s->bitmap[w] = 0xdeadbeefu ^ w;
+	s->has |= XHA_SA_HAS_BITMAP;
 }
 
 static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
@@ -61,9 +87,16 @@ static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
 	int i;
 
 	proto_batch_init(&b, flags, bulk);
+	/* nrec < 0: one 128-word bitmap, then as many small ones as fit. */
+	if (nrec < 0) {
+		big_sa(&s, 1);
+		proto_batch_add(&b, &s);
+		nrec = PROTO_MAX_RECORDS;
+	}
 	for (i = 0; i < nrec; i++) {
 		sa(&s, i);
-		proto_batch_add(&b, &s);
+		if (proto_batch_add(&b, &s) < 0)
+			break;
 	}
 	len = proto_batch_finish(&b);
 	memcpy(out, b.buf, len);
@@ -87,7 +120,8 @@ static size_t payload_for(uint8_t type, uint8_t *out, int variant)
 	case PROTO_KEEPALIVE:
 		return proto_keepalive_encode(&ka, out, PROTO_MAX_PAYLOAD);
 	default:
-		return seqnum_payload(out, variant ? 28 : 3,
+		return seqnum_payload(out, variant == 2 ? -1 :
+					   variant ? PROTO_MAX_RECORDS : 3,
 				      variant ? PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END : 0,
 				      (uint32_t)variant);
 	}
@@ -108,7 +142,7 @@ static void wire_seeds(void)
 	int v;
 
 	for (type = PROTO_HELLO; type <= PROTO_SEQNUM; type++)
-		for (v = 0; v < 2; v++) {
+		for (v = 0; v < (type == PROTO_SEQNUM ? 3 : 2); v++) {
 			plen = payload_for(type, payload, v);
 			h.type = type;
 			h.seq = type == PROTO_SEQNUM ? 1 : 0;
@@ -158,7 +192,7 @@ static size_t sealed_ev(uint8_t *out, uint8_t type, uint8_t boot_sel,
 	size_t plen;
 
 	if (type == PROTO_SEQNUM) {
-		plen = seqnum_payload(payload, 4,
+		plen = seqnum_payload(payload, 3,
 				      variant ? PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END : 0,
 				      (uint32_t)variant);
 	} else {

@@ -42,10 +42,33 @@ static bool same_record(const struct xha_sa *a, const struct xha_sa *b)
 {
 	size_t alen = a->family == AF_INET ? 4 : 16;
 
+	unsigned int words = (a->has & XHA_SA_HAS_BITMAP) ? a->bitmap_words : 0;
+
 	return a->family == b->family && a->proto == b->proto &&
 	       a->replay_mode == b->replay_mode && a->spi == b->spi &&
 	       !memcmp(a->daddr, b->daddr, alen) && a->mark == b->mark &&
-	       a->if_id == b->if_id && a->oseq == b->oseq && a->seq == b->seq;
+	       a->if_id == b->if_id && a->oseq == b->oseq && a->seq == b->seq &&
+	       a->has == b->has &&
+	       (!(a->has & XHA_SA_HAS_LIFETIME) ||
+		(a->bytes == b->bytes && a->packets == b->packets)) &&
+	       (!words || (a->bitmap_words == b->bitmap_words &&
+			   !memcmp(a->bitmap, b->bitmap, 4 * words)));
+}
+
+/* sa with lifetimes and a bitmap of the given number of words. */
+static void add_extras(struct xha_sa *sa, unsigned int words)
+{
+	unsigned int i;
+
+	sa->bytes = 0x0102030405060708ull + sa->seq;
+	sa->packets = 123456789 + sa->seq;
+	sa->has |= XHA_SA_HAS_LIFETIME;
+	if (!words)
+		return;
+	sa->bitmap_words = words;
+	for (i = 0; i < words; i++)
+		sa->bitmap[i] = 0x80000001u ^ (i * 0x01010101u);
+	sa->has |= XHA_SA_HAS_BITMAP;
 }
 
 static void test_seal_open(void)
@@ -204,6 +227,161 @@ static void test_record_checks(void)
 	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 2);
 }
 
+/* v2: lifetimes and bitmaps round-trip; a full bitmap fits one datagram. */
+static void test_seqnum_v2_fields(void)
+{
+	struct xha_sa sa, big, recs[PROTO_MAX_RECORDS];
+	uint8_t pkt[PROTO_MAX_PKT], payload[PROTO_MAX_PAYLOAD];
+	struct proto_hdr h = hdr, oh;
+	struct proto_seqnum sh;
+	struct proto_batch b;
+	size_t len, plen;
+	unsigned int i;
+	int n;
+
+	make_sa(&sa, 4);
+	CHECK_EQ(proto_record_len(&sa), PROTO_RECORD_MIN_LEN);
+	add_extras(&sa, 1);
+	CHECK_EQ(proto_record_len(&sa), PROTO_RECORD_MIN_LEN + 4);
+	make_sa(&big, 5);
+	add_extras(&big, XHA_BITMAP_MAX_WORDS);
+	CHECK_EQ(proto_record_len(&big), PROTO_RECORD_MAX_LEN);
+	CHECK_EQ(PROTO_RECORD_MAX_LEN, 578);
+
+	/* One record with a 128-word bitmap, alone in one datagram. */
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &big) == 0);
+	h.type = PROTO_SEQNUM;
+	h.seq = 1;
+	len = proto_seal(key, &h, b.buf, proto_batch_finish(&b), pkt,
+			 sizeof(pkt));
+	CHECK(len > 0 && len <= PROTO_MAX_PKT);
+	CHECK_EQ(proto_open(key, 1, pkt, len, &oh, payload, &plen), PROTO_OK);
+	n = proto_seqnum_decode(payload, plen, &sh, recs);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK(same_record(&big, &recs[0]));
+		CHECK_EQ(recs[0].bitmap_words, XHA_BITMAP_MAX_WORDS);
+		CHECK_EQ(recs[0].bitmap[127], big.bitmap[127]);
+		CHECK_EQ(recs[0].bytes, big.bytes);
+		CHECK_EQ(recs[0].packets, big.packets);
+	}
+
+	/* Two full bitmaps fit, the third does not: -ENOSPC, batch intact. */
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &big) == 0);
+	CHECK(proto_batch_add(&b, &big) == 0);
+	len = b.len;
+	CHECK(proto_batch_add(&b, &big) == -ENOSPC);
+	CHECK_EQ(b.len, len);
+	CHECK_EQ(b.hdr.count, 2);
+	/* ...but smaller records still fill the rest. */
+	for (i = 0; proto_batch_add(&b, &sa) == 0; i++)
+		;
+	CHECK_EQ(i, (PROTO_MAX_PAYLOAD - len) / (PROTO_RECORD_MIN_LEN + 4));
+	len = proto_batch_finish(&b);
+	CHECK(len <= PROTO_MAX_PAYLOAD);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 2 + i);
+	CHECK(same_record(&big, &recs[1]));
+	CHECK(same_record(&sa, &recs[2]));
+
+	/* Mixed: with and without lifetimes and bitmaps, every mode. */
+	proto_batch_init(&b, PROTO_SEQNUM_BULK_END, 9);
+	for (i = 0; i < 6; i++) {
+		make_sa(&recs[i], i + 1);
+		if (i % 2)
+			add_extras(&recs[i], i);
+		CHECK(proto_batch_add(&b, &recs[i]) == 0);
+	}
+	{
+		struct xha_sa out[PROTO_MAX_RECORDS];
+
+		len = proto_batch_finish(&b);
+		CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, out), 6);
+		for (i = 0; i < 6; i++)
+			CHECK(same_record(&recs[i], &out[i]));
+	}
+
+	/* A bitmap relative to seq 0 carries nothing: not sent. */
+	make_sa(&sa, 3);
+	sa.seq = 0;
+	add_extras(&sa, 4);
+	CHECK_EQ(proto_record_len(&sa), PROTO_RECORD_MIN_LEN);
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &sa) == 0);
+	len = proto_batch_finish(&b);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 1);
+	CHECK(!(recs[0].has & XHA_SA_HAS_BITMAP));
+	/* More words than the kernel has: refused, not truncated. */
+	make_sa(&sa, 3);
+	add_extras(&sa, 4);
+	sa.bitmap_words = XHA_BITMAP_MAX_WORDS + 1;
+	CHECK(!proto_record_ok(&sa));
+	CHECK(proto_batch_add(&b, &sa) == -EINVAL);
+}
+
+/* v2 decoder: every inconsistency refuses the whole payload. */
+static void test_seqnum_v2_checks(void)
+{
+	struct xha_sa sa, recs[PROTO_MAX_RECORDS];
+	uint8_t buf[PROTO_MAX_PAYLOAD + 8];
+	struct proto_seqnum sh;
+	struct proto_batch b;
+	size_t len, r1;
+
+	make_sa(&sa, 1);	/* IPv6, ESP, BMP */
+	add_extras(&sa, 2);
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &sa) == 0);
+	make_sa(&sa, 2);	/* no extras */
+	CHECK(proto_batch_add(&b, &sa) == 0);
+	len = proto_batch_finish(&b);
+	r1 = PROTO_SEQNUM_HDR_LEN;	/* first record */
+	CHECK_EQ(len, PROTO_SEQNUM_HDR_LEN + 2 * PROTO_RECORD_MIN_LEN + 8);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 2);
+	/* Truncated anywhere, or trailing bytes. */
+	for (size_t l = 0; l < len; l++)
+		CHECK(proto_seqnum_decode(b.buf, l, &sh, recs) < 0);
+	memcpy(buf, b.buf, len);
+	buf[len] = 0;
+	CHECK(proto_seqnum_decode(buf, len + 1, &sh, recs) < 0);
+	CHECK(proto_seqnum_decode(buf, len + 4, &sh, recs) < 0);
+
+	CORRUPT(r1 + 3, 0x02);		/* unknown record flag */
+	CORRUPT(r1 + 3, 0x81);
+	CORRUPT(r1 + 64 + 1, 1);	/* 1 word: the rest shifts */
+	CORRUPT(r1 + 64 + 1, 3);	/* 3 words: longer than the payload */
+	CORRUPT(r1 + 64, 1);		/* 258 words */
+	/* Lifetimes without their flag (second record has none). */
+	CORRUPT(r1 + PROTO_RECORD_MIN_LEN + 8 + 48 + 7, 1);
+	CORRUPT(r1 + PROTO_RECORD_MIN_LEN + 8 + 56, 1);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 2);
+
+	/* 129 words, lengths consistent: still refused. */
+	make_sa(&sa, 1);
+	add_extras(&sa, 1);
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &sa) == 0);
+	len = proto_batch_finish(&b);
+	memcpy(buf, b.buf, len);
+	buf[r1 + 64] = 0;
+	buf[r1 + 64 + 1] = 129;
+	memset(buf + len, 0, sizeof(buf) - len);
+	CHECK(proto_seqnum_decode(buf, PROTO_SEQNUM_HDR_LEN +
+				  PROTO_RECORD_MIN_LEN + 4 * 129, &sh,
+				  recs) < 0);
+	/* A bitmap with seq 0. */
+	memcpy(buf, b.buf, len);
+	memset(buf + r1 + 40, 0, 8);
+	CHECK(proto_seqnum_decode(buf, len, &sh, recs) < 0);
+	/* More records announced than can exist. */
+	proto_batch_init(&b, 0, 0);
+	len = proto_batch_finish(&b);
+	memcpy(buf, b.buf, len);
+	buf[3] = PROTO_MAX_RECORDS + 1;
+	CHECK(proto_seqnum_decode(buf, len, &sh, recs) < 0);
+}
+
 static void test_reject(void)
 {
 	uint8_t pkt[PROTO_MAX_PKT + 8], out[PROTO_MAX_PAYLOAD];
@@ -247,7 +425,11 @@ static void test_reject(void)
 
 	/* Header checks on packets sealed with the right key. */
 	h = hdr;
-	h.version = 2;
+	h.version = 1;	/* a version 1 peer: no bitmaps, no lifetimes */
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
+	h = hdr;
+	h.version = 3;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
 	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
 	h = hdr;
@@ -310,6 +492,8 @@ int main(void)
 	RUN(test_hello_keepalive);
 	RUN(test_seqnum_round_trip);
 	RUN(test_record_checks);
+	RUN(test_seqnum_v2_fields);
+	RUN(test_seqnum_v2_checks);
 	RUN(test_reject);
 	RUN(test_replay_window);
 	DONE();
