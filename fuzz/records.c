@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: the post-decryption parsers on their own (SEQNUM
  * records, HELLO, KEEPALIVE), then what the backup computes from each
- * record it accepts: the oseq-shift target and the raise-only retry.
+ * record it accepts: the oseq-shift target, the raise-only retry and the
+ * merge of two records of one SA (replay windows, lifetimes).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xha_sa recs[PROTO_MAX_RECORDS], t, out;
+	static struct xha_sa recs[PROTO_MAX_RECORDS], t, out, m1, m2;
+	const struct xha_sa *cur;
 	struct proto_keepalive ka;
 	struct proto_hello hello;
 	struct proto_seqnum sh;
@@ -46,11 +48,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * next record: only strictly higher counters remain. */
 			if (counters_raise_only(&t, &t, &out))
 				abort();
-			if (counters_raise_only(&t, &recs[(i + 1) % n], &out) &&
+			cur = &recs[(i + 1) % n];
+			if (counters_raise_only(&t, cur, &out) &&
 			    (((out.has & XHA_SA_HAS_OSEQ) &&
-			      out.oseq <= recs[(i + 1) % n].oseq) ||
+			      out.oseq <= cur->oseq) ||
 			     ((out.has & XHA_SA_HAS_SEQ) &&
-			      out.seq <= recs[(i + 1) % n].seq)))
+			      (out.seq < cur->seq ||
+			       (out.seq == cur->seq &&
+				!(out.has & XHA_SA_HAS_BITMAP))))))
+				abort();
+			/* A bitmap only ever goes with its seq. */
+			if ((out.has & XHA_SA_HAS_BITMAP) &&
+			    (!(out.has & XHA_SA_HAS_SEQ) || out.seq != t.seq))
+				abort();
+			/* Merging never lowers anything and keeps the
+			 * window within bounds; both orders agree. */
+			m1 = recs[i];
+			counters_merge(&m1, cur);
+			m2 = *cur;
+			counters_merge(&m2, &recs[i]);
+			if (m1.oseq < recs[i].oseq || m1.oseq < cur->oseq ||
+			    m1.seq < recs[i].seq || m1.seq < cur->seq ||
+			    m1.bitmap_words > XHA_BITMAP_MAX_WORDS ||
+			    m1.oseq != m2.oseq || m1.seq != m2.seq ||
+			    m1.bytes != m2.bytes || m1.packets != m2.packets ||
+			    (m1.has & XHA_SA_HAS_BITMAP) !=
+				    (m2.has & XHA_SA_HAS_BITMAP) ||
+			    ((m1.has & XHA_SA_HAS_BITMAP) &&
+			     (m1.bitmap_words != m2.bitmap_words ||
+			      memcmp(m1.bitmap, m2.bitmap,
+				     4 * m1.bitmap_words))))
 				abort();
 		}
 		break;

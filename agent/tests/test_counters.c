@@ -117,6 +117,226 @@ static void test_raise_only(void)
 	CHECK(!counters_raise_only(&t, &cur, &out));
 }
 
+/* Bitmap and lifetimes travel with the record, the bitmap only with seq. */
+static void test_target_v2(void)
+{
+	struct xha_sa r, t;
+
+	rec(&r, XFRM_HA_REPLAY_BMP, 100, 200, 1);
+	r.bytes = 5000;
+	r.packets = 50;
+	r.has |= XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP;
+	r.bitmap_words = 2;
+	r.bitmap[0] = 0xf;
+	r.bitmap[1] = 0x80000000u;
+	counters_target(&r, 10, &t);
+	CHECK_EQ(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+			  XHA_SA_HAS_BITMAP | XHA_SA_HAS_LIFETIME),
+		 XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP |
+			 XHA_SA_HAS_LIFETIME);
+	CHECK_EQ(t.oseq, 110);
+	CHECK_EQ(t.bitmap_words, 2);
+	CHECK_EQ(t.bitmap[1], 0x80000000u);
+	CHECK_EQ(t.bytes, 5000);
+
+	/* No seq, no bitmap; lifetimes alone still go. */
+	r.seq = 0;
+	counters_target(&r, 10, &t);
+	CHECK_EQ(t.has & (XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP), 0);
+	CHECK(t.has & XHA_SA_HAS_LIFETIME);
+	/* A 64-bit shift (adaptive, ESN). */
+	rec(&r, XFRM_HA_REPLAY_ESN, 1, 0, 1);
+	counters_target(&r, 1ull << 40, &t);
+	CHECK_EQ(t.oseq, (1ull << 40) + 1);
+	CHECK_EQ(counters_shift(1, 1ull << 40, XFRM_HA_REPLAY_BMP), U32MAX);
+}
+
+static void test_raise_only_v2(void)
+{
+	struct xha_sa r, t, cur, out;
+
+	rec(&r, XFRM_HA_REPLAY_BMP, 1000, 5000, 1);
+	r.has |= XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP;
+	r.bytes = 100;
+	r.packets = 10;
+	r.bitmap_words = 1;
+	r.bitmap[0] = 0x5;
+	counters_target(&r, 100, &t);
+
+	/* seq is lower here: SEQ and BITMAP dropped, LIFETIME kept. */
+	rec(&cur, XFRM_HA_REPLAY_BMP, 0, 6000, 1);
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+			    XHA_SA_HAS_BITMAP | XHA_SA_HAS_LIFETIME),
+		 XHA_SA_HAS_OSEQ | XHA_SA_HAS_LIFETIME);
+	/* oseq lower too: lifetimes alone, as long as they raise. */
+	cur.oseq = 5000;
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+			    XHA_SA_HAS_BITMAP | XHA_SA_HAS_LIFETIME),
+		 XHA_SA_HAS_LIFETIME);
+	cur.has |= XHA_SA_HAS_LIFETIME;
+	cur.bytes = 100;
+	cur.packets = 10;
+	CHECK(!counters_raise_only(&t, &cur, &out));
+	cur.packets = 9;
+	CHECK(counters_raise_only(&t, &cur, &out));
+	cur.packets = 11;
+	cur.bytes = 99;
+	CHECK(counters_raise_only(&t, &cur, &out));
+
+	/* Same seq: the bitmap goes (with SEQ) only if it adds a bit. */
+	rec(&cur, XFRM_HA_REPLAY_BMP, 5000, 5000, 1);
+	cur.has |= XHA_SA_HAS_BITMAP;
+	cur.bitmap_words = 1;
+	cur.bitmap[0] = 0x1;
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+			    XHA_SA_HAS_BITMAP),
+		 XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP);
+	CHECK_EQ(out.seq, 5000);
+	cur.bitmap[0] = 0x7;
+	CHECK(!counters_raise_only(&t, &cur, &out) ||
+	      !(out.has & XHA_SA_HAS_SEQ));
+	/* seq above: SEQ and BITMAP. */
+	cur.seq = 4000;
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK_EQ(out.has & (XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP),
+		 XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP);
+	/* seq clamped to a narrower local SA: the bitmap would be relative
+	 * to another number, so it is dropped with the clamp. */
+	rec(&r, XFRM_HA_REPLAY_ESN, 0, U32MAX + 5, 1);
+	r.has |= XHA_SA_HAS_BITMAP;
+	r.bitmap_words = 1;
+	r.bitmap[0] = 1;
+	counters_target(&r, 0, &t);
+	CHECK(t.has & XHA_SA_HAS_BITMAP);
+	rec(&cur, XFRM_HA_REPLAY_BMP, 0, 3, 1);
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK_EQ(out.seq, U32MAX);
+	CHECK_EQ(out.has & (XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP),
+		 XHA_SA_HAS_SEQ);
+}
+
+static void test_bitmap_or(void)
+{
+	uint32_t dst[4], src[4] = { 0x80000001u, 0x3u, 0, 0xffffffffu };
+
+	/* Same seq: plain OR, truncated to dst's words. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 2, 100, src, 4, 100);
+	CHECK_EQ(dst[0], 0x80000001u);
+	CHECK_EQ(dst[1], 0x3u);
+	CHECK_EQ(dst[2], 0);
+	/* Shift by 1: bit 31 of word 0 moves to bit 0 of word 1. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 4, 101, src, 2, 100);
+	CHECK_EQ(dst[0], 0x2u);
+	CHECK_EQ(dst[1], 0x7u);
+	CHECK_EQ(dst[2], 0);
+	/* Shift by whole words plus bits. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 4, 100 + 33, src, 2, 100);
+	CHECK_EQ(dst[0], 0);
+	CHECK_EQ(dst[1], 0x2u);
+	CHECK_EQ(dst[2], 0x7u);
+	CHECK_EQ(dst[3], 0);
+	/* Bits pushed past the window are dropped, others kept. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 2, 100 + 63, src, 2, 100);
+	CHECK_EQ(dst[0], 0);
+	CHECK_EQ(dst[1], 0x80000000u);
+	/* Far apart (also across 2^32 and by 2^63): nothing. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 4, 100 + 128, src, 4, 100);
+	counters_bitmap_or(dst, 4, 1ull << 63, src, 4, 1);
+	counters_bitmap_or(dst, 4, UINT64_MAX, src, 4, 0);
+	CHECK_EQ(dst[0] | dst[1] | dst[2] | dst[3], 0);
+	/* A newer source is never applied to an older frame. */
+	counters_bitmap_or(dst, 4, 100, src, 4, 101);
+	CHECK_EQ(dst[0] | dst[1] | dst[2] | dst[3], 0);
+	/* ESN across 2^32. */
+	memset(dst, 0, sizeof(dst));
+	counters_bitmap_or(dst, 1, (1ull << 32) + 1, src, 1, U32MAX);
+	CHECK_EQ(dst[0], 0x4u);
+}
+
+static void with_bitmap(struct xha_sa *sa, unsigned int words, uint32_t w0,
+			uint32_t w1)
+{
+	memset(sa->bitmap, 0, sizeof(sa->bitmap));
+	sa->bitmap_words = words;
+	sa->bitmap[0] = w0;
+	if (words > 1)
+		sa->bitmap[1] = w1;
+	sa->has |= XHA_SA_HAS_BITMAP;
+}
+
+static void test_merge(void)
+{
+	struct xha_sa a, b, old, x;
+
+	/* Older then newer: the older window shifted by 4. */
+	rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
+	with_bitmap(&a, 2, 0x0000000bu, 0x80000000u);	/* 100, 99, 97; 37 */
+	rec(&b, XFRM_HA_REPLAY_BMP, 20, 104, 1);
+	with_bitmap(&b, 2, 0x00000011u, 0);		/* 104, 100 */
+	old = a;
+	counters_merge(&a, &b);
+	CHECK_EQ(a.oseq, 20);
+	CHECK_EQ(a.seq, 104);
+	CHECK_EQ(a.bitmap_words, 2);
+	CHECK_EQ(a.bitmap[0], 0x11u | 0xb0u);	/* 104, 100, 103... */
+	CHECK_EQ(a.bitmap[1], 0);		/* 37 fell out (bit 67) */
+	/* Newer then older: the same result. */
+	x = b;
+	counters_merge(&x, &old);
+	CHECK_EQ(x.seq, 104);
+	CHECK_EQ(x.oseq, 20);
+	CHECK_EQ(x.bitmap[0], a.bitmap[0]);
+	CHECK_EQ(x.bitmap[1], a.bitmap[1]);
+	/* Equal seq: a plain OR; oseq from whichever is higher. */
+	rec(&a, XFRM_HA_REPLAY_LEGACY, 50, 7, 1);
+	with_bitmap(&a, 1, 0x1, 0);
+	rec(&b, XFRM_HA_REPLAY_LEGACY, 40, 7, 1);
+	with_bitmap(&b, 1, 0x6, 0);
+	counters_merge(&a, &b);
+	CHECK_EQ(a.oseq, 50);
+	CHECK_EQ(a.bitmap[0], 0x7);
+	/* Without a bitmap, a record contributes its top. */
+	rec(&a, XFRM_HA_REPLAY_BMP, 1, 90, 1);
+	rec(&b, XFRM_HA_REPLAY_BMP, 1, 95, 1);
+	with_bitmap(&b, 1, 0x1, 0);
+	counters_merge(&a, &b);
+	CHECK(a.has & XHA_SA_HAS_BITMAP);
+	CHECK_EQ(a.bitmap[0], 0x21u);		/* 95 and 90 */
+	/* Lifetimes: the maximum of each, from either side. */
+	rec(&a, XFRM_HA_REPLAY_BMP, 1, 0, 1);
+	rec(&b, XFRM_HA_REPLAY_BMP, 1, 0, 1);
+	b.has |= XHA_SA_HAS_LIFETIME;
+	b.bytes = 700;
+	b.packets = 3;
+	counters_merge(&a, &b);
+	CHECK(a.has & XHA_SA_HAS_LIFETIME);
+	CHECK_EQ(a.bytes, 700);
+	b.bytes = 600;
+	b.packets = 9;
+	counters_merge(&a, &b);
+	CHECK_EQ(a.bytes, 700);
+	CHECK_EQ(a.packets, 9);
+	CHECK(!(a.has & XHA_SA_HAS_BITMAP));	/* seq 0: no window */
+	/* ESN windows across 2^32, 128 words. */
+	rec(&a, XFRM_HA_REPLAY_ESN, 1, U32MAX, 1);
+	with_bitmap(&a, 128, 0x1, 0);
+	a.bitmap[127] = 0x80000000u;		/* U32MAX - 4095 */
+	rec(&b, XFRM_HA_REPLAY_ESN, 1, (1ull << 32) + 1, 1);
+	with_bitmap(&b, 128, 0x1, 0);
+	counters_merge(&a, &b);
+	CHECK_EQ(a.seq, (1ull << 32) + 1);
+	CHECK_EQ(a.bitmap[0], 0x5u);
+	CHECK_EQ(a.bitmap[127], 0);
+}
+
 struct walk_ctx {
 	int seen;
 	uint64_t now;
@@ -188,6 +408,28 @@ static void test_pending(void)
 	CHECK_EQ(got.oseq, 30);
 	CHECK_EQ(got.seq, 20);
 	pending_free(pt);
+
+	/* Pending records merge windows and lifetimes, too. */
+	pt = pending_new(2);
+	rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
+	with_bitmap(&a, 1, 0x3, 0);
+	a.has |= XHA_SA_HAS_LIFETIME;
+	a.bytes = 10;
+	a.packets = 1;
+	CHECK_EQ(pending_put(pt, &a, 0), 1);
+	rec(&a, XFRM_HA_REPLAY_BMP, 12, 102, 1);
+	with_bitmap(&a, 1, 0x1, 0);
+	a.has |= XHA_SA_HAS_LIFETIME;
+	a.bytes = 30;
+	a.packets = 1;
+	CHECK_EQ(pending_put(pt, &a, 1), 0);
+	memset(&got, 0, sizeof(got));
+	pending_walk(pt, get_cb, &got);
+	CHECK_EQ(got.seq, 102);
+	CHECK_EQ(got.oseq, 12);
+	CHECK_EQ(got.bitmap[0], 0xdu);
+	CHECK_EQ(got.bytes, 30);
+	pending_free(pt);
 }
 
 int main(void)
@@ -195,6 +437,10 @@ int main(void)
 	RUN(test_shift_saturation);
 	RUN(test_target);
 	RUN(test_raise_only);
+	RUN(test_target_v2);
+	RUN(test_raise_only_v2);
+	RUN(test_bitmap_or);
+	RUN(test_merge);
 	RUN(test_pending);
 	DONE();
 }
