@@ -445,7 +445,7 @@ static int setup(struct agent *a)
 	/* Only once everything that may fail has succeeded, so that a start
 	 * that fails leaves the kernel's configuration alone. */
 	if (kernel_configure(&a->kernel, cfg->sync_period_packets,
-			     cfg->sync_period_time) < 0)
+			     cfg->sync_period_time, cfg->oseq_wrap_margin) < 0)
 		return -1;
 	a->role = ha_state_role(hagroup_state(&a->group));
 	peer_init(&a->peer, cfg, a->role, &peer_ops, a);

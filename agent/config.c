@@ -297,6 +297,12 @@ static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
 	cfg->sync_period_packets =
 		leaf_u32(ha, "seqnum-sync/sync-period-packets", 2);
 	cfg->oseq_shift = leaf_u32(ha, "seqnum-sync/oseq-shift", 65536);
+	v = leaf(ha, "seqnum-sync/adaptive-shift");
+	cfg->adaptive_shift = !v || !strcmp(v, "true");
+	cfg->adaptive_shift_margin =
+		leaf_u32(ha, "seqnum-sync/adaptive-shift-margin", 500);
+	cfg->oseq_wrap_margin =
+		leaf_u32(ha, "seqnum-sync/oseq-wrap-margin", 16777216);
 
 	/* libyang checked the syntax; these are the semantic checks. */
 	v = leaf(ha, "local-address");

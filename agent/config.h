@@ -82,6 +82,9 @@ struct config {
 	uint32_t sync_period_time;	/* seconds, 0 disables */
 	uint32_t sync_period_packets;	/* 0 disables */
 	uint32_t oseq_shift;
+	bool adaptive_shift;
+	uint32_t adaptive_shift_margin;	/* milliseconds */
+	uint32_t oseq_wrap_margin;	/* packets, pushed to the kernel */
 	unsigned int n_pools;
 	struct config_pool pools[CONFIG_MAX_POOLS];
 	uint8_t key[CONFIG_KEY_LEN];	/* filled by config_load_key() */

@@ -68,22 +68,25 @@ void kernel_close(struct kernel *k)
 	k->req = NULL;
 }
 
-int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds)
+int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds,
+		     uint32_t wrap_margin)
 {
 	struct xha_config cfg = {
 		.sync_packets = packets,
 		.sync_time_ms = seconds * 1000,
-		.has = XHA_CFG_HAS_SYNC_PACKETS | XHA_CFG_HAS_SYNC_TIME_MS,
+		.oseq_wrap_margin = wrap_margin,
+		.has = XHA_CFG_HAS_SYNC_PACKETS | XHA_CFG_HAS_SYNC_TIME_MS |
+		       XHA_CFG_HAS_OSEQ_WRAP_MARGIN,
 	};
 	int ret = xha_nl_config_set(k->req, &cfg);
 
 	if (ret < 0)
-		log_err("setting the kernel sync config (packets %u, time %u s): %s",
-			packets, seconds, xha_nl_error(k->req));
+		log_err("setting the kernel sync config (packets %u, time %u s, oseq wrap margin %u): %s",
+			packets, seconds, wrap_margin, xha_nl_error(k->req));
 	else
-		log_info("kernel sync trigger: every %u packets%s, every %u s%s",
+		log_info("kernel sync trigger: every %u packets%s, every %u s%s; oseq wrap margin %u packets",
 			 packets, packets ? "" : " (off)", seconds,
-			 seconds ? "" : " (off)");
+			 seconds ? "" : " (off)", wrap_margin);
 	return ret;
 }
 

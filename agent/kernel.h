@@ -31,8 +31,12 @@ void kernel_close(struct kernel *k);
 int kernel_subscribe(struct kernel *k, char *err, size_t errlen);
 void kernel_unsubscribe(struct kernel *k);
 
-/* Push sync-period-packets and sync-period-time (seconds). */
-int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds);
+/*
+ * Push sync-period-packets, sync-period-time (seconds) and
+ * oseq-wrap-margin (packets) in one request: all or nothing.
+ */
+int kernel_configure(struct kernel *k, uint32_t packets, uint32_t seconds,
+		     uint32_t wrap_margin);
 
 /* -1 if not subscribed. */
 int kernel_notify_fd(const struct kernel *k);

@@ -66,6 +66,9 @@ static void test_example(void)
 	CHECK_EQ(cfg.sync_period_time, 1);
 	CHECK_EQ(cfg.sync_period_packets, 2);
 	CHECK_EQ(cfg.oseq_shift, 65536);
+	CHECK(cfg.adaptive_shift);
+	CHECK_EQ(cfg.adaptive_shift_margin, 500);
+	CHECK_EQ(cfg.oseq_wrap_margin, 16777216);
 	for (i = 0; i < 32; i++)
 		key[i] = (uint8_t)((i % 16) * 0x11);
 	CHECK(!memcmp(cfg.key, key, 32));
@@ -114,6 +117,52 @@ static void test_disabled(void)
 	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
 	CHECK(!cfg.enabled);
 	CHECK_EQ(cfg.sync_period_time + cfg.sync_period_packets + cfg.oseq_shift, 0);
+}
+
+/* The adaptive shift and the kernel's wrap margin: values and bounds. */
+static void test_adaptive_shift(void)
+{
+	static const char *const fmt =
+		"{\"xfrm-ha:ha\": {\"node-id\": 2, \"local-address\": \"10.0.0.2\","
+		" \"remote-address\": \"10.0.0.1\", \"key-file\": \"/k\", \"listen-ha-group\": \"x\","
+		" \"seqnum-sync\": {%s}},"
+		" \"xfrm-ha:ha-group\": [{\"name\": \"x\", \"static\": \"backup\"}]}";
+	char json[2048], err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+
+	snprintf(json, sizeof(json), fmt,
+		 "\"oseq-shift\": 1000, \"adaptive-shift\": false,"
+		 " \"adaptive-shift-margin\": 60000, \"oseq-wrap-margin\": 2147483648");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK_EQ(cfg.oseq_shift, 1000);
+	CHECK(!cfg.adaptive_shift);
+	CHECK_EQ(cfg.adaptive_shift_margin, 60000);
+	CHECK_EQ(cfg.oseq_wrap_margin, 2147483648u);
+
+	snprintf(json, sizeof(json), fmt,
+		 "\"adaptive-shift\": true, \"adaptive-shift-margin\": 0,"
+		 " \"oseq-wrap-margin\": 0");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	CHECK(cfg.adaptive_shift);
+	CHECK_EQ(cfg.adaptive_shift_margin, 0);
+	CHECK_EQ(cfg.oseq_wrap_margin, 0);
+	CHECK_EQ(cfg.oseq_shift, 65536);
+
+	/* Out of range or mistyped: refused, naming the leaf. */
+	snprintf(json, sizeof(json), fmt, "\"adaptive-shift-margin\": 60001");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/adaptive-shift-margin");
+	snprintf(json, sizeof(json), fmt, "\"oseq-wrap-margin\": 2147483649");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/oseq-wrap-margin");
+	snprintf(json, sizeof(json), fmt, "\"adaptive-shift\": \"yes\"");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/adaptive-shift");
+	snprintf(json, sizeof(json), fmt, "\"adaptive-shift-margin\": -1");
+	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "adaptive-shift-margin");
 }
 
 /* A valid ha container with EXTRA leaves, and the ha-group list GROUPS. */
@@ -536,6 +585,7 @@ int main(void)
 	RUN(test_example);
 	RUN(test_defaults_v6_pools);
 	RUN(test_disabled);
+	RUN(test_adaptive_shift);
 	RUN(test_groups);
 	RUN(test_optional_leaves);
 	RUN(test_ha_state_names);
