@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The xfrm key-manager hook: SA lifecycle events kick the owning
- * namespace's scan, so that new SAs are picked up and deleted ones swept
- * without waiting for the next period. It runs in atomic context, for every
- * namespace, and does nothing else.
+ * namespace's scan, so that new SAs are picked up and the entries of
+ * deleted ones swept, whether or not anyone listens (xha_kick_event() keeps
+ * a burst of events from running passes back to back). It runs in atomic
+ * context, for every namespace, and does nothing else.
  */
 
 #include <net/xfrm.h>
@@ -14,9 +15,12 @@ static int xha_km_notify(struct xfrm_state *x, const struct km_event *c)
 {
 	struct xha_net *xn;
 	struct net *net;
+	bool gone = true;
 
 	switch (c->event) {
 	case XFRM_MSG_NEWSA:
+		gone = false;
+		fallthrough;
 	case XFRM_MSG_UPDSA:
 	case XFRM_MSG_DELSA:
 	case XFRM_MSG_EXPIRE:
@@ -38,7 +42,7 @@ static int xha_km_notify(struct xfrm_state *x, const struct km_event *c)
 	if (!xn)
 		return 0;
 	atomic64_inc(&xn->stats.events);
-	xha_kick(xn, 0);
+	xha_kick_event(xn, gone);
 	return 0;
 }
 

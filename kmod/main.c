@@ -13,9 +13,13 @@ static int __init xha_init(void)
 {
 	int err;
 
-	err = xha_netns_init();
+	err = xha_track_cache_init();
 	if (err)
 		return err;
+
+	err = xha_netns_init();
+	if (err)
+		goto err_cache;
 
 	err = xha_genl_init();
 	if (err)
@@ -27,6 +31,8 @@ static int __init xha_init(void)
 
 err_netns:
 	xha_netns_exit();
+err_cache:
+	xha_track_cache_exit();
 	return err;
 }
 
@@ -37,6 +43,7 @@ static void __exit xha_exit(void)
 	xha_netns_stop_all();
 	xha_genl_exit();
 	xha_netns_exit();
+	xha_track_cache_exit();
 }
 
 module_init(xha_init);

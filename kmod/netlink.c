@@ -24,6 +24,11 @@ static struct netlink_range_validation xha_scan_interval_range = {
 	.max = XFRM_HA_SCAN_INTERVAL_MS_MAX,
 };
 
+static struct netlink_range_validation xha_wrap_margin_range = {
+	.min = 0,
+	.max = XFRM_HA_OSEQ_WRAP_MARGIN_MAX,
+};
+
 #define XHA_READ_ONLY { .type = NLA_REJECT, \
 			.reject_message = "attribute is read-only" }
 
@@ -40,8 +45,11 @@ static const struct nla_policy xha_sa_policy[XFRM_HA_SA_A_MAX + 1] = {
 	[XFRM_HA_SA_A_SADDR]		= XHA_READ_ONLY,
 	[XFRM_HA_SA_A_REPLAY_MODE]	= XHA_READ_ONLY,
 	[XFRM_HA_SA_A_REPLAY_WINDOW]	= XHA_READ_ONLY,
-	[XFRM_HA_SA_A_BYTES]		= XHA_READ_ONLY,
-	[XFRM_HA_SA_A_PACKETS]		= XHA_READ_ONLY,
+	[XFRM_HA_SA_A_BYTES]		= { .type = NLA_U64 },
+	[XFRM_HA_SA_A_PACKETS]		= { .type = NLA_U64 },
+	[XFRM_HA_SA_A_BITMAP]		=
+		NLA_POLICY_RANGE(NLA_BINARY, sizeof(u32),
+				 XFRM_HA_BITMAP_MAX_BYTES),
 };
 
 static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
@@ -50,6 +58,8 @@ static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_sync_time_range),
 	[XFRM_HA_CFG_A_SCAN_INTERVAL_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_scan_interval_range),
+	[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_wrap_margin_range),
 };
 
 static const struct nla_policy xha_sa_req_policy[XFRM_HA_A_MAX + 1] = {
@@ -102,7 +112,10 @@ int xha_genl_put_sa(struct sk_buff *skb, const struct xha_snap *s)
 	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_BYTES, s->bytes,
 			      XFRM_HA_SA_A_PAD) ||
 	    nla_put_u64_64bit(skb, XFRM_HA_SA_A_PACKETS, s->packets,
-			      XFRM_HA_SA_A_PAD)) {
+			      XFRM_HA_SA_A_PAD) ||
+	    (s->bmp_words &&
+	     nla_put(skb, XFRM_HA_SA_A_BITMAP, s->bmp_words * sizeof(u32),
+		     s->bmp))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -260,7 +273,7 @@ static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 	x = xha_sa_from_info(info, tb);
 	if (IS_ERR(x))
 		return PTR_ERR(x);
-	err = xha_snap_read(x, &s);
+	err = xha_snap_read(x, &s, true);
 	xfrm_state_put(x);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "SA is not valid (being deleted or expired)");
@@ -269,13 +282,59 @@ static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return xha_reply_sa(info, &s);
 }
 
+/* Fill w from the request's counters; w->bmp points into the request. */
+static int xha_write_from_attrs(struct nlattr **tb, struct nlattr *nest,
+				struct xha_write *w, u64 *vals,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *bmp = tb[XFRM_HA_SA_A_BITMAP];
+
+	if (tb[XFRM_HA_SA_A_OSEQ]) {
+		vals[0] = nla_get_u64(tb[XFRM_HA_SA_A_OSEQ]);
+		w->oseq = &vals[0];
+	}
+	if (tb[XFRM_HA_SA_A_SEQ]) {
+		vals[1] = nla_get_u64(tb[XFRM_HA_SA_A_SEQ]);
+		w->seq = &vals[1];
+	}
+	if (tb[XFRM_HA_SA_A_BYTES]) {
+		vals[2] = nla_get_u64(tb[XFRM_HA_SA_A_BYTES]);
+		w->bytes = &vals[2];
+	}
+	if (tb[XFRM_HA_SA_A_PACKETS]) {
+		vals[3] = nla_get_u64(tb[XFRM_HA_SA_A_PACKETS]);
+		w->packets = &vals[3];
+	}
+	if (bmp) {
+		if (!w->seq) {
+			NL_SET_ERR_MSG_ATTR(extack, bmp,
+					    "BITMAP is relative to SEQ: give both");
+			return -EINVAL;
+		}
+		if (nla_len(bmp) % sizeof(u32)) {
+			NL_SET_ERR_MSG_ATTR(extack, bmp,
+					    "BITMAP must be whole 32-bit words");
+			return -EINVAL;
+		}
+		w->bmp = nla_data(bmp);
+		w->bmp_words = nla_len(bmp) / sizeof(u32);
+	}
+	if (!w->oseq && !w->seq && !w->bytes && !w->packets) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "nothing to set: give OSEQ, SEQ, BYTES or PACKETS");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[XFRM_HA_SA_A_MAX + 1];
 	struct xha_net *xn = xha_net_info(info);
-	u64 oseq, seq, *op = NULL, *sp = NULL;
+	struct xha_write w = {};
 	struct xfrm_state *x;
 	struct xha_snap s;
+	u64 vals[4];
 	int err;
 
 	x = xha_sa_from_info(info, tb);
@@ -283,27 +342,21 @@ static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(x);
 		goto refused;
 	}
-	if (tb[XFRM_HA_SA_A_OSEQ]) {
-		oseq = nla_get_u64(tb[XFRM_HA_SA_A_OSEQ]);
-		op = &oseq;
-	}
-	if (tb[XFRM_HA_SA_A_SEQ]) {
-		seq = nla_get_u64(tb[XFRM_HA_SA_A_SEQ]);
-		sp = &seq;
-	}
-	if (!op && !sp) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XFRM_HA_A_SA],
-				    "nothing to set: give OSEQ and/or SEQ");
-		err = -EINVAL;
-	} else {
-		err = xha_counters_write(x, op, sp, &s, info->extack);
-	}
+	w.wrap_margin = READ_ONCE(xn->oseq_wrap_margin);
+	err = xha_write_from_attrs(tb, info->attrs[XFRM_HA_A_SA], &w, vals,
+				   info->extack);
+	if (!err)
+		err = xha_counters_write(x, &w, &s, info->extack);
 	xfrm_state_put(x);
 	if (err)
 		goto refused;
 
 	xha_track_written(xn, &s);
 	atomic64_inc(&xn->stats.writes);
+	if (w.clamped)
+		atomic64_inc(&xn->stats.oseq_clamped);
+	if (w.expired)
+		atomic64_inc(&xn->stats.soft_expires);
 	return 0;
 
 refused:
@@ -361,7 +414,7 @@ static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (;;) {
 		/* What did not fit last time stays in the chunk, held. */
 		for (; c->next < c->n; c->next++) {
-			if (xha_snap_read(c->x[c->next], &s))
+			if (xha_snap_read(c->x[c->next], &s, true))
 				continue;
 			if (xha_genl_put_sa(skb, &s)) {
 				full = true;
@@ -397,7 +450,9 @@ static int xha_config_put(struct sk_buff *msg, struct xha_net *xn)
 	    nla_put_u32(msg, XFRM_HA_CFG_A_SYNC_TIME_MS,
 			READ_ONCE(xn->sync_time_ms)) ||
 	    nla_put_u32(msg, XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
-			READ_ONCE(xn->scan_interval_ms)))
+			READ_ONCE(xn->scan_interval_ms)) ||
+	    nla_put_u32(msg, XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN,
+			READ_ONCE(xn->oseq_wrap_margin)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 
@@ -419,6 +474,15 @@ static int xha_config_put(struct sk_buff *msg, struct xha_net *xn)
 			      atomic64_read(&st->writes), XFRM_HA_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_WRITES_REFUSED,
 			      atomic64_read(&st->writes_refused),
+			      XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u32(msg, XFRM_HA_STATS_A_ENTRY_BYTES, xha_track_entry_bytes()) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_SWEPT,
+			      atomic64_read(&st->swept), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_OSEQ_CLAMPED,
+			      atomic64_read(&st->oseq_clamped),
+			      XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_SOFT_EXPIRES,
+			      atomic64_read(&st->soft_expires),
 			      XFRM_HA_STATS_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -468,6 +532,9 @@ static int xha_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XFRM_HA_CFG_A_SCAN_INTERVAL_MS])
 		WRITE_ONCE(xn->scan_interval_ms,
 			   nla_get_u32(tb[XFRM_HA_CFG_A_SCAN_INTERVAL_MS]));
+	if (tb[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN])
+		WRITE_ONCE(xn->oseq_wrap_margin,
+			   nla_get_u32(tb[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN]));
 	mutex_unlock(&xn->lock);
 
 	/* Apply a shorter interval now rather than after the old one. */

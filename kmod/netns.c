@@ -21,15 +21,66 @@ struct xha_net *xha_net(const struct net *net)
 	return net_generic(net, xha_net_id);
 }
 
+/*
+ * While nobody listens, entries of SAs that are gone are still swept: at
+ * once after an SA event, and at least this often.
+ */
+#define XHA_GC_PERIOD	(60 * HZ)
+
+/*
+ * Passes that SA events bring forward begin at least this far apart (or
+ * the scan interval, if shorter).
+ */
+#define XHA_EVENT_GAP_MS	1000
+
+/* Caller holds kick_lock. */
+static void xha_queue_locked(struct xha_net *xn, unsigned long delay,
+			     bool move)
+{
+	if (xn->dying)
+		return;
+	if (move)
+		mod_delayed_work(system_power_efficient_wq, &xn->scan_work,
+				 delay);
+	else if (!queue_delayed_work(system_power_efficient_wq,
+				     &xn->scan_work, delay))
+		return;
+	xn->queued_at = jiffies + delay;
+}
+
 /* Queue (or pull forward) the scan, unless the namespace is going away. */
 void xha_kick(struct xha_net *xn, unsigned long delay)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!xn->dying)
-		mod_delayed_work(system_power_efficient_wq, &xn->scan_work,
-				 delay);
+	xha_queue_locked(xn, delay, true);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+/*
+ * An SA was added, changed or (gone) went away: the next pass picks it up
+ * or sweeps its entry. Events never start passes closer together than the
+ * scan interval or XHA_EVENT_GAP_MS, whichever is shorter: a burst of 10k
+ * rekeys brings the next pass forward to that gap after the last one began,
+ * it does not run one per event (nor one after each pass that the events
+ * overlapped). Atomic context.
+ */
+void xha_kick_event(struct xha_net *xn, bool gone)
+{
+	unsigned long flags, now = jiffies, at;
+	u32 gap = min_t(u32, READ_ONCE(xn->scan_interval_ms),
+			XHA_EVENT_GAP_MS);
+
+	if (gone)
+		WRITE_ONCE(xn->gc_due, true);
+	at = READ_ONCE(xn->pass_started) + msecs_to_jiffies(gap);
+	if (time_before(at, now))
+		at = now;
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	if (!delayed_work_pending(&xn->scan_work) ||
+	    time_before(at, xn->queued_at))
+		xha_queue_locked(xn, at - now, true);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
@@ -43,33 +94,53 @@ void xha_arm(struct xha_net *xn)
 
 	WRITE_ONCE(xn->armed, true);
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!xn->dying)
-		queue_delayed_work(system_power_efficient_wq, &xn->scan_work, 0);
+	xha_queue_locked(xn, 0, false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+/* Nobody listens: is a sweep-only pass worth running? Under xn->lock. */
+static bool xha_gc_wanted(struct xha_net *xn)
+{
+	if (xn->walking)
+		return true;
+	if (!xn->n_entries)
+		return false;
+	return READ_ONCE(xn->gc_due) ||
+	       time_after_eq(jiffies, xn->pass_started + XHA_GC_PERIOD);
 }
 
 static void xha_scan_work(struct work_struct *work)
 {
 	struct xha_net *xn = container_of(to_delayed_work(work),
 					  struct xha_net, scan_work);
-	bool listening, again = false;
-	unsigned long flags;
+	bool listening, again = false, entries;
+	unsigned long flags, delay;
 
 	mutex_lock(&xn->lock);
 	listening = xha_genl_listening(xn);
 	if (listening)
-		again = xha_track_scan(xn);
+		again = xha_track_scan(xn, true);
+	else if (xha_gc_wanted(xn))
+		again = xha_track_scan(xn, false);
+	entries = xn->n_entries;
 	mutex_unlock(&xn->lock);
 
 	/*
-	 * Nobody listening: sleep until a request (xha_arm()), an SA event or
-	 * a config change kicks us. queue_delayed_work() does not move a kick
-	 * that is already pending; an unfinished pass goes on at once.
+	 * An unfinished pass goes on at once. Listening: the next pass after
+	 * the interval. Nobody listening: sleep until a request (xha_arm()),
+	 * an SA event or a config change kicks us, or, while entries exist,
+	 * until the next periodic sweep.
 	 */
+	if (again)
+		delay = 0;
+	else if (listening)
+		delay = msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms));
+	else if (entries)
+		delay = XHA_GC_PERIOD;
+	else
+		return;
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!xn->dying && listening)
-		queue_delayed_work(system_power_efficient_wq, &xn->scan_work,
-				   again ? 0 : msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms)));
+	xha_queue_locked(xn, delay, again);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
@@ -90,6 +161,8 @@ static int __net_init xha_net_init(struct net *net)
 	xn->sync_packets = XFRM_HA_SYNC_PACKETS_DEFAULT;
 	xn->sync_time_ms = XFRM_HA_SYNC_TIME_MS_DEFAULT;
 	xn->scan_interval_ms = XFRM_HA_SCAN_INTERVAL_MS_DEFAULT;
+	xn->oseq_wrap_margin = XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT;
+	xn->pass_started = jiffies;
 	mutex_init(&xn->lock);
 	spin_lock_init(&xn->kick_lock);
 	INIT_DELAYED_WORK(&xn->scan_work, xha_scan_work);

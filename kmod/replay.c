@@ -65,12 +65,19 @@ static void xha_counters_get(const struct xfrm_state *x, u64 *oseq, u64 *seq)
 	}
 }
 
-/* Fill snap from x. Returns -ENOENT if x is no longer a VALID SA. */
-int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap)
+static u32 xha_window_get(const struct xfrm_state *x, u64 seq, u32 *win);
+
+/*
+ * Fill snap from x, with the inbound window if window is true (it costs a
+ * walk over the ring). Returns -ENOENT if x is no longer a VALID SA.
+ */
+int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
 {
 	int err = 0;
 
-	memset(snap, 0, sizeof(*snap));
+	memset(snap, 0, offsetof(struct xha_snap, bmp));
+	if (window)
+		memset(snap->bmp, 0, sizeof(snap->bmp));
 	xha_key_from_state(x, &snap->key);
 
 	spin_lock_bh(&x->lock);
@@ -89,59 +96,105 @@ int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap)
 			      x->replay_esn->replay_window;
 	snap->bytes = x->curlft.bytes;
 	snap->packets = x->curlft.packets;
+	if (window)
+		snap->bmp_words = xha_window_get(x, snap->seq, snap->bmp);
 out:
 	spin_unlock_bh(&x->lock);
 	return err;
 }
 
-/*
- * Slide an inbound window forward to top, as if the packet with sequence
- * number top had just been received, exactly as xfrm_replay_advance*() do.
- */
-static void xha_window_advance(struct xfrm_state *x, u64 cur, u64 top)
+/* Words of the window a bitmap of wsize positions takes. */
+static u32 xha_bmp_words(u32 wsize)
 {
-	struct xfrm_replay_state_esn *esn = x->replay_esn;
-	u64 diff = top - cur;
-	unsigned int bitnr, wsize;
-	u32 pos, i;
-
-	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY) {
-		if (!x->props.replay_window)
-			return;
-		if (diff < min_t(u32, x->props.replay_window, 32))
-			x->replay.bitmap = (x->replay.bitmap << diff) | 1;
-		else
-			x->replay.bitmap = 1;
-		return;
-	}
-
-	wsize = esn->replay_window;
-	if (!wsize)
-		return;
-	pos = (esn->seq - 1) % wsize;
-	if (diff < wsize) {
-		for (i = 1; i < diff; i++) {
-			bitnr = (pos + i) % wsize;
-			esn->bmp[bitnr >> 5] &= ~(1U << (bitnr & 31));
-		}
-		bitnr = (pos + diff) % wsize;
-	} else {
-		memset(esn->bmp, 0, ((wsize - 1) / 32 + 1) * sizeof(u32));
-		/* Where the datapath will look for the new top. */
-		bitnr = (lower_32_bits(top) - 1) % wsize;
-	}
-	esn->bmp[bitnr >> 5] |= 1U << (bitnr & 31);
+	return DIV_ROUND_UP(wsize, 32);
 }
 
-/* Caller holds x->lock and checked that top >= the current seq. */
-static void xha_seq_raise(struct xfrm_state *x, u64 cur, u64 top)
+/*
+ * Where the datapath keeps the bit of the sequence number diff below the
+ * top: the ring position xfrm_replay_check_bmp/_esn() compute, from the low
+ * 32 bits of the top as they do.
+ */
+static u32 xha_ring_bit(u32 top_lo, u32 wsize, u32 diff)
+{
+	u32 pos = (top_lo - 1) % wsize;
+
+	return pos >= diff ? pos - diff : wsize - (diff - pos);
+}
+
+/* The live window of x: the SA's own length, 0 if anti-replay is off. */
+static u32 xha_window(const struct xfrm_state *x)
+{
+	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY)
+		return min_t(u32, x->props.replay_window, 32);
+	return x->replay_esn->replay_window;
+}
+
+/*
+ * Copy the window of x into win relative to the top seq (bit i: seq - i
+ * accepted), for positions 1..seq only. Caller holds x->lock and zeroed
+ * win. Returns the number of words used, 0 if x has no window or seq is 0.
+ */
+static u32 xha_window_get(const struct xfrm_state *x, u64 seq, u32 *win)
+{
+	const struct xfrm_replay_state_esn *esn = x->replay_esn;
+	u32 wsize = xha_window(x), n, i, bit;
+
+	if (!wsize || !seq)
+		return 0;
+	n = (u32)min_t(u64, wsize, seq);
+	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY) {
+		win[0] = x->replay.bitmap;
+		if (n < 32)
+			win[0] &= (1U << n) - 1;
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		bit = xha_ring_bit(esn->seq, wsize, i);
+		if (esn->bmp[bit >> 5] & (1U << (bit & 31)))
+			win[i >> 5] |= 1U << (i & 31);
+	}
+	return xha_bmp_words(wsize);
+}
+
+/* Store a relative window (as xha_window_get() gives it) into x. */
+static void xha_window_put(struct xfrm_state *x, const u32 *win)
+{
+	struct xfrm_replay_state_esn *esn = x->replay_esn;
+	u32 wsize = xha_window(x), i, bit;
+
+	if (!wsize)
+		return;
+	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY) {
+		x->replay.bitmap = win[0];
+		return;
+	}
+	memset(esn->bmp, 0, xha_bmp_words(wsize) * sizeof(u32));
+	for (i = 0; i < wsize; i++) {
+		if (!(win[i >> 5] & (1U << (i & 31))))
+			continue;
+		bit = xha_ring_bit(esn->seq, wsize, i);
+		esn->bmp[bit >> 5] |= 1U << (bit & 31);
+	}
+}
+
+/* Move a relative window n positions away from the top (n < 4096). */
+static void xha_window_shift(u32 *win, u32 n)
+{
+	int w = n / 32, b = n % 32, i;
+	u32 v;
+
+	for (i = XHA_BMP_WORDS - 1; i >= 0; i--) {
+		v = i >= w ? win[i - w] << b : 0;
+		if (b && i > w)
+			v |= win[i - w - 1] >> (32 - b);
+		win[i] = v;
+	}
+}
+
+static void xha_seq_store(struct xfrm_state *x, u64 top)
 {
 	struct xfrm_replay_state_esn *esn = x->replay_esn;
 
-	if (top == cur)
-		return;
-	/* Uses the old seq to find the ring position: before the store. */
-	xha_window_advance(x, cur, top);
 	switch (x->repl_mode) {
 	case XFRM_REPLAY_MODE_LEGACY:
 		x->replay.seq = top;
@@ -154,6 +207,45 @@ static void xha_seq_raise(struct xfrm_state *x, u64 cur, u64 top)
 		esn->seq_hi = upper_32_bits(top);
 		break;
 	}
+}
+
+/*
+ * Raise the top of the inbound window from cur to top (top >= cur) and
+ * merge the writer's window rw (rwords words relative to top, NULL: none)
+ * into it. Works on the window relative to the top, as the replay checks
+ * see it: every position seen before stays seen (it only moves down by
+ * top - cur), the new top is marked seen, every position rw marks is
+ * marked seen, and, when rw is given, positions older than rw covers
+ * (rwords * 32 and up) are marked seen too, as the writer would have
+ * refused them as too old. Nothing set is ever cleared. Caller holds
+ * x->lock; win is scratch space of XHA_BMP_WORDS words.
+ */
+static void xha_seq_merge(struct xfrm_state *x, u64 cur, u64 top,
+			  const u32 *rw, u32 rwords, u32 *win)
+{
+	u32 wsize = xha_window(x), words = xha_bmp_words(wsize), i, lim;
+	u64 diff = top - cur;
+
+	memset(win, 0, XHA_BMP_WORDS * sizeof(u32));
+	if (wsize && diff < wsize) {
+		xha_window_get(x, cur, win);
+		xha_window_shift(win, diff);
+	}
+	if (top != cur)
+		win[0] |= 1;
+	if (rw) {
+		for (i = 0; i < min(words, rwords); i++)
+			win[i] |= rw[i];
+		for (i = rwords * 32; i < wsize; i++)
+			win[i >> 5] |= 1U << (i & 31);
+	}
+	/* Nothing beyond the window, nothing at or below sequence number 0. */
+	lim = (u32)min_t(u64, wsize, top);
+	for (i = lim; i < XHA_BMP_WORDS * 32; i++)
+		win[i >> 5] &= ~(1U << (i & 31));
+
+	xha_seq_store(x, top);
+	xha_window_put(x, win);
 }
 
 static void xha_oseq_raise(struct xfrm_state *x, u64 top)
@@ -175,14 +267,41 @@ static void xha_oseq_raise(struct xfrm_state *x, u64 top)
 }
 
 /*
- * Raise oseq and/or seq (NULL: leave alone). All or nothing: a value below
- * the current counter, or too wide for a non-ESN SA, refuses the whole
- * request. On success snap holds the SA as written.
+ * The wrap guard: a non-ESN SA that may not wrap stops 2^32 - 1 - margin
+ * short of the end, and asks the IKE daemon for a rekey (soft expire) so
+ * that the new SA is in place before this one runs dry. Caller holds
+ * x->lock. Returns the oseq to write.
  */
-int xha_counters_write(struct xfrm_state *x, const u64 *oseq, const u64 *seq,
+static u64 xha_oseq_guard(struct xfrm_state *x, u64 cur, u64 want,
+			  struct xha_write *w)
+{
+	u64 limit = U32_MAX - (u64)w->wrap_margin;
+
+	if (x->repl_mode == XFRM_REPLAY_MODE_ESN || !w->wrap_margin ||
+	    (x->props.extra_flags & XFRM_SA_XFLAG_OSEQ_MAY_WRAP) ||
+	    want <= limit)
+		return want;
+	w->clamped = true;
+	if (!x->km.dying) {
+		/* As xfrm_state_check_expire() does, under x->lock. */
+		x->km.dying = 1;
+		km_state_expired(x, 0, 0);
+		w->expired = true;
+	}
+	return max(cur, limit);
+}
+
+/*
+ * Apply a write (see struct xha_write). OSEQ and SEQ are all or nothing: a
+ * value below the current counter, or too wide for a non-ESN SA, refuses
+ * the whole request. Lifetime counters are only raised. On success snap
+ * holds the SA as written (without its window: snap->bmp is scratch space
+ * here, and w->bmp must not point into it).
+ */
+int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 		       struct xha_snap *snap, struct netlink_ext_ack *extack)
 {
-	u64 cur_oseq, cur_seq;
+	u64 cur_oseq, cur_seq, oseq = 0;
 	int err;
 
 	if (x->xso.dev) {
@@ -202,34 +321,47 @@ int xha_counters_write(struct xfrm_state *x, const u64 *oseq, const u64 *seq,
 		goto out;
 	}
 	if (x->repl_mode != XFRM_REPLAY_MODE_ESN &&
-	    ((oseq && *oseq > U32_MAX) || (seq && *seq > U32_MAX))) {
+	    ((w->oseq && *w->oseq > U32_MAX) || (w->seq && *w->seq > U32_MAX))) {
 		NL_SET_ERR_MSG(extack, "SA has no extended sequence numbers: counters are 32-bit");
 		err = -EINVAL;
 		goto out;
 	}
 
 	xha_counters_get(x, &cur_oseq, &cur_seq);
-	if (oseq && *oseq < cur_oseq) {
+	if (w->oseq && *w->oseq < cur_oseq) {
 		NL_SET_ERR_MSG_FMT(extack, "oseq %llu is below the SA's current %llu",
-				   *oseq, cur_oseq);
+				   *w->oseq, cur_oseq);
 		err = -ERANGE;
 		goto out;
 	}
-	if (seq && *seq < cur_seq) {
+	if (w->seq && *w->seq < cur_seq) {
 		NL_SET_ERR_MSG_FMT(extack, "seq %llu is below the SA's current %llu",
-				   *seq, cur_seq);
+				   *w->seq, cur_seq);
 		err = -ERANGE;
 		goto out;
 	}
 
-	if (oseq)
-		xha_oseq_raise(x, *oseq);
-	if (seq)
-		xha_seq_raise(x, cur_seq, *seq);
+	if (w->oseq) {
+		oseq = xha_oseq_guard(x, cur_oseq, *w->oseq, w);
+		xha_oseq_raise(x, oseq);
+	}
+	if (w->seq && (*w->seq != cur_seq || w->bmp))
+		xha_seq_merge(x, cur_seq, *w->seq, w->bmp, w->bmp_words,
+			      snap->bmp);
+	if (w->bytes && *w->bytes > x->curlft.bytes)
+		x->curlft.bytes = *w->bytes;
+	if (w->packets && *w->packets > x->curlft.packets)
+		x->curlft.packets = *w->packets;
 	err = 0;
 out:
 	spin_unlock_bh(&x->lock);
-	if (!err)
-		err = xha_snap_read(x, snap);
-	return err;
+	if (err)
+		return err;
+	if (w->clamped)
+		NL_SET_ERR_MSG_FMT(extack,
+				   "oseq clamped to %llu, %u short of 2^32: the SA %s",
+				   oseq, w->wrap_margin,
+				   w->expired ? "got a soft expire" :
+				   "had a soft expire already");
+	return xha_snap_read(x, snap, false);
 }

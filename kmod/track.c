@@ -8,6 +8,11 @@
  * in as few multicast messages as possible. Entries not seen during a
  * complete pass belong to SAs that are gone and are swept.
  *
+ * While nobody listens, entries still exist for the SAs that were written
+ * (XFRM_HA_CMD_SA_SET sets the baseline): a pass that only marks and sweeps
+ * (no counters read, nothing published, no entry created) frees those of
+ * SAs that are gone. netns.c decides when a pass runs.
+ *
  * Why a scan and not the alternatives: XFRM_MSG_NEWAE is only generated
  * while some socket listens to XFRMNLGRP_AEVENTS, and then costs a
  * GFP_ATOMIC netlink message per event on the packet path; netfilter hooks
@@ -35,6 +40,8 @@ struct xha_entry {
 	u32 pass;		/* last pass that saw the SA */
 };
 
+static struct kmem_cache *xha_entry_cache __read_mostly;
+
 static const struct rhashtable_params xha_entry_params = {
 	.key_len = sizeof(struct xha_key),
 	.key_offset = offsetof(struct xha_entry, key),
@@ -48,6 +55,24 @@ struct xha_batch {
 	void *hdr;
 };
 
+int __init xha_track_cache_init(void)
+{
+	xha_entry_cache = KMEM_CACHE(xha_entry, 0);
+	return xha_entry_cache ? 0 : -ENOMEM;
+}
+
+/* After every namespace is gone: kmem_cache_destroy() reports leaks. */
+void xha_track_cache_exit(void)
+{
+	kmem_cache_destroy(xha_entry_cache);
+}
+
+/* Memory one tracked SA costs, besides its share of the hash buckets. */
+u32 xha_track_entry_bytes(void)
+{
+	return kmem_cache_size(xha_entry_cache);
+}
+
 int xha_track_init(struct xha_net *xn)
 {
 	INIT_LIST_HEAD(&xn->entries);
@@ -59,7 +84,7 @@ static void xha_entry_free(struct xha_net *xn, struct xha_entry *e)
 	rhashtable_remove_fast(&xn->table, &e->node, xha_entry_params);
 	list_del(&e->list);
 	WRITE_ONCE(xn->n_entries, xn->n_entries - 1);
-	kfree(e);
+	kmem_cache_free(xha_entry_cache, e);
 }
 
 static void xha_pass_stop(struct xha_net *xn)
@@ -92,13 +117,13 @@ static struct xha_entry *xha_entry_get(struct xha_net *xn,
 	if (e)
 		return e;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	e = kmem_cache_zalloc(xha_entry_cache, GFP_KERNEL);
 	if (!e)
 		return NULL;
 	e->key = *key;
 	e->stamp = jiffies;
 	if (rhashtable_insert_fast(&xn->table, &e->node, xha_entry_params)) {
-		kfree(e);
+		kmem_cache_free(xha_entry_cache, e);
 		return NULL;
 	}
 	list_add_tail(&e->list, &xn->entries);
@@ -157,19 +182,34 @@ static int xha_batch_add(struct xha_net *xn, struct xha_batch *b,
 	return -EMSGSIZE;
 }
 
+/* A pass that only sweeps: mark the entry of a live SA, if it has one. */
+static void xha_mark(struct xha_net *xn, struct xfrm_state *x)
+{
+	struct xha_entry *e;
+	struct xha_key key;
+
+	xha_key_from_state(x, &key);
+	e = rhashtable_lookup_fast(&xn->table, &key, xha_entry_params);
+	if (e)
+		e->pass = xn->pass;
+}
+
 static void xha_check(struct xha_net *xn, struct xfrm_state *x,
 		      struct xha_batch *b)
 {
 	struct xha_entry *e;
 	struct xha_snap s;
 
-	if (xha_snap_read(x, &s))
+	/* The counters first; the window only for an SA that is due. */
+	if (xha_snap_read(x, &s, false))
 		return;
 	e = xha_entry_get(xn, &s.key);
 	if (!e)
 		return;		/* retried at the next pass */
 	e->pass = xn->pass;
 	if (!xha_due(xn, e, &s))
+		return;
+	if (xha_snap_read(x, &s, true))
 		return;
 	if (xha_batch_add(xn, b, &s))
 		return;
@@ -182,35 +222,47 @@ static void xha_sweep(struct xha_net *xn)
 {
 	struct xha_entry *e, *tmp;
 
-	list_for_each_entry_safe(e, tmp, &xn->entries, list)
-		if (e->pass != xn->pass)
-			xha_entry_free(xn, e);
+	list_for_each_entry_safe(e, tmp, &xn->entries, list) {
+		if (e->pass == xn->pass)
+			continue;
+		xha_entry_free(xn, e);
+		atomic64_inc(&xn->stats.swept);
+	}
 }
 
 /*
- * Go on with the current pass for at most XHA_SCAN_BUDGET SAs. Returns true
- * if the pass is unfinished and should continue at once.
+ * Go on with the current pass for at most XHA_SCAN_BUDGET SAs, publishing
+ * or (publish false) only sweeping. Returns true if the pass is unfinished
+ * and should continue at once.
  */
-bool xha_track_scan(struct xha_net *xn)
+bool xha_track_scan(struct xha_net *xn, bool publish)
 {
 	struct xha_chunk *c = &xn->chunk;
 	struct xha_batch b = {};
 	unsigned int seen = 0;
 	bool more = true;
 
-	if (!READ_ONCE(xn->sync_packets) && !READ_ONCE(xn->sync_time_ms))
-		return false;
+	if (publish && !READ_ONCE(xn->sync_packets) &&
+	    !READ_ONCE(xn->sync_time_ms))
+		publish = false;
 
 	if (!xn->walking) {
 		xfrm_state_walk_init(&xn->walk, IPSEC_PROTO_ANY, NULL);
 		xn->walking = true;
 		xn->pass++;
+		WRITE_ONCE(xn->pass_started, jiffies);
+		/* Events from here on need another pass to be swept. */
+		WRITE_ONCE(xn->gc_due, false);
 	}
 
 	while (seen < XHA_SCAN_BUDGET) {
 		more = xha_chunk_fill(xn->net, &xn->walk, c);
-		for (; c->next < c->n; c->next++)
-			xha_check(xn, c->x[c->next], &b);
+		for (; c->next < c->n; c->next++) {
+			if (publish)
+				xha_check(xn, c->x[c->next], &b);
+			else
+				xha_mark(xn, c->x[c->next]);
+		}
 		seen += c->n;
 		xha_chunk_release(c);
 		if (!more)

@@ -15,6 +15,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <net/xfrm.h>
+#include <uapi/linux/xfrm_ha.h>
 
 /* How many SAs one xfrm_state_walk() call hands over, with a reference. */
 #define XHA_CHUNK	64
@@ -32,6 +33,9 @@ struct xha_key {
 	u8 pad;
 };
 
+/* The largest replay window: bmp_len is at most 128 words. */
+#define XHA_BMP_WORDS	(XFRM_HA_BITMAP_MAX_BYTES / sizeof(u32))
+
 /* A consistent copy of one SA's counters, taken under x->lock. */
 struct xha_snap {
 	struct xha_key key;
@@ -42,6 +46,22 @@ struct xha_snap {
 	u64 packets;
 	u32 replay_window;
 	u8 replay_mode;		/* enum xfrm_ha_replay_mode */
+	/* Inbound window relative to seq (bit i: seq - i accepted), if read. */
+	u32 bmp_words;		/* 0: not read, or no window */
+	u32 bmp[XHA_BMP_WORDS];
+};
+
+/* One XFRM_HA_CMD_SA_SET: what to write (NULL: leave alone), and results. */
+struct xha_write {
+	const u64 *oseq;
+	const u64 *seq;
+	const u32 *bmp;		/* window relative to *seq, or NULL */
+	u32 bmp_words;
+	const u64 *bytes;
+	const u64 *packets;
+	u32 wrap_margin;	/* the netns's oseq_wrap_margin */
+	bool clamped;		/* out: oseq stopped short of 2^32 */
+	bool expired;		/* out: and a soft expire was sent */
 };
 
 /* SAs taken out of an xfrm_state_walk(), each holding a reference. */
@@ -59,6 +79,9 @@ struct xha_stats {
 	atomic64_t send_errors;
 	atomic64_t writes;
 	atomic64_t writes_refused;
+	atomic64_t swept;		/* entries freed: their SA is gone */
+	atomic64_t oseq_clamped;
+	atomic64_t soft_expires;
 };
 
 struct xha_net {
@@ -69,6 +92,7 @@ struct xha_net {
 	u32 sync_packets;
 	u32 sync_time_ms;
 	u32 scan_interval_ms;
+	u32 oseq_wrap_margin;
 
 	struct mutex lock;		/* everything below until kick_lock */
 	struct rhashtable table;	/* struct xha_entry by xha_key */
@@ -77,6 +101,7 @@ struct xha_net {
 	struct xfrm_state_walk walk;	/* position of the current pass */
 	bool walking;			/* walk is initialised */
 	u32 pass;			/* generation of the current pass */
+	unsigned long pass_started;	/* jiffies when the last pass began */
 	struct xha_chunk chunk;
 
 	/*
@@ -85,9 +110,12 @@ struct xha_net {
 	 * that reached nobody here disarms it.
 	 */
 	bool armed;
+	/* An SA went away since the current pass began: sweep even unheard. */
+	bool gc_due;
 
 	spinlock_t kick_lock;		/* dying and queueing scan_work */
 	bool dying;
+	unsigned long queued_at;	/* jiffies scan_work is due, if pending */
 	struct delayed_work scan_work;
 
 	struct xha_stats stats;
@@ -99,6 +127,7 @@ int xha_netns_init(void);
 void xha_netns_exit(void);
 void xha_netns_stop_all(void);
 void xha_kick(struct xha_net *xn, unsigned long delay);
+void xha_kick_event(struct xha_net *xn, bool gone);
 void xha_arm(struct xha_net *xn);
 
 /* walk.c */
@@ -108,14 +137,17 @@ bool xha_chunk_fill(struct net *net, struct xfrm_state_walk *walk,
 
 /* replay.c */
 void xha_key_from_state(const struct xfrm_state *x, struct xha_key *key);
-int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap);
-int xha_counters_write(struct xfrm_state *x, const u64 *oseq, const u64 *seq,
+int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window);
+int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 		       struct xha_snap *snap, struct netlink_ext_ack *extack);
 
 /* track.c */
+int xha_track_cache_init(void);
+void xha_track_cache_exit(void);
+u32 xha_track_entry_bytes(void);
 int xha_track_init(struct xha_net *xn);
 void xha_track_destroy(struct xha_net *xn);
-bool xha_track_scan(struct xha_net *xn);
+bool xha_track_scan(struct xha_net *xn, bool publish);
 void xha_track_written(struct xha_net *xn, const struct xha_snap *snap);
 
 /* netlink.c */

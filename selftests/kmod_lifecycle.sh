@@ -3,9 +3,10 @@
 #
 # Lifecycle of xfrm_ha.ko's per-netns state, run in the VM as root with the
 # module loaded:
-#   1. SA add and flush kick the scan at once (km notify, FLUSH with
-#      x == NULL): the tracked count follows within a second although the
-#      scan interval is a minute.
+#   1. SA add and flush kick the scan (km notify, FLUSH with x == NULL):
+#      the tracked count follows within about a second (the gap between
+#      passes that events bring forward) although the scan interval is a
+#      minute.
 #   2. Deleting a namespace while its scan, a listener, dumps and ESP
 #      traffic are busy leaks no xfrm_state reference.
 #   3. rmmod while the same is going on succeeds, and a reload works.

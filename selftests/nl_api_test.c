@@ -732,6 +732,12 @@ T(replay_mode_legacy)
 	struct ip_replay ipr;
 	uint64_t o, s;
 
+	/* The width limit, not the wrap guard (oseq_wrap_guard tests it). */
+	{
+		struct xha_config c = { .has = XHA_CFG_HAS_OSEQ_WRAP_MARGIN };
+
+		ASSERT_EQ(0, xha_nl_config_set(self->nl, &c));
+	}
 	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 32 " ESP_KEY));
 	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
 	EXPECT_EQ(XFRM_HA_REPLAY_LEGACY, sa.replay_mode);
@@ -765,6 +771,12 @@ T(replay_mode_bmp)
 	struct ip_replay ipr;
 	uint64_t o, s;
 
+	/* The width limit, not the wrap guard (oseq_wrap_guard tests it). */
+	{
+		struct xha_config c = { .has = XHA_CFG_HAS_OSEQ_WRAP_MARGIN };
+
+		ASSERT_EQ(0, xha_nl_config_set(self->nl, &c));
+	}
 	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 128 " ESP_KEY));
 	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
 	EXPECT_EQ(XFRM_HA_REPLAY_BMP, sa.replay_mode);
@@ -847,6 +859,339 @@ static bool cfg_eq(const struct xha_config *a, uint32_t p, uint32_t t,
 	       a->scan_interval_ms == s;
 }
 
+/* The inbound window -------------------------------------------------- */
+
+/* Write seq and a window given as a list of relative positions. */
+static int set_window(struct xha_nl *nl, const struct xha_sa *id, uint64_t seq,
+		      uint32_t words, const uint32_t *rel, int n)
+{
+	struct xha_sa sa = *id;
+	int i;
+
+	sa.has = XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP;
+	sa.seq = seq;
+	sa.bitmap_words = words;
+	memset(sa.bitmap, 0, sizeof(sa.bitmap));
+	for (i = 0; i < n; i++)
+		sa.bitmap[rel[i] / 32] |= 1u << (rel[i] % 32);
+	return xha_nl_sa_set(nl, &sa);
+}
+
+static bool rel_bit(const struct xha_sa *sa, uint32_t i)
+{
+	return i / 32 < sa->bitmap_words &&
+	       (sa->bitmap[i / 32] & (1u << (i % 32)));
+}
+
+static int rel_count(const struct xha_sa *sa)
+{
+	int n = 0;
+	uint32_t i;
+
+	for (i = 0; i < sa->bitmap_words * 32; i++)
+		n += rel_bit(sa, i);
+	return n;
+}
+
+T(window_export_matches_ring)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	const uint32_t rel[] = { 0, 3 };
+	struct ip_replay ipr;
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 128 " ESP_KEY));
+	ASSERT_EQ(0, set_window(self->nl, &id, 50, 4, rel, 2)) TH_LOG("%s", xha_nl_error(self->nl));
+	/* The kernel's own ring: sequence number s at bit (s - 1) % 128. */
+	ASSERT_EQ(0, ip_replay_get(&ipr, "dst 10.0.0.1 proto esp spi 0x100"));
+	EXPECT_EQ(50, ipr.seq);
+	ASSERT_EQ(4, ipr.nwords);
+	/* iproute2 prints the words from the last one down. */
+	EXPECT_EQ(0, ipr.words[3]);
+	EXPECT_EQ((1u << 17) | (1u << 14), ipr.words[2])
+		TH_LOG("%08x %08x %08x %08x", ipr.words[0], ipr.words[1],
+		       ipr.words[2], ipr.words[3]);
+	/* And back, relative to the top. */
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	ASSERT_TRUE(sa.has & XHA_SA_HAS_BITMAP);
+	EXPECT_EQ(4, sa.bitmap_words);
+	EXPECT_TRUE(rel_bit(&sa, 0));
+	EXPECT_TRUE(rel_bit(&sa, 3));
+	EXPECT_EQ(2, rel_count(&sa));
+}
+
+T(window_merge_never_clears)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	uint32_t rel[1000];
+	int i;
+
+	/* Not a power of two: the ring wraps at 1000, in 32 words. */
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 1000 " ESP_KEY));
+	for (i = 0; i < 500; i++)
+		rel[i] = 2 * i;			/* even positions seen */
+	ASSERT_EQ(0, set_window(self->nl, &id, 5000, 32, rel, 500)) TH_LOG("%s", xha_nl_error(self->nl));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(5000, sa.seq);
+	EXPECT_EQ(32, sa.bitmap_words);
+	EXPECT_EQ(500, rel_count(&sa));
+
+	/* Same top, the odd positions: the union, nothing cleared. */
+	for (i = 0; i < 500; i++)
+		rel[i] = 2 * i + 1;
+	ASSERT_EQ(0, set_window(self->nl, &id, 5000, 32, rel, 500));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(1000, rel_count(&sa));
+
+	/* An empty window at the same top clears nothing either. */
+	ASSERT_EQ(0, set_window(self->nl, &id, 5000, 32, rel, 0));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(1000, rel_count(&sa));
+
+	/*
+	 * Raise by 10 with only the top seen: the old positions move down by
+	 * 10 and stay seen (the 10 oldest fall out of the window), the 9
+	 * skipped ones are unseen.
+	 */
+	rel[0] = 0;
+	ASSERT_EQ(0, set_window(self->nl, &id, 5010, 32, rel, 1));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(5010, sa.seq);
+	EXPECT_TRUE(rel_bit(&sa, 0));
+	for (i = 1; i < 10; i++)
+		EXPECT_FALSE(rel_bit(&sa, i)) TH_LOG("position %d", 5010 - i);
+	for (i = 10; i < 1000; i++)
+		EXPECT_TRUE(rel_bit(&sa, i)) TH_LOG("position %d", 5010 - i);
+	EXPECT_EQ(991, rel_count(&sa));
+
+	/* A lower top is refused whole, window included. */
+	EXPECT_EQ(-ERANGE, set_window(self->nl, &id, 5009, 32, rel, 1));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(5010, sa.seq);
+	EXPECT_EQ(991, rel_count(&sa));
+}
+
+T(window_short_record_marks_older)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	const uint32_t rel[] = { 0, 2 };
+	int i;
+
+	/* A writer with a 32-packet window, a reader with 4096. */
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 4096 " ESP_KEY));
+	ASSERT_EQ(0, set_window(self->nl, &id, 100000, 1, rel, 2)) TH_LOG("%s", xha_nl_error(self->nl));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(128, sa.bitmap_words);
+	EXPECT_TRUE(rel_bit(&sa, 0));
+	EXPECT_FALSE(rel_bit(&sa, 1));
+	EXPECT_TRUE(rel_bit(&sa, 2));
+	for (i = 3; i < 32; i++)
+		EXPECT_FALSE(rel_bit(&sa, i));
+	/* What the writer would refuse as too old is seen here. */
+	for (i = 32; i < 4096; i++)
+		EXPECT_TRUE(rel_bit(&sa, i)) TH_LOG("position %d", 100000 - i);
+}
+
+T(window_legacy_and_esn)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	struct xha_sa ide = mkid("10.0.0.1", 0x101, IPPROTO_ESP, 0, 0);
+	uint32_t rel[] = { 0, 1, 7, 31 };
+	uint64_t top = (1ull << 32) + 3;
+	int i;
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 32 " ESP_KEY));
+	ASSERT_EQ(0, set_window(self->nl, &id, 40, 1, rel, 4)) TH_LOG("%s", xha_nl_error(self->nl));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(1, sa.bitmap_words);
+	EXPECT_EQ(0x80000083u, sa.bitmap[0]);
+
+	/* ESN across 2^32: positions 2^32+3 down to 2^32-124 in one window. */
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x101 flag esn replay-window 128 replay-seq-hi 0 replay-seq 0xfffffff0 " ESP_KEY));
+	{
+		uint32_t r[8];
+
+		for (i = 0; i < 8; i++)
+			r[i] = i * 16;		/* 2^32+3, 2^32-13, ... */
+		ASSERT_EQ(0, set_window(self->nl, &ide, top, 4, r, 8)) TH_LOG("%s", xha_nl_error(self->nl));
+	}
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &ide, &sa));
+	EXPECT_EQ(top, sa.seq);
+	EXPECT_EQ(XFRM_HA_REPLAY_ESN, sa.replay_mode);
+	for (i = 0; i < 128; i++)
+		EXPECT_EQ(i % 16 == 0, rel_bit(&sa, i)) TH_LOG("position %d below the top", i);
+}
+
+T(window_rejected)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	struct req r;
+	uint32_t w[129] = { 1 };
+	const char *msg;
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 128 " ESP_KEY));
+
+	/* A window without the top it is relative to. */
+	req_start(&r, self->nl, XFRM_HA_CMD_SA_SET);
+	req_nest(&r, XFRM_HA_A_SA);
+	put_ident(&r, &id, F_ALL);
+	mnl_attr_put(r.nlh, XFRM_HA_SA_A_BITMAP, 4, w);
+	req_nest_end(&r);
+	EXPECT_EQ(-EINVAL, xha_nl_request(self->nl, r.nlh, NULL, NULL));
+	msg = xha_nl_ext_msg(self->nl);
+	EXPECT_TRUE(msg && strstr(msg, "SEQ")) TH_LOG("%s", msg ? msg : "(none)");
+
+	/* Not whole words; too long. */
+	for (int len = 0; len < 2; len++) {
+		req_start(&r, self->nl, XFRM_HA_CMD_SA_SET);
+		req_nest(&r, XFRM_HA_A_SA);
+		put_ident(&r, &id, F_ALL);
+		mnl_attr_put_u64(r.nlh, XFRM_HA_SA_A_SEQ, 10);
+		mnl_attr_put(r.nlh, XFRM_HA_SA_A_BITMAP, len ? sizeof(w) : 6, w);
+		req_nest_end(&r);
+		/* A length outside the policy's range is -ERANGE. */
+		EXPECT_EQ(len ? -ERANGE : -EINVAL,
+			  xha_nl_request(self->nl, r.nlh, NULL, NULL));
+		msg = xha_nl_ext_msg(self->nl);
+		EXPECT_TRUE(msg && *msg);
+	}
+	/* Nothing changed. */
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0, sa.seq);
+	EXPECT_FALSE(sa.has & XHA_SA_HAS_BITMAP);
+}
+
+/* Lifetimes and the wrap guard ------------------------------------------ */
+
+T(lifetime_raise_only)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 32 " ESP_KEY));
+	sa = id;
+	sa.has = XHA_SA_HAS_LIFETIME;
+	sa.bytes = 123456;
+	sa.packets = 789;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa)) TH_LOG("%s", xha_nl_error(self->nl));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(123456, sa.bytes);
+	EXPECT_EQ(789, sa.packets);
+	/* Lower values are ignored, not refused. */
+	sa = id;
+	sa.has = XHA_SA_HAS_LIFETIME | XHA_SA_HAS_OSEQ;
+	sa.oseq = 5;
+	sa.bytes = 1;
+	sa.packets = 1000;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa)) TH_LOG("%s", xha_nl_error(self->nl));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(123456, sa.bytes);
+	EXPECT_EQ(1000, sa.packets);
+	EXPECT_EQ(5, sa.oseq);
+}
+
+static int cfg_margin(struct xha_nl *nl, uint32_t margin)
+{
+	struct xha_config cfg = { .oseq_wrap_margin = margin,
+				  .has = XHA_CFG_HAS_OSEQ_WRAP_MARGIN };
+
+	return xha_nl_config_set(nl, &cfg);
+}
+
+T(oseq_wrap_guard)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0), sa;
+	struct xha_sa idw = mkid("10.0.0.1", 0x101, IPPROTO_ESP, 0, 0);
+	struct xha_sa ide = mkid("10.0.0.1", 0x102, IPPROTO_ESP, 0, 0);
+	struct xha_config cfg;
+	struct xha_stats st;
+	char out[4096];
+	const char *msg;
+
+	ASSERT_EQ(0, xha_nl_config_get(self->nl, &cfg, &st));
+	EXPECT_EQ(XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT, cfg.oseq_wrap_margin);
+	ASSERT_EQ(0, cfg_margin(self->nl, 1000)) TH_LOG("%s", xha_nl_error(self->nl));
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 32 " ESP_KEY));
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x101 replay-window 32 extra-flag oseq-may-wrap " ESP_KEY));
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x102 flag esn replay-window 32 " ESP_KEY));
+
+	/* Within the margin: clamped, soft expire, seq still written. */
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ;
+	sa.oseq = 0xffffffffull - 10;
+	sa.seq = 77;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa)) TH_LOG("%s", xha_nl_error(self->nl));
+	msg = xha_nl_ext_msg(self->nl);
+	(void)msg;
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0xffffffffull - 1000, sa.oseq);
+	EXPECT_EQ(77, sa.seq);
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(1, st.oseq_clamped);
+	EXPECT_EQ(1, st.soft_expires);
+	/* Again: clamped, but one soft expire per SA. */
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ;
+	sa.oseq = 0xffffffffull;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(2, st.oseq_clamped);
+	EXPECT_EQ(1, st.soft_expires);
+	/* The kernel reports the SA as soft-expired (dying) to the IKE daemon: */
+	ASSERT_EQ(0, capture(out, sizeof(out), "ip xfrm state get dst 10.0.0.1 proto esp spi 0x100"));
+
+	/* An SA that may wrap, and an ESN SA, are not clamped. */
+	sa = idw;
+	sa.has = XHA_SA_HAS_OSEQ;
+	sa.oseq = 0xffffffffull - 10;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &idw, &sa));
+	EXPECT_EQ(0xffffffffull - 10, sa.oseq);
+	sa = ide;
+	sa.has = XHA_SA_HAS_OSEQ;
+	sa.oseq = 0xffffffffull - 10;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &ide, &sa));
+	EXPECT_EQ(0xffffffffull - 10, sa.oseq);
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(2, st.oseq_clamped);
+
+	/* Margin 0 turns the guard off. */
+	ASSERT_EQ(0, cfg_margin(self->nl, 0));
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ;
+	sa.oseq = 0xffffffffull;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0xffffffffull, sa.oseq);
+}
+
+/* Tracking entries ------------------------------------------------------ */
+
+T(entries_swept_unheard)
+{
+	struct xha_sa id = mkid("10.0.0.1", 0x100, IPPROTO_ESP, 0, 0);
+	struct xha_stats st;
+	uint64_t v = 10;
+	int i;
+
+	/* Nobody listens here: a backup that only writes. */
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x100 replay-window 32 " ESP_KEY));
+	ASSERT_EQ(0, set_counters(self->nl, &id, &v, &v));
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(1, st.sas);
+	EXPECT_LT(0, st.entry_bytes);
+	EXPECT_GT(256, st.entry_bytes);
+	ASSERT_EQ(0, run("ip xfrm state del dst 10.0.0.1 proto esp spi 0x100"));
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, stats_get(self->nl, &st));
+		if (!st.sas)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(0, st.sas);
+	EXPECT_EQ(1, st.swept);
+}
+
 T(config_round_trip)
 {
 	struct xha_config cfg, set;
@@ -855,7 +1200,9 @@ T(config_round_trip)
 	/* A fresh namespace has the defaults. */
 	ASSERT_EQ(0, xha_nl_config_get(self->nl, &cfg, &st)) TH_LOG("%s", xha_nl_error(self->nl));
 	EXPECT_EQ(XHA_CFG_HAS_SYNC_PACKETS | XHA_CFG_HAS_SYNC_TIME_MS |
-		  XHA_CFG_HAS_SCAN_INTERVAL_MS, cfg.has);
+		  XHA_CFG_HAS_SCAN_INTERVAL_MS | XHA_CFG_HAS_OSEQ_WRAP_MARGIN,
+		  cfg.has);
+	EXPECT_EQ(XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT, cfg.oseq_wrap_margin);
 	EXPECT_TRUE(cfg_eq(&cfg, XFRM_HA_SYNC_PACKETS_DEFAULT,
 			   XFRM_HA_SYNC_TIME_MS_DEFAULT,
 			   XFRM_HA_SCAN_INTERVAL_MS_DEFAULT));
@@ -1437,7 +1784,8 @@ T(notify_content)
 	rec = &log->v[0];
 	EXPECT_TRUE(xha_sa_same_id(rec, &id));
 	EXPECT_EQ(XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_SADDR |
-		  XHA_SA_HAS_REPLAY | XHA_SA_HAS_LIFETIME, rec->has);
+		  XHA_SA_HAS_REPLAY | XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP,
+		  rec->has);
 	EXPECT_EQ(0x300000009ULL, rec->oseq);
 	EXPECT_EQ(0x200000004ULL, rec->seq);
 	EXPECT_EQ(XFRM_HA_REPLAY_ESN, rec->replay_mode);

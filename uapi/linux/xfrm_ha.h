@@ -245,8 +245,8 @@ enum xfrm_ha_stats_attr {
 #define XFRM_HA_SCAN_INTERVAL_MS_DEFAULT 100
 #define XFRM_HA_SCAN_INTERVAL_MS_MIN	10
 #define XFRM_HA_SCAN_INTERVAL_MS_MAX	60000
-#define XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT (1U << 24)
-#define XFRM_HA_OSEQ_WRAP_MARGIN_MAX	(1U << 31)
+#define XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT 16777216	/* 2^24 */
+#define XFRM_HA_OSEQ_WRAP_MARGIN_MAX	2147483648U	/* 2^31 */
 /* The kernel's limit on a replay bitmap: 128 words, 4096 packets. */
 #define XFRM_HA_BITMAP_MAX_BYTES	512
 
