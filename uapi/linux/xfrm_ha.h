@@ -42,6 +42,21 @@
  *    XFRM_HA_SA_A_SEQ: NLA_U64, the highest sequence number received and
  *                      accepted on this SA (0: nothing received yet)
  *
+ *    XFRM_HA_SA_A_BITMAP: NLA_BINARY, whole __u32 words in host byte order,
+ *                         4 to XFRM_HA_BITMAP_MAX_BYTES (512) bytes. The
+ *                         inbound replay window relative to SEQ: bit i
+ *                         (bit i % 32 of word i / 32) set means that
+ *                         sequence number SEQ - i was accepted. Positions
+ *                         at or below 0 and beyond the window are 0.
+ *                         Present in replies and notifications when the SA
+ *                         has a replay window and SEQ is not 0, as many
+ *                         words as the SA's window needs (its own length:
+ *                         the same kind of SA may differ between kernels).
+ *    XFRM_HA_SA_A_BYTES: NLA_U64, bytes processed (lifetime counter)
+ *    XFRM_HA_SA_A_PACKETS: NLA_U64, packets processed (lifetime counter);
+ *                          the counters the kernel checks the SA's byte and
+ *                          packet limits (soft and hard expiry) against
+ *
  * Read-only attributes, present in replies and notifications and refused
  * with -EINVAL in requests:
  *
@@ -49,8 +64,6 @@
  *    XFRM_HA_SA_A_REPLAY_MODE: NLA_U8, enum xfrm_ha_replay_mode
  *    XFRM_HA_SA_A_REPLAY_WINDOW: NLA_U32, replay window in packets
  *                                (0: anti-replay disabled)
- *    XFRM_HA_SA_A_BYTES: NLA_U64, bytes processed (lifetime counter)
- *    XFRM_HA_SA_A_PACKETS: NLA_U64, packets processed (lifetime counter)
  *    XFRM_HA_SA_A_PAD: padding for 64-bit attributes, never meaningful
  *
  * Commands
@@ -66,16 +79,51 @@
  *
  * XFRM_HA_CMD_SA_SET (do only)
  *   The request holds one XFRM_HA_A_SA with the identity attributes and at
- *   least one of XFRM_HA_SA_A_OSEQ and XFRM_HA_SA_A_SEQ. Counters only move
- *   forward: if a given value is lower than the SA's current one, the whole
- *   request is refused with -ERANGE and nothing is written. A value equal to
- *   the current one is accepted and changes nothing. Raising SEQ acts as if
- *   a packet with that sequence number had just been received: the replay
- *   window slides forward and the new top is marked as seen. The written
- *   values become the baseline for change detection, so a write is not
- *   echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID SA matches.
- *   -EINVAL for a value above 2^32 - 1 on a non-ESN SA. -EOPNOTSUPP for an
- *   SA without replay state or offloaded to hardware.
+ *   least one of OSEQ, SEQ, BYTES and PACKETS; BITMAP only together with
+ *   SEQ. -EINVAL if nothing is given, for a BITMAP without SEQ or not made
+ *   of whole words; -ERANGE for a BITMAP longer than 512 bytes.
+ *
+ *   OSEQ and SEQ only move forward: if a given value is lower than the SA's
+ *   current one, the whole request is refused with -ERANGE and nothing is
+ *   written. A value equal to the current one is accepted. -EINVAL for a
+ *   value above 2^32 - 1 on a non-ESN SA.
+ *
+ *   SEQ without BITMAP acts as if a packet with that sequence number had
+ *   just been received: the window slides forward, positions seen before
+ *   stay seen, the new top is marked seen, the positions skipped are not.
+ *   SEQ with BITMAP does the same and then marks seen every position the
+ *   BITMAP marks (relative to SEQ), and every position older than the
+ *   BITMAP covers (32 x its words and beyond, within the SA's own window):
+ *   the writer would refuse those as too old. A write never clears a
+ *   position that is marked seen, and never makes a position that either
+ *   the SA or the writer had seen look unseen. A BITMAP with an equal SEQ
+ *   merges only.
+ *
+ *   What a write guarantees, and what it cannot: after writing the SEQ and
+ *   BITMAP of a record of the active node's SA, this SA refuses every
+ *   packet the active node had accepted when it took the record. Packets
+ *   the active node accepted after the record was taken are unknown here
+ *   and accepted if presented: that exposure lasts from the record until
+ *   the next one is written, at most SYNC_PACKETS packets or SCAN_INTERVAL
+ *   plus the transit to the backup (docs/design.md has the figures).
+ *
+ *   BYTES and PACKETS are raised to the given values if they are lower,
+ *   and otherwise left alone (never refused): volume limits then fire at
+ *   the same count on both nodes.
+ *
+ *   The wrap guard: on a non-ESN SA without XFRM_SA_XFLAG_OSEQ_MAY_WRAP, an
+ *   OSEQ above 2^32 - 1 - OSEQ_WRAP_MARGIN is clamped to that value (or the
+ *   current OSEQ is kept, if higher), and the SA gets a soft expire
+ *   (km_state_expired(), as a soft lifetime limit would send: the IKE
+ *   daemon rekeys before the SA runs dry), once per SA. The rest of the
+ *   request is still applied, the request succeeds and its ACK carries an
+ *   extack message saying so. OSEQ_WRAP_MARGIN 0 disables the guard. An
+ *   SA allowed to wrap, or an ESN SA, is never clamped.
+ *
+ *   The written values become the baseline for change detection, so a
+ *   write is not echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID
+ *   SA matches. -EOPNOTSUPP for an SA without replay state or offloaded to
+ *   hardware.
  *
  * XFRM_HA_CMD_CONFIG_GET (do only)
  *   No attributes. The reply holds XFRM_HA_A_CONFIG and XFRM_HA_A_STATS.
@@ -94,7 +142,9 @@
  *   SYNC_PACKETS since its last record, or when SYNC_TIME_MS elapsed since
  *   its last record and either counter changed. Changes are detected by a
  *   periodic scan of the namespace's SAs every SCAN_INTERVAL_MS; an SA being
- *   added, updated, expired, deleted or flushed triggers a scan at once.
+ *   added, updated, expired, deleted or flushed brings the next scan
+ *   forward, to no sooner than SCAN_INTERVAL_MS (at most 1 s) after the
+ *   last one began.
  *   An SA seen for the first time counts as last published at 0/0: one
  *   that already carried traffic is published by the first scan.
  *   A namespace is scanned while the group has a listener and the
@@ -119,10 +169,16 @@
  *    XFRM_HA_CFG_A_SCAN_INTERVAL_MS: NLA_U32, milliseconds, 10 to 60000.
  *                                    Default 100. Bounds how late a packet
  *                                    trigger is noticed.
+ *    XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN: NLA_U32, packets, at most 2^31. The
+ *                                    wrap guard of XFRM_HA_CMD_SA_SET.
+ *                                    Default 2^24; 0 disables it.
  *
  * XFRM_HA_A_STATS (read-only, counts since the namespace appeared or the
  * module was loaded):
- *    XFRM_HA_STATS_A_SAS: NLA_U32, SAs currently tracked
+ *    XFRM_HA_STATS_A_SAS: NLA_U32, SAs currently tracked: those scanned
+ *                         while someone listened and those written; the
+ *                         entries of SAs that are gone are freed after the
+ *                         next scan, whether or not anyone listens
  *    XFRM_HA_STATS_A_EVENTS: NLA_U64, SA lifecycle events seen (add,
  *                            update, expire, delete, flush)
  *    XFRM_HA_STATS_A_SCANS: NLA_U64, complete scans of the SA table
@@ -138,6 +194,13 @@
  *                                    set); requests that fail attribute
  *                                    validation never reach the module and
  *                                    are not counted
+ *    XFRM_HA_STATS_A_ENTRY_BYTES: NLA_U32, memory per tracked SA (its
+ *                                 entry's slab object; the hash table adds
+ *                                 its bucket array, about one pointer per
+ *                                 SA)
+ *    XFRM_HA_STATS_A_SWEPT: NLA_U64, entries freed because their SA was gone
+ *    XFRM_HA_STATS_A_OSEQ_CLAMPED: NLA_U64, writes the wrap guard clamped
+ *    XFRM_HA_STATS_A_SOFT_EXPIRES: NLA_U64, soft expires the guard sent
  *    XFRM_HA_STATS_A_PAD: padding for 64-bit attributes
  */
 
