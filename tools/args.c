@@ -67,9 +67,13 @@ bool parse_proto(const char *s, uint8_t *proto)
 	return true;
 }
 
-enum { K_DST, K_SPI, K_PROTO, K_MARK, K_IF_ID, K_OSEQ, K_SEQ, K_MAX };
+enum {
+	K_DST, K_SPI, K_PROTO, K_MARK, K_IF_ID, K_OSEQ, K_SEQ, K_BYTES,
+	K_PACKETS, K_MAX
+};
 static const char *const keywords[K_MAX] = {
-	"dst", "spi", "proto", "mark", "if-id", "oseq", "seq",
+	"dst", "spi", "proto", "mark", "if-id", "oseq", "seq", "bytes",
+	"packets",
 };
 
 int parse_sa_args(int argc, char **argv, const char *name, bool counters,
@@ -91,7 +95,7 @@ int parse_sa_args(int argc, char **argv, const char *name, bool counters,
 		for (k = 0; k < K_MAX; k++)
 			if (!strcmp(argv[i], keywords[k]))
 				break;
-		if (k == K_MAX || (!counters && (k == K_OSEQ || k == K_SEQ)))
+		if (k == K_MAX || (!counters && k >= K_OSEQ))
 			return usage_error(name, "unexpected argument \"%s\"",
 					   argv[i]);
 		if (seen[k])
@@ -140,14 +144,24 @@ int parse_sa_args(int argc, char **argv, const char *name, bool counters,
 						   val);
 			sa->has |= XHA_SA_HAS_SEQ;
 			break;
+		case K_BYTES:
+		case K_PACKETS:
+			/* Raise-only in the kernel: the one not given stays 0. */
+			if (!parse_u64(val, UINT64_MAX,
+				       k == K_BYTES ? &sa->bytes : &sa->packets))
+				return usage_error(name, "bad %s \"%s\" (64-bit number)",
+						   keywords[k], val);
+			sa->has |= XHA_SA_HAS_LIFETIME;
+			break;
 		}
 	}
 	if (!seen[K_DST])
 		return usage_error(name, "missing \"dst ADDR\"");
 	if (!seen[K_SPI])
 		return usage_error(name, "missing \"spi SPI\"");
-	if (counters && !seen[K_OSEQ] && !seen[K_SEQ])
-		return usage_error(name, "nothing to set (give oseq and/or seq)");
+	if (counters && !seen[K_OSEQ] && !seen[K_SEQ] && !seen[K_BYTES] &&
+	    !seen[K_PACKETS])
+		return usage_error(name, "nothing to set (give oseq, seq, bytes or packets)");
 	return EXIT_OK;
 }
 

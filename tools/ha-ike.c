@@ -20,12 +20,14 @@ static const struct command commands[] = {
 	  "dst ADDR spi SPI [proto esp|ah] [mark N] [if-id N] [--json]",
 	  "show one SA" },
 	{ "set", "sa", cmd_set_sa,
-	  "dst ADDR spi SPI [proto esp|ah] [mark N] [if-id N] [oseq N] [seq N]",
-	  "raise an SA's counters (they never go down)" },
+	  "dst ADDR spi SPI [proto esp|ah] [mark N] [if-id N] [oseq N] [seq N]\n"
+	  "      [bytes N] [packets N]",
+	  "raise an SA's counters and lifetime counters (they never go down)" },
 	{ "show", "stats", cmd_show_stats, "[--json]",
 	  "show the configuration and statistics of this network namespace" },
 	{ "set", "config", cmd_set_config,
-	  "[sync-period-packets N] [sync-period-time-ms N] [scan-interval-ms N]",
+	  "[sync-period-packets N] [sync-period-time-ms N] [scan-interval-ms N]\n"
+	  "      [oseq-wrap-margin N]",
 	  "change the configuration of this network namespace" },
 	{ "monitor", NULL, cmd_monitor, "[--json] [--count N]",
 	  "print every SA, then the records the module publishes" },

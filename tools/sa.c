@@ -40,6 +40,17 @@ static void json_name_or_null(FILE *f, const char *key, const char *v,
 		fputc(',', f);
 }
 
+/* How many positions of the inbound window are marked seen. */
+static unsigned int window_seen(const struct xha_sa *sa)
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	for (i = 0; i < sa->bitmap_words && i < XHA_BITMAP_MAX_WORDS; i++)
+		n += (unsigned int)__builtin_popcount(sa->bitmap[i]);
+	return n;
+}
+
 void sa_json(FILE *f, const struct xha_sa *sa)
 {
 	char addr[INET6_ADDRSTRLEN], spi[16];
@@ -65,7 +76,10 @@ void sa_json(FILE *f, const struct xha_sa *sa)
 			  true);
 	json_u64_or_null(f, "replay_window", replay, sa->replay_window, true);
 	json_u64_or_null(f, "bytes", life, sa->bytes, true);
-	json_u64_or_null(f, "packets", life, sa->packets, false);
+	json_u64_or_null(f, "packets", life, sa->packets,
+			 sa->has & XHA_SA_HAS_BITMAP);
+	if (sa->has & XHA_SA_HAS_BITMAP)
+		fprintf(f, "\"window_seen\":%u", window_seen(sa));
 	fputc('}', f);
 }
 
@@ -295,6 +309,9 @@ static void sa_print(const struct xha_sa *sa)
 	if (sa->has & XHA_SA_HAS_LIFETIME)
 		printf("\tbytes %" PRIu64 " packets %" PRIu64 "\n", sa->bytes,
 		       sa->packets);
+	if (sa->has & XHA_SA_HAS_BITMAP)
+		printf("\twindow: %u of the %" PRIu32 " numbers up to seq seen\n",
+		       window_seen(sa), sa->replay_window);
 }
 
 int cmd_get_sa(int argc, char **argv, const char *name)
