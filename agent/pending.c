@@ -7,19 +7,9 @@
 
 #include "counters.h"
 #include "pending.h"
+#include "sakey.h"
 
 #define PENDING_BUCKETS 4096
-
-/* SA identity as compared by the kernel, packed for hashing. */
-struct sa_key {
-	uint32_t spi;
-	uint32_t mark;
-	uint32_t if_id;
-	uint16_t family;
-	uint8_t proto;
-	uint8_t pad;
-	uint8_t daddr[16];
-};
 
 struct entry {
 	struct entry *next;
@@ -33,29 +23,6 @@ struct pending {
 	size_t count;
 	size_t max;
 };
-
-static void make_key(const struct xha_sa *sa, struct sa_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->spi = sa->spi;
-	k->mark = sa->mark;
-	k->if_id = sa->if_id;
-	k->family = sa->family;
-	k->proto = sa->proto;
-	memcpy(k->daddr, sa->daddr, sa->family == AF_INET ? 4 : 16);
-}
-
-/* FNV-1a: the keys come from the authenticated peer, not an attacker. */
-static unsigned int hash_key(const struct sa_key *k)
-{
-	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h % PENDING_BUCKETS;
-}
 
 struct pending *pending_new(size_t max_entries)
 {
@@ -88,7 +55,7 @@ size_t pending_count(const struct pending *pt)
 
 static struct entry **find(struct pending *pt, const struct sa_key *k)
 {
-	struct entry **pe = &pt->buckets[hash_key(k)];
+	struct entry **pe = &pt->buckets[sa_key_hash(k, PENDING_BUCKETS)];
 
 	while (*pe && memcmp(&(*pe)->key, k, sizeof(*k)))
 		pe = &(*pe)->next;
@@ -100,7 +67,7 @@ int pending_put(struct pending *pt, const struct xha_sa *rec, uint64_t now)
 	struct sa_key k;
 	struct entry **pe, *e;
 
-	make_key(rec, &k);
+	sa_key_make(rec, &k);
 	pe = find(pt, &k);
 	if (*pe) {
 		counters_merge(&(*pe)->rec, rec);
@@ -124,7 +91,7 @@ int pending_del(struct pending *pt, const struct xha_sa *id)
 	struct sa_key k;
 	struct entry **pe, *e;
 
-	make_key(id, &k);
+	sa_key_make(id, &k);
 	pe = find(pt, &k);
 	if (!*pe)
 		return 0;

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The adaptive shift: rate estimate, targets, re-raises, takeover. */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "counters.h"
+#include "linux/xfrm_ha.h"
+#include "shift.h"
+#include "t.h"
+
+#define U32MAX 0xffffffffull
+
+static const struct shift_params params = {
+	.base = 1000,
+	.margin_ms = 500,
+	.lookahead_ms = 1500,
+	.refresh_ms = 500,
+	.horizon_ms = 31000,
+	.expire_ms = 600000,
+	.max_entries = 4,
+};
+
+static void rec(struct xha_sa *sa, uint8_t mode, uint64_t oseq, uint32_t spi)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->family = AF_INET;
+	sa->proto = IPPROTO_ESP;
+	sa->spi = htonl(spi);
+	sa->daddr[0] = 10;
+	sa->replay_mode = mode;
+	sa->oseq = oseq;
+	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
+}
+
+/* A kernel in miniature: what each SA holds, and every write. */
+struct kern {
+	uint64_t oseq[8];
+	unsigned int writes;
+	int fail;		/* errno to return, 0: succeed */
+	unsigned int newly_over;
+};
+
+static int kern_write(void *arg, const struct shift_write *w)
+{
+	struct kern *k = arg;
+	unsigned int i = ntohl(w->sa.spi) % 8;
+
+	CHECK(w->sa.has & XHA_SA_HAS_OSEQ);
+	CHECK_EQ(w->sa.daddr[0], 10);
+	k->writes++;
+	k->newly_over += w->newly_over;
+	if (k->fail)
+		return -k->fail;
+	if (w->sa.oseq > k->oseq[i])
+		k->oseq[i] = w->sa.oseq;
+	return 0;
+}
+
+/* What the backup does with a record: observe, then write the target. */
+static void on_record(struct shift *sh, struct kern *k, const struct xha_sa *r,
+		      uint64_t now)
+{
+	struct shift_write w;
+	uint64_t t;
+
+	CHECK_EQ(shift_observe(sh, r, now), 0);
+	t = shift_target(sh, r, now, true, &w);
+	k->newly_over += w.newly_over;
+	if (t > k->oseq[ntohl(r->spi) % 8])
+		k->oseq[ntohl(r->spi) % 8] = t;
+	k->writes++;
+	shift_written(sh, r, t, now);
+}
+
+static void test_rate(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct shift_write w;
+	struct xha_sa r;
+
+	/* Unknown SA: oseq-shift only. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 5000, 1);
+	CHECK_EQ(shift_target(sh, &r, 0, true, &w), 6000);
+	CHECK_EQ(w.advance, 1000);
+	/* First record: no rate yet. */
+	CHECK_EQ(shift_observe(sh, &r, 0), 0);
+	CHECK_EQ(shift_count(sh), 1);
+	CHECK_EQ(shift_target(sh, &r, 0, true, NULL), 6000);
+	/* 10000 packets in 1 s. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 15000, 1);
+	shift_observe(sh, &r, 1000);
+	CHECK_EQ(shift_target(sh, &r, 1000, false, &w), 15000 + 5000);
+	CHECK(w.rate > 9999 && w.rate < 10001);
+	/* With the lookahead: 10000 x (1.5 + 0.5) s. */
+	CHECK_EQ(shift_target(sh, &r, 1000, true, &w), 15000 + 20000);
+	/* Later: the time since the record counts. */
+	CHECK_EQ(shift_target(sh, &r, 3000, false, NULL), 15000 + 25000);
+	/* ...up to the horizon. */
+	CHECK_EQ(shift_target(sh, &r, 1000 + 100000, false, NULL),
+		 15000 + 10000ull * 315 / 10);
+	/* An increase shows at once: 30000 in the next second. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 45000, 1);
+	shift_observe(sh, &r, 2000);
+	CHECK_EQ(shift_target(sh, &r, 2000, false, &w), 45000 + 15000);
+	/* A decrease slowly: EWMA 15000 -> 11500. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 46000, 1);
+	shift_observe(sh, &r, 3000);
+	CHECK_EQ(shift_target(sh, &r, 3000, false, &w), 46000 + 5750);
+	/* Two records 10 ms apart make no sample. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 47000, 1);
+	shift_observe(sh, &r, 3010);
+	CHECK_EQ(shift_target(sh, &r, 3010, false, &w), 47000 + 5750);
+	/* A reordered, older record changes nothing. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 46500, 1);
+	shift_observe(sh, &r, 3500);
+	rec(&r, XFRM_HA_REPLAY_BMP, 47000, 1);
+	CHECK_EQ(shift_target(sh, &r, 3010, false, &w), 47000 + 5750);
+	/* Never below the record plus oseq-shift. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 100000, 1);
+	CHECK(shift_target(sh, &r, 3010, false, NULL) >= 101000);
+	shift_free(sh);
+}
+
+static void test_saturation(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct xha_sa r;
+
+	rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 2000000, 1);
+	shift_observe(sh, &r, 0);
+	rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 1000000, 1);
+	shift_observe(sh, &r, 1000);
+	CHECK_EQ(shift_target(sh, &r, 1000, true, NULL), U32MAX);
+	/* ESN: carries into the high half. */
+	rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 2000000, 2);
+	shift_observe(sh, &r, 0);
+	rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 1000000, 2);
+	shift_observe(sh, &r, 1000);
+	CHECK_EQ(shift_target(sh, &r, 1000, true, NULL),
+		 U32MAX - 1000000 + 2000000);
+	/* Absurd rates saturate instead of overflowing. */
+	rec(&r, XFRM_HA_REPLAY_ESN, 0, 3);
+	shift_observe(sh, &r, 0);
+	rec(&r, XFRM_HA_REPLAY_ESN, UINT64_MAX / 2, 3);
+	shift_observe(sh, &r, 1000);
+	CHECK_EQ(shift_target(sh, &r, 1000000, true, NULL), UINT64_MAX);
+	shift_free(sh);
+}
+
+/*
+ * Records every second at 10000 packets/s, then the active dies: the
+ * kernel must always hold what a takeover at that moment needs, at about
+ * one write per second, and nothing once the horizon is covered.
+ */
+static void test_continuous(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct kern k = { 0 };
+	struct xha_sa r;
+	uint64_t now, last = 0, need;
+	unsigned int writes;
+
+	for (now = 0; now <= 10000; now += 250) {
+		if (now % 1000 == 0) {
+			rec(&r, XFRM_HA_REPLAY_ESN, 10 * now, 1);
+			on_record(sh, &k, &r, now);
+			last = now;
+		}
+		shift_tick(sh, now, kern_write, &k);
+	}
+	/* 11 records, each one write; the timer had nothing to add. */
+	CHECK_EQ(k.writes, 11);
+	CHECK_EQ(shift_get_stats(sh)->raises, 0);
+	/* Silence: the timer keeps the kernel ahead of the need. */
+	writes = k.writes;
+	for (now = 10250; now <= 60000; now += 250) {
+		shift_tick(sh, now, kern_write, &k);
+		need = 10 * last + 10ull * ((now - last < 31000 ?
+						now - last : 31000) + 500);
+		CHECK(k.oseq[1] >= need);
+		if (k.oseq[1] < need) {
+			printf("# at %" PRIu64 ": %" PRIu64 " < %" PRIu64 "\n",
+			       now, k.oseq[1], need);
+			break;
+		}
+	}
+	/* About one write a second until the horizon (31 s), then none. */
+	CHECK(k.writes - writes >= 25 && k.writes - writes <= 35);
+	CHECK_EQ(shift_get_stats(sh)->raises, k.writes - writes);
+	writes = k.writes;
+	for (; now <= 120000; now += 250)
+		shift_tick(sh, now, kern_write, &k);
+	CHECK_EQ(k.writes, writes);
+	/* The horizon caps the lookahead too: 10000 x (31 + 0.5) s. */
+	CHECK_EQ(k.oseq[1], 100000 + 10ull * (31000 + 500));
+	shift_free(sh);
+}
+
+static void test_takeover(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct kern k = { 0 };
+	unsigned int over, n;
+	struct xha_sa r;
+
+	/* SA 1: 10000/s; SA 2: idle (oseq-shift is enough). */
+	rec(&r, XFRM_HA_REPLAY_BMP, 0, 1);
+	on_record(sh, &k, &r, 0);
+	rec(&r, XFRM_HA_REPLAY_BMP, 10000, 1);
+	on_record(sh, &k, &r, 1000);
+	rec(&r, XFRM_HA_REPLAY_BMP, 77, 2);
+	on_record(sh, &k, &r, 0);
+	on_record(sh, &k, &r, 1000);
+	CHECK_EQ(k.oseq[2], 1077);
+	/* Takeover 3 s after the last record: 10000 x 3.5 s. */
+	k.writes = 0;
+	n = shift_takeover(sh, 4000, kern_write, &k, &over);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(over, 1);
+	CHECK_EQ(k.writes, 1);
+	CHECK_EQ(k.oseq[1], 10000 + 35000);
+	CHECK_EQ(k.oseq[2], 1077);
+	CHECK_EQ(shift_get_stats(sh)->takeover_raises, 1);
+	/* Counted and reported once. */
+	CHECK_EQ(shift_get_stats(sh)->over, 1);
+	CHECK_EQ(k.newly_over, 1);
+	/* Already covered (lookahead): nothing written. */
+	k.writes = 0;
+	CHECK_EQ(shift_takeover(sh, 1000, kern_write, &k, &over), 0);
+	CHECK_EQ(k.writes, 0);
+	/* A refused write is not counted as written. */
+	k.fail = ENOENT;
+	CHECK_EQ(shift_takeover(sh, 9000, kern_write, &k, &over), 0);
+	CHECK_EQ(k.writes, 1);
+	k.fail = 0;
+	shift_clear(sh);
+	CHECK_EQ(shift_count(sh), 0);
+	CHECK_EQ(shift_takeover(sh, 9000, kern_write, &k, &over), 0);
+	CHECK_EQ(shift_get_stats(sh)->over, 1);
+	shift_free(sh);
+}
+
+static void test_over_at_record(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct shift_write w;
+	struct xha_sa r;
+
+	/* 600/s, records every second: 600 x 1.5 s < 1000, not over. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 0, 1);
+	shift_observe(sh, &r, 0);
+	rec(&r, XFRM_HA_REPLAY_BMP, 600, 1);
+	shift_observe(sh, &r, 1000);
+	shift_target(sh, &r, 1000, true, &w);
+	CHECK(!w.newly_over);
+	CHECK_EQ(shift_get_stats(sh)->over, 0);
+	/* 800/s over 1 s, then a record 2 s later: the gap needed
+	 * 800 x 2.5 s = 2000 > 1000. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 1400, 1);
+	shift_observe(sh, &r, 2000);
+	rec(&r, XFRM_HA_REPLAY_BMP, 3000, 1);
+	shift_observe(sh, &r, 4000);
+	shift_target(sh, &r, 4000, true, &w);
+	CHECK(w.newly_over);
+	CHECK_EQ(shift_get_stats(sh)->over, 1);
+	shift_target(sh, &r, 4000, true, &w);
+	CHECK(!w.newly_over);
+	shift_free(sh);
+}
+
+static void test_bounds(void)
+{
+	struct shift *sh = shift_new(&params);
+	struct kern k = { .fail = ENOENT };
+	struct xha_sa r;
+	unsigned int i;
+
+	for (i = 1; i <= 4; i++) {
+		rec(&r, XFRM_HA_REPLAY_BMP, 0, i);
+		CHECK_EQ(shift_observe(sh, &r, 0), 0);
+	}
+	rec(&r, XFRM_HA_REPLAY_BMP, 0, 5);
+	CHECK_EQ(shift_observe(sh, &r, 0), -ENOSPC);
+	CHECK_EQ(shift_get_stats(sh)->full, 1);
+	CHECK_EQ(shift_count(sh), 4);
+	/* Untracked: oseq-shift only. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 50, 5);
+	CHECK_EQ(shift_target(sh, &r, 0, true, NULL), 1050);
+
+	/* A failing write is retried a second later, not every tick. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 10000, 1);
+	shift_observe(sh, &r, 1000);
+	shift_written(sh, &r, 10001, 1000);
+	shift_tick(sh, 1000, kern_write, &k);
+	CHECK_EQ(k.writes, 1);
+	shift_tick(sh, 1250, kern_write, &k);
+	shift_tick(sh, 1500, kern_write, &k);
+	CHECK_EQ(k.writes, 1);
+	shift_tick(sh, 2000, kern_write, &k);
+	CHECK_EQ(k.writes, 2);
+	/* Not heard of for expire_ms: dropped. */
+	shift_tick(sh, params.expire_ms, kern_write, &k);
+	CHECK_EQ(shift_count(sh), 4);
+	shift_tick(sh, 1 + params.expire_ms, kern_write, &k);
+	CHECK_EQ(shift_count(sh), 1);
+	shift_tick(sh, 1001 + params.expire_ms, kern_write, &k);
+	CHECK_EQ(shift_count(sh), 0);
+	CHECK_EQ(shift_get_stats(sh)->expired, 4);
+	/* Written is per SA and never goes down. */
+	rec(&r, XFRM_HA_REPLAY_BMP, 10, 1);
+	shift_observe(sh, &r, 0);
+	shift_written(sh, &r, 5000, 0);
+	shift_written(sh, &r, 10, 0);
+	k.fail = 0;
+	k.writes = 0;
+	CHECK_EQ(shift_takeover(sh, 0, kern_write, &k, &i), 0);
+	shift_free(sh);
+}
+
+int main(void)
+{
+	log_init(false);
+	RUN(test_rate);
+	RUN(test_saturation);
+	RUN(test_continuous);
+	RUN(test_takeover);
+	RUN(test_over_at_record);
+	RUN(test_bounds);
+	DONE();
+}
