@@ -102,9 +102,13 @@ static void arm_publishing(struct agent *a, uint64_t now)
 
 static void become_active(struct agent *a, uint64_t now)
 {
-	/* 1. The counters are final here: what the backup applied, raised by
-	 * the shift. Records still waiting for their SA are tried once more
-	 * now, so that an SA charon has just installed starts ahead. */
+	/* 0. The final advance, before anything else: packets may already
+	 * leave through these SAs (keepalived moves the addresses before it
+	 * tells us). Every SA the adaptive shift tracks gets rate x (time
+	 * since its last record + margin), at least oseq-shift. */
+	sync_takeover(&a->sync, now);
+	/* 1. Records still waiting for their SA are tried once more now, so
+	 * that an SA charon has just installed starts ahead. */
 	sync_retry(&a->sync, now);
 	/* 2. Stop applying, start publishing: from here on, records from the
 	 * peer are refused, and SAs charon creates once it is active (rekeys,
@@ -367,6 +371,13 @@ static void on_retry(void *arg, uint64_t now)
 	update_status(a);
 }
 
+static void on_shift_tick(void *arg, uint64_t now)
+{
+	struct agent *a = arg;
+
+	sync_shift_tick(&a->sync, now);
+}
+
 static void on_stats(void *arg, uint64_t now)
 {
 	struct agent *a = arg;
@@ -462,7 +473,9 @@ static int setup(struct agent *a)
 	    loop_add_timer(a->loop, PEER_TICK_MS, on_peer_tick, a) < 0 ||
 	    loop_add_timer(a->loop, GROUP_TICK_MS, on_group_tick, a) < 0 ||
 	    loop_add_timer(a->loop, STATS_MS, on_stats, a) < 0 ||
-	    loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0) {
+	    loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0 ||
+	    (cfg->adaptive_shift &&
+	     loop_add_timer(a->loop, SYNC_SHIFT_TICK_MS, on_shift_tick, a) < 0)) {
 		log_err("event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -483,10 +496,12 @@ int agent_run(struct config *cfg)
 	uint64_t now;
 
 	if (setup(&a) == 0) {
-		log_info("node %u on %s port %u (peer %s%s%s), oseq-shift %u, HA group %s (%s): %s",
+		log_info("node %u on %s port %u (peer %s%s%s), oseq-shift %u%s, HA group %s (%s): %s",
 			 cfg->node_id, cfg->local_str, cfg->port,
 			 cfg->remote_str, cfg->interface[0] ? ", interface " : "",
-			 cfg->interface, cfg->oseq_shift, cfg->group.name,
+			 cfg->interface, cfg->oseq_shift,
+			 cfg->adaptive_shift ? " (adaptive)" : "",
+			 cfg->group.name,
 			 hagroup_controller(&a.group), role_name(a.role));
 		now = now_ms();
 		a.role_since = now;

@@ -21,19 +21,44 @@ int sync_init(struct sync *s, const struct config *cfg, enum role role,
 	s->peer = p;
 	s->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	s->pending = pending_new(SYNC_PENDING_MAX);
-	return s->pending ? 0 : -ENOMEM;
+	if (!s->pending)
+		return -ENOMEM;
+	if (cfg->adaptive_shift) {
+		struct shift_params sp = {
+			.base = cfg->oseq_shift,
+			.margin_ms = cfg->adaptive_shift_margin,
+			.lookahead_ms = SYNC_SHIFT_LOOKAHEAD_MS,
+			.refresh_ms = SYNC_SHIFT_REFRESH_MS,
+			.horizon_ms = cfg->sync_period_time * 1000 +
+				      SYNC_SHIFT_HORIZON_EXTRA_MS,
+			.max_entries = SYNC_SHIFT_MAX,
+		};
+
+		sp.expire_ms = sp.horizon_ms + 60000 > SYNC_SHIFT_EXPIRE_MS ?
+				       sp.horizon_ms + 60000 :
+				       SYNC_SHIFT_EXPIRE_MS;
+		s->shift = shift_new(&sp);
+		if (!s->shift)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 void sync_set_role(struct sync *s, enum role role)
 {
 	s->role = role;
 	s->resync = false;
+	/* Rates learnt as a backup say nothing about a later one. */
+	if (role == ROLE_ACTIVE && s->shift)
+		shift_clear(s->shift);
 }
 
 void sync_free(struct sync *s)
 {
 	pending_free(s->pending);
 	s->pending = NULL;
+	shift_free(s->shift);
+	s->shift = NULL;
 }
 
 /* ---- active ---- */
@@ -190,23 +215,47 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 
 /* ---- backup ---- */
 
+static void log_over(struct sync *s, const struct shift_write *w)
+{
+	char id[128];
+
+	if (!w->newly_over)
+		return;
+	xha_sa_format_id(&w->sa, id, sizeof(id));
+	log_ratelimited(&s->rl, LOG_LVL_WARN,
+			"%s sends about %.0f packets/s: its oseq needs an advance of %" PRIu64
+			" or more, above oseq-shift %u (adaptive shift applied)",
+			id, w->rate, w->advance, s->cfg->oseq_shift);
+}
+
 /* 0: done with this record (applied, superseded or refused), -ENOENT:
  * the SA is not installed, keep the record. */
 static int apply(struct sync *s, const struct xha_sa *rec)
 {
 	struct xha_nl *nl = s->kernel->req;
 	struct xha_sa t, cur, u;
+	struct shift_write w;
+	uint64_t oseq;
 	char id[128];
 	int ret, tries;
 
 	counters_target(rec, s->cfg->oseq_shift, &t);
-	if (!(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ))) {
+	if (s->shift) {
+		oseq = shift_target(s->shift, rec, s->now, true, &w);
+		log_over(s, &w);
+		if (oseq > t.oseq) {
+			t.oseq = oseq;
+			t.has |= XHA_SA_HAS_OSEQ;
+		}
+	}
+	if (!(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+		       XHA_SA_HAS_LIFETIME))) {
 		s->st.records_superseded++;
 		return 0;
 	}
 	ret = xha_nl_sa_set(nl, &t);
 	/* A counter is already higher (fail-back, or traffic here): write
-	 * only the ones that are lower. */
+	 * only what is still lower. */
 	for (tries = 0; ret == -ERANGE && tries < ERANGE_TRIES; tries++) {
 		s->st.erange_retries++;
 		ret = xha_nl_sa_get(nl, &t, &cur);
@@ -214,16 +263,25 @@ static int apply(struct sync *s, const struct xha_sa *rec)
 			break;
 		if (!counters_raise_only(&t, &cur, &u)) {
 			s->st.records_superseded++;
-			return 0;
+			ret = 1;
+			break;
 		}
 		ret = xha_nl_sa_set(nl, &u);
 	}
-	if (ret == 0) {
+	if (ret >= 0) {
+		/* Written, or the SA was at or above it already: either way
+		 * it holds at least t.oseq now. */
+		if (s->shift && (t.has & XHA_SA_HAS_OSEQ))
+			shift_written(s->shift, &t, t.oseq, s->now);
+		if (ret == 1)
+			return 0;
 		s->st.records_applied++;
 		if (log_debug_enabled()) {
 			xha_sa_format_id(&t, id, sizeof(id));
-			log_debug("applied %s oseq %" PRIu64 " seq %" PRIu64,
-				  id, t.oseq, t.seq);
+			log_debug("applied %s oseq %" PRIu64 " seq %" PRIu64
+				  "%s%s", id, t.oseq, t.seq,
+				  (t.has & XHA_SA_HAS_BITMAP) ? " +bitmap" : "",
+				  (t.has & XHA_SA_HAS_LIFETIME) ? " +lifetime" : "");
 		}
 		return 0;
 	}
@@ -242,8 +300,13 @@ void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
 	unsigned int i;
 	int ret;
 
+	s->now = now;
 	for (i = 0; i < n; i++) {
 		s->st.records_received++;
+		if (s->shift && shift_observe(s->shift, &recs[i], now) < 0)
+			log_ratelimited(&s->rl, LOG_LVL_WARN,
+					"adaptive shift table full (%d SAs): oseq-shift only for new SAs",
+					SYNC_SHIFT_MAX);
 		if (apply(s, &recs[i]) == 0) {
 			if (pending_count(s->pending))
 				pending_del(s->pending, &recs[i]);
@@ -282,6 +345,48 @@ void sync_retry(struct sync *s, uint64_t now)
 		return;
 	s->now = now;
 	pending_walk(s->pending, retry_cb, s);
+}
+
+/* One adaptive oseq write: 0 once the SA holds at least w->sa.oseq. */
+static int shift_write(void *arg, const struct shift_write *w)
+{
+	struct sync *s = arg;
+	struct xha_nl *nl = s->kernel->req;
+	char id[128];
+	int ret;
+
+	log_over(s, w);
+	ret = xha_nl_sa_set(nl, &w->sa);
+	if (ret == 0 || ret == -ERANGE)	/* ERANGE: already higher here */
+		return 0;
+	if (ret != -ENOENT) {
+		s->st.shift_refused++;
+		xha_sa_format_id(&w->sa, id, sizeof(id));
+		log_ratelimited(&s->rl, LOG_LVL_WARN,
+				"cannot raise %s to oseq %" PRIu64 ": %s", id,
+				w->sa.oseq, xha_nl_error(nl));
+	}
+	return ret;
+}
+
+void sync_shift_tick(struct sync *s, uint64_t now)
+{
+	if (!s->shift || s->role != ROLE_BACKUP)
+		return;
+	s->now = now;
+	shift_tick(s->shift, now, shift_write, s);
+}
+
+void sync_takeover(struct sync *s, uint64_t now)
+{
+	unsigned int n, over;
+
+	if (!s->shift)
+		return;
+	s->now = now;
+	n = shift_takeover(s->shift, now, shift_write, s, &over);
+	log_info("takeover: final oseq advance written for %u of %zu SAs, %u of them beyond oseq-shift %u",
+		 n, shift_count(s->shift), over, s->cfg->oseq_shift);
 }
 
 /* ---- reporting ---- */
@@ -333,22 +438,38 @@ void sync_log_stats(const struct sync *s, enum log_level lvl)
 			st->records_expired, st->records_overflow,
 			st->erange_retries, ps->bulks_completed,
 			ps->bulks_requested);
+	if (s->shift) {
+		const struct shift_stats *ss = shift_get_stats(s->shift);
+
+		log_msg(lvl,
+			"stats: adaptive shift: %zu SAs tracked, %" PRIu64
+			" beyond oseq-shift, re-raises %" PRIu64
+			" (refused %" PRIu64 "), at takeover %" PRIu64
+			", table full %" PRIu64 ", forgotten %" PRIu64,
+			shift_count(s->shift), ss->over, ss->raises,
+			st->shift_refused, ss->takeover_raises, ss->full,
+			ss->expired);
+	}
 }
 
 void sync_status(const struct sync *s, char *buf, size_t len)
 {
 	const char *link = peer_is_up(s->peer) ? "link up" : "link down";
+	char over[64] = "";
 
 	if (s->peer->split_brain)
 		link = "SPLIT BRAIN (peer active too)";
+	if (s->shift)
+		snprintf(over, sizeof(over), ", %" PRIu64 " SAs beyond oseq-shift",
+			 shift_get_stats(s->shift)->over);
 	if (s->role == ROLE_ACTIVE)
-		snprintf(buf, len, "active%s, %s; %" PRIu64 " records sent",
-			 s->kernel->ntf ? "" : " (NOT PUBLISHING)", link,
-			 s->st.records_sent);
+		snprintf(buf, len, "active%s, %s; %" PRIu64 " records sent%s",
+			     s->kernel->ntf ? "" : " (NOT PUBLISHING)", link,
+			     s->st.records_sent, over);
 	else
 		snprintf(buf, len,
-			 "backup, %s, %s; %" PRIu64 " records applied, %zu pending",
-			 link, peer_synced(s->peer) ? "synced" : "not synced",
-			 s->st.records_applied,
-			 s->pending ? pending_count(s->pending) : 0);
+			     "backup, %s, %s; %" PRIu64 " records applied, %zu pending%s",
+			     link, peer_synced(s->peer) ? "synced" : "not synced",
+			     s->st.records_applied,
+			     s->pending ? pending_count(s->pending) : 0, over);
 }

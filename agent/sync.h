@@ -2,7 +2,8 @@
 /*
  * Active and backup logic. The active relays the kernel's notification
  * batches and answers bulk requests with a dump; the backup writes
- * oseq = rec.oseq + oseq-shift and seq = rec.seq, only ever upwards,
+ * oseq = rec.oseq + oseq-shift (or the adaptive shift, shift.h), seq and
+ * the replay bitmap of the record, and its lifetimes, only ever upwards,
  * keeping records for SAs not installed yet and retrying them. The role
  * changes at run time (sync_set_role).
  */
@@ -17,10 +18,22 @@
 #include "peer.h"
 #include "pending.h"
 #include "proto.h"
+#include "shift.h"
 
 #define SYNC_RETRY_MS 1000		/* pending records retried this often */
 #define SYNC_PENDING_MAX_AGE_MS 120000	/* then given up */
 #define SYNC_PENDING_MAX 262144
+
+/* Adaptive shift (docs/protocol.md, "What the backup does with a record"). */
+#define SYNC_SHIFT_TICK_MS 250		/* re-raise check */
+#define SYNC_SHIFT_LOOKAHEAD_MS 1500	/* written this far ahead... */
+#define SYNC_SHIFT_REFRESH_MS 500	/* ...re-raised when less is left */
+/* Extrapolated at most sync-period-time plus this past the last record:
+ * an SA that sends gets a record at least every sync-period-time; beyond
+ * that it went quiet, or the active died (VRRP notices within seconds). */
+#define SYNC_SHIFT_HORIZON_EXTRA_MS 30000
+#define SYNC_SHIFT_EXPIRE_MS 600000	/* not heard of: forgotten */
+#define SYNC_SHIFT_MAX 262144
 
 struct sync_stats {
 	/* active */
@@ -43,6 +56,7 @@ struct sync_stats {
 	uint64_t records_expired;	/* SA never appeared */
 	uint64_t records_overflow;	/* pending table full */
 	uint64_t erange_retries;
+	uint64_t shift_refused;		/* adaptive re-raises refused */
 };
 
 struct sync {
@@ -51,6 +65,7 @@ struct sync {
 	struct kernel *kernel;
 	struct peer *peer;
 	struct pending *pending;
+	struct shift *shift;		/* NULL: adaptive-shift off */
 	struct proto_batch batch;
 	bool resync;			/* ENOBUFS seen: dump when possible */
 	bool dump_sends;		/* the dump in progress goes out */
@@ -81,6 +96,14 @@ void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
 		  uint64_t now);
 /* Backup: retry pending records. */
 void sync_retry(struct sync *s, uint64_t now);
+/* Backup: re-raise output counters whose adaptive lookahead runs out. */
+void sync_shift_tick(struct sync *s, uint64_t now);
+/*
+ * Taking over, first of all: write every tracked SA's final adaptive
+ * advance (rate x (now - its last record + margin), at least oseq-shift).
+ * The table is emptied when the role becomes active.
+ */
+void sync_takeover(struct sync *s, uint64_t now);
 
 void sync_log_stats(const struct sync *s, enum log_level lvl);
 /* One line for sd_notify STATUS=. */
