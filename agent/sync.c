@@ -391,6 +391,25 @@ void sync_takeover(struct sync *s, uint64_t now)
 
 /* ---- reporting ---- */
 
+/* The module's own view: tracking memory, sweeps, wrap clamps. */
+static void log_kernel_stats(const struct sync *s, enum log_level lvl)
+{
+	struct xha_config kc;
+	struct xha_stats ks;
+
+	memset(&ks, 0, sizeof(ks));
+	if (!s->kernel->req ||
+	    xha_nl_config_get(s->kernel->req, &kc, &ks) < 0)
+		return;
+	log_msg(lvl,
+		"stats: kernel: %" PRIu32 " SAs tracked (%" PRIu32
+		" bytes each), swept %" PRIu64 ", writes %" PRIu64
+		" (refused %" PRIu64 "), oseq clamped %" PRIu64
+		", soft expires %" PRIu64 ", send errors %" PRIu64,
+		ks.sas, ks.entry_bytes, ks.swept, ks.writes, ks.writes_refused,
+		ks.oseq_clamped, ks.soft_expires, ks.send_errors);
+}
+
 void sync_log_stats(const struct sync *s, enum log_level lvl)
 {
 	const struct peer_stats *ps = &s->peer->st;
@@ -438,6 +457,7 @@ void sync_log_stats(const struct sync *s, enum log_level lvl)
 			st->records_expired, st->records_overflow,
 			st->erange_retries, ps->bulks_completed,
 			ps->bulks_requested);
+	log_kernel_stats(s, lvl);
 	if (s->shift) {
 		const struct shift_stats *ss = shift_get_stats(s->shift);
 
