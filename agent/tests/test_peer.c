@@ -215,6 +215,63 @@ static void test_handshake_and_bulk(void)
 	CHECK_EQ(A.downs + B.downs, 0);
 }
 
+/* Version 2 records (bitmap, lifetimes) cross the session intact; a
+ * version 1 packet and an authentic but malformed one change nothing. */
+static void test_v2_records(void)
+{
+	struct proto_hdr h = { 0 };
+	struct proto_batch b;
+	uint8_t pkt[PROTO_MAX_PKT];
+	struct xha_sa sa;
+	size_t len;
+	unsigned int i;
+	int before;
+
+	node_init(&A, "A", 1, ROLE_ACTIVE, key, 11);
+	node_init(&B, "B", 2, ROLE_BACKUP, key, 12);
+	connect_pair(&A, &B, 1000);
+	CHECK(peer_is_up(&B.peer));
+
+	make_rec(&sa, 7);
+	sa.has |= XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP;
+	sa.bytes = 1ull << 40;
+	sa.packets = 12345;
+	sa.bitmap_words = XHA_BITMAP_MAX_WORDS;
+	for (i = 0; i < XHA_BITMAP_MAX_WORDS; i++)
+		sa.bitmap[i] = 0xa5a50000u | i;
+	proto_batch_init(&b, 0, 0);
+	CHECK(proto_batch_add(&b, &sa) == 0);
+	before = B.records;
+	peer_send_seqnum(&A.peer, &b, 1000);
+	pump(&A, &B, 1000);
+	CHECK_EQ(B.records, before + 1);
+	CHECK_EQ(B.last_rec.bitmap_words, XHA_BITMAP_MAX_WORDS);
+	CHECK_EQ(B.last_rec.bitmap[127], 0xa5a5007fu);
+	CHECK_EQ(B.last_rec.packets, 12345);
+	CHECK_EQ(B.last_rec.bytes, 1ull << 40);
+	CHECK(B.last_rec.has & XHA_SA_HAS_LIFETIME);
+
+	/* The same payload from a version 1 sender: bad-version. */
+	h.version = 1;
+	h.type = PROTO_SEQNUM;
+	h.node_id = 1;
+	h.boot_id = A.peer.boot;
+	h.counter = A.peer.tx_counter + 10;
+	h.seq = A.peer.tx_seq + 1;
+	len = proto_seal(key, &h, b.buf, b.len, pkt, sizeof(pkt));
+	peer_input(&B.peer, pkt, len, 1000);
+	CHECK_EQ(rejected(&B, PROTO_ERR_VERSION), 1);
+	CHECK_EQ(B.records, before + 1);
+	/* Authentic, version 2, but a record flag nobody defined. */
+	h.version = PROTO_VERSION;
+	b.buf[PROTO_SEQNUM_HDR_LEN + 3] = 0x80;
+	len = proto_seal(key, &h, b.buf, b.len, pkt, sizeof(pkt));
+	peer_input(&B.peer, pkt, len, 1000);
+	CHECK_EQ(rejected(&B, PROTO_ERR_MALFORMED), 1);
+	CHECK_EQ(B.records, before + 1);
+	CHECK(peer_is_up(&B.peer));
+}
+
 static void test_replay_forged_wrong_key(void)
 {
 	struct pkt seqnum;
@@ -629,5 +686,6 @@ int main(void)
 	RUN(test_roles_split_brain);
 	RUN(test_switchover_grace);
 	RUN(test_split_brain_seqnums);
+	RUN(test_v2_records);
 	DONE();
 }
