@@ -24,12 +24,13 @@
  * check).
  *
  * Output, one record a line:
- *   espinject frame spi=0x... seq=N lo=0x... len=L       (per frame, not -q)
+ *   espinject frame spi=0x... seq=N lo=0x... len=L us=T  (per frame, not -q)
  *   espinject total spi=0x... frames=F matched=M selected=K sent=S
- *            first=N last=N min=N max=N
+ *            first=N last=N min=N max=N first_us=T last_us=T
  * frames: ESP frames of the SPI in the file; matched: in [FIRST, LAST];
  * selected: what -m kept; first/last: the lowest and highest selected
- * sequence number (0 when none); min/max: of every frame of the SPI.
+ * sequence number (0 when none) and first_us/last_us their capture times
+ * (microseconds since the epoch); min/max: of every frame of the SPI.
  * Exit status 0, 1 on an error (a frame that cannot be sent included),
  * 2 on bad usage.
  */
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +54,7 @@
 
 struct frame {
 	uint64_t seq;
+	struct timeval ts;	/* capture time */
 	uint32_t len;
 	unsigned char *data;
 };
@@ -130,6 +133,11 @@ static int cmp_frame(const void *a, const void *b)
 	const struct frame *x = a, *y = b;
 
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static uint64_t usecs(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec;
 }
 
 static void usage(FILE *f)
@@ -271,6 +279,7 @@ int main(int argc, char **argv)
 			fr = n;
 		}
 		fr[nfr].seq = seq;
+		fr[nfr].ts = h->ts;
 		fr[nfr].len = h->caplen;
 		fr[nfr].data = malloc(h->caplen);
 		if (!fr[nfr].data) {
@@ -323,14 +332,16 @@ int main(int argc, char **argv)
 		}
 		if (!quiet)
 			printf("espinject frame spi=0x%08" PRIx64 " seq=%" PRIu64
-			       " lo=0x%08" PRIx64 " len=%u\n", spi, fr[i].seq,
-			       fr[i].seq & UINT32_MAX, fr[i].len);
+			       " lo=0x%08" PRIx64 " len=%u us=%" PRIu64 "\n", spi, fr[i].seq,
+			       fr[i].seq & UINT32_MAX, fr[i].len, usecs(&fr[i].ts));
 	}
 	printf("espinject total spi=0x%08" PRIx64 " frames=%zu matched=%zu selected=%zu"
 	       " sent=%zu first=%" PRIu64 " last=%" PRIu64 " min=%" PRIu64
-	       " max=%" PRIu64 "\n", spi, nframes, matched, sel, sent,
+	       " max=%" PRIu64 " first_us=%" PRIu64 " last_us=%" PRIu64 "\n",
+	       spi, nframes, matched, sel, sent,
 	       sel ? fr[start].seq : 0, sel ? fr[matched - 1].seq : 0,
-	       nframes ? smin : 0, nframes ? smax : 0);
+	       nframes ? smin : 0, nframes ? smax : 0,
+	       sel ? usecs(&fr[start].ts) : 0, sel ? usecs(&fr[matched - 1].ts) : 0);
 	for (i = 0; i < matched; i++)
 		free(fr[i].data);
 	free(fr);

@@ -19,10 +19,11 @@
 #     first: ha1 had accepted all of them before the last update reached
 #     ha2. Every one must be dropped and counted in ha2's
 #     XfrmInStateSeqError (exactly), and none of their payloads may reach
-#     ha2's receiver. Then the frames ha1 accepted after that update (S <
-#     seq <= ha1's last), the exposure, are replayed: ha2 cannot know them
-#     and must accept them (which also shows that the injection reaches
-#     ha2's replay check); their number is the figure for the note.
+#     ha2's receiver. Then the frames ha1 accepted after that update and
+#     before its agent died (S < seq, sent before the kill), the exposure,
+#     are replayed: ha2 cannot know them and must accept them (which also
+#     shows that the injection reaches ha2's replay check); their number
+#     and age (the freshness of ha2's window) are the figures for the note.
 #  2. "no-agents": the same without the agents. ha2's SAs hold their
 #     initial counters, so the same replay (of the frames with ha1's last
 #     accepted - window < seq <= ha1's last accepted) must succeed: every
@@ -319,6 +320,7 @@ scenario() {
 			pid2=$XHA_LAST_PID
 			xha_agent_start "$XHA_NS_HA1" "$cfg1" "$XHA_TMP/agent-ha1.log"
 			pid1=$XHA_LAST_PID
+			disown "$pid1"	# no "Killed" job notice when it dies
 			xha_wait_until 30 ha2_synced || why+="ha2 not synced within 30s; "
 			kill -0 "$pid1" 2>/dev/null || why+="ha1's agent exited; "
 			kill -0 "$pid2" 2>/dev/null || why+="ha2's agent exited; "
@@ -347,11 +349,16 @@ scenario() {
 	sleep "$SECS"
 
 	# ha1 dies while the traffic flows: agent killed, links cut at once.
-	declare -A S0=() S=() A=()
+	# The link goes down an exec later than the agent dies (tens of ms
+	# under TCG): ha1 accepts a few more frames that no agent could have
+	# synced; the exposure counts only what the peer sent before the kill.
+	declare -A S0=() S=() A=() AK=()
+	local tkill tcut
+	tkill=${EPOCHREALTIME/./}
 	[ -n "$pid1" ] && kill -KILL "$pid1" 2>/dev/null
 	ip -n "$XHA_NS_HA1" link set eth0 down
+	tcut=${EPOCHREALTIME/./}
 	ip -n "$XHA_NS_HA1" link set hal1 down
-	[ -n "$pid1" ] && wait "$pid1" 2>/dev/null
 	xha_sa_load "$XHA_NS_HA2"
 	for _sa in "${RA_SAS[@]}"; do
 		read -r reqid _ <<<"$_sa"
@@ -363,7 +370,7 @@ scenario() {
 	kill -INT "$tdpid" 2>/dev/null
 	wait "$tdpid" 2>/dev/null
 	xha_sa_load "$XHA_NS_HA1" "$XHA_NS_HA2"
-	local bad='' total=0 d1 seen
+	local bad='' total=0 d1 seen lag
 	say "$tag: through ha1 for ${SECS}s; per SA: sent, ha1's last accepted, ha2's counter at ha1's death (and now):"
 	for _sa in "${RA_SAS[@]}"; do
 		read -r reqid label win rate esn <<<"$_sa"
@@ -376,9 +383,25 @@ scenario() {
 			"$(xha_fmt "${S0[$reqid]}")" \
 			"$([ "${S[$reqid]}" = "${S0[$reqid]}" ] || echo " (now $(xha_fmt "${S[$reqid]}"))")" "$d1")"
 		[ "${seen:-0}" -gt 0 ] && [ "$d1" = 0 ] || bad+=" $label"
+		if [ "$agents" = 1 ]; then
+			# AK: the last frame the peer sent before the agent was
+			# killed; lag (freshness): how much earlier it had sent
+			# frame S, the last one ha2 knew of.
+			lag=$(ip netns exec "$XHA_NS_PEER" "$ESPINJECT" -r "$pcap" -s "$(xha_in_spi "$reqid")" -H 0 \
+				-f "${S[$reqid]}" -l "${A[$reqid]}" 2>/dev/null | awk -v s="${S[$reqid]}" -v t="$tkill" '
+				/^espinject frame / {
+					for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+					if (f["seq"] == s) us_s = f["us"]
+					if (f["us"] + 0 <= t + 0) { ak = f["seq"]; us_ak = f["us"] }
+				}
+				END { if (ak == "" || us_s == "") print s, -1; else print ak, int((us_ak - us_s) / 1000) }')
+			read -r "AK[$reqid]" "R[lag.$label]" <<<"${lag:-${S[$reqid]} -1}"
+			R[late.$label]=$((A[$reqid] - AK[$reqid]))
+		fi
 		total=$((total + ${seen:-0}))
 	done
 	say "$tag: tcpdump: $(grep -E 'captured|dropped' "$XHA_TMP/tcpdump.err" | tr '\n' ' ')"
+	[ "$agents" = 1 ] && say "$tag: ha1's link went down $(((tcut - tkill) / 1000)) ms after its agent was killed"
 	if [ -z "$bad" ]; then
 		ktap_pass "$tag: ESP through ha1 on every SA, captured ($total frames), accepted without drops by ha1"
 	else
@@ -433,19 +456,20 @@ scenario() {
 	done
 
 	if [ "$agents" = 1 ]; then
-		# The exposure: what ha1 accepted after the last update.
+		# The exposure: what ha1 accepted after the last update
+		# reached ha2 and before its agent died.
 		local exp_sent=0 exp_acc=0 exp_rx=0 bad2='' line=''
 		for _sa in "${RA_SAS[@]}"; do
 			read -r reqid label win rate esn <<<"$_sa"
-			inject "$reqid" $((S[$reqid] + 1)) "${A[$reqid]}" || bad2+=" $label (unsettled)"
+			inject "$reqid" $((S[$reqid] + 1)) "${AK[$reqid]}" || bad2+=" $label (unsettled)"
 			R[exp.$label]="$INJ_SENT $INJ_ACC $INJ_RX"
 			exp_sent=$((exp_sent + INJ_SENT)) exp_acc=$((exp_acc + INJ_ACC)) exp_rx=$((exp_rx + INJ_RX))
 			[ "$INJ_ACC" -eq "$INJ_SENT" ] && [ "$INJ_RX" -eq "$INJ_SENT" ] || bad2+=" $label"
 			line+=" $label $INJ_ACC/$INJ_SENT,"
 		done
-		say "$tag: exposure (accepted by ha1 after the last update reached ha2), accepted/replayed at ha2:${line%,}"
+		say "$tag: exposure (accepted by ha1 after the last update reached ha2, sent before its agent died), accepted/replayed at ha2:${line%,}"
 		ktap_result "$([ -z "$bad2" ] && echo 0 || echo 1)" \
-			"$tag: the exposure, $exp_sent frames above S that ha1 accepted, is accepted once by ha2 ($exp_acc accepted, $exp_rx payloads)" \
+			"$tag: the exposure, $exp_sent frames above S that ha1 accepted while its agent lived, is accepted once by ha2 ($exp_acc accepted, $exp_rx payloads)" \
 			"not all accepted on:$bad2"
 		xha_stop "$pid2"
 		if [ "$XHA_VERBOSE" = 1 ] || [ "$ktap_failed" -gt 0 ]; then
@@ -453,6 +477,13 @@ scenario() {
 			say "agent on ha2 (log tail):"; say "$(tail -n 10 "$XHA_TMP/agent-ha2.log" 2>/dev/null)"
 		fi
 	fi
+	# The receivers end on SIGTERM (no job notice for a killed one).
+	local rxp=()
+	for reqid in "${!RX_PID[@]}"; do
+		rxp+=("${RX_PID[$reqid]}")
+	done
+	RX_PID=()
+	xha_stop "${rxp[@]}"
 	xha_cleanup
 }
 
@@ -470,14 +501,17 @@ T_START=$SECONDS
 scenario 1
 scenario 0
 
-say "figures (replayed = frames S - window < seq <= S; S = ha2's counter with the agents, ha1's last accepted without):"
-say "$(printf '  %-15s %-35s %-35s %s' mode "with xfrm-ha: replayed/dropped/SeqErr/payloads" "exposure: above S / accepted" "without: replayed/accepted/payloads")"
+say "figures (replayed = frames S - window < seq <= S; S = ha2's counter with the agents, ha1's last accepted without;"
+say "  exposure = frames S < seq <= the last one sent before ha1's agent was killed; lag = their capture time"
+say "  minus that of frame S: how stale ha2 was when ha1's agent died; late = frames ha1 accepted between"
+say "  the kill and its link going down, which no agent could sync, not replayed):"
+say "$(printf '  %-15s %-35s %-40s %s' mode "with xfrm-ha: replayed/dropped/SeqErr/payloads" "exposure: above S / accepted / lag ms / late" "without: replayed/accepted/payloads")"
 for _sa in "${RA_SAS[@]}"; do
 	read -r _reqid _label _ <<<"$_sa"
 	read -r a_n a_acc a_se a_rx _ <<<"${R[agents.$_label]:-0 0 0 0 0}"
 	read -r e_n e_acc _ <<<"${R[exp.$_label]:-0 0 0}"
 	read -r n_n n_acc _ n_rx _ <<<"${R[no-agents.$_label]:-0 0 0 0 0}"
-	say "$(printf '  %-15s %-35s %-35s %s' "$_label" "$a_n / $((a_n - a_acc)) / $a_se / $a_rx" "$e_n / $e_acc" "$n_n / $n_acc / $n_rx")"
+	say "$(printf '  %-15s %-35s %-40s %s' "$_label" "$a_n / $((a_n - a_acc)) / $a_se / $a_rx" "$e_n / $e_acc / ${R[lag.$_label]:-?} / ${R[late.$_label]:-?}" "$n_n / $n_acc / $n_rx")"
 done
 say "runtime $((SECONDS - T_START))s"
 
