@@ -253,8 +253,9 @@ ktap_result $? "wrap: an ESN SA across 2^32 keeps its high half (exact 64-bit va
 
 # soft_point NS EXPECT ALREADY: send EXPECT-1 packets and check that no soft
 # expire came, then single packets until it comes (at most EXPECT+4, then
-# up to 100 + ALREADY in all). Prints "N" (the packet, counted from the
-# first one sent here, that set it off), or "none after N".
+# up to packet 101 counting the ALREADY synced). Prints "N" (the packet,
+# counted from the first one sent here, that set it off), "between N and
+# M", or "none after N".
 soft_point() {
 	local ns=$1 exp=$2 sent early
 	udp_send "$ns" 10.78.0.2 $((exp - 1))
@@ -302,7 +303,7 @@ say "lifetimes: backup: write oseq 124 bytes ${ab:-?} packets ${ap:-?}: rc $rc${
 [ "$rc" = 0 ] && [ -n "$ap" ] && [ "$bp" = "$ap" ] && [ "$bb" = "$ab" ]
 ktap_result $? "lifetimes: the backup takes the active's bytes and packets through SA_SET" "rc $rc${out:+: $out}, packets ${bp:-?} bytes ${bb:-?}"
 
-bk=$(soft_point "$NLB" 41 60)
+bk=$(soft_point "$NLB" 41 "${bp:-0}")
 bk_total=$bk
 [[ $bk =~ ^[0-9]+$ ]] && bk_total=$((${bp:-0} + bk))
 say "lifetimes: backup: soft expire at its packet $bk (counting the synced ${bp:-?}: packet $bk_total)"
