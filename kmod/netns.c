@@ -86,15 +86,20 @@ void xha_kick_event(struct xha_net *xn, bool gone)
 
 /*
  * A request was made in this netns: scan it while the group has listeners.
- * An idle scan work is queued at once; a pending one keeps its time.
+ * An idle scan work is queued at once, and so is one that only waits for
+ * the periodic sweep; one due within the scan interval keeps its time (the
+ * agent's writes are requests too: they must not pull passes forward).
  */
 void xha_arm(struct xha_net *xn)
 {
-	unsigned long flags;
+	unsigned long flags, soon;
 
 	WRITE_ONCE(xn->armed, true);
+	soon = jiffies + msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms));
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	xha_queue_locked(xn, 0, false);
+	if (!delayed_work_pending(&xn->scan_work) ||
+	    time_after(xn->queued_at, soon))
+		xha_queue_locked(xn, 0, true);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
