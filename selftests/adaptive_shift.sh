@@ -13,10 +13,11 @@
 #
 #  ha1 (active) sends UDP to the peer at RATE packets/s (udpseq; the peer
 #  answers at 50/s), far more than oseq-shift per second. Right after ha1's
-#  module has published a record, ha1 sends for another FAIL_AFTER_MS more
-#  (hundreds of packets the backup does not know about), then dies: agent
-#  SIGKILL, its sender killed, link down. The service address moves to ha2,
-#  ha2 starts sending at once and becomes master.
+#  module has published a record (seen by polling its statistics), ha1
+#  sends for another FAIL_AFTER_MS (300) plus the polling delay (well over
+#  oseq-shift packets that the backup does not know about), then dies:
+#  agent SIGKILL, its sender killed, link down. The service address moves
+#  to ha2, ha2 starts sending at once and becomes master.
 #
 #  1. adaptive-shift true (margin 500 ms): the peer accepts ha2's ESP and
 #     drops nothing (no XfrmInStateSeqError, the SA's replay-window, replay
@@ -45,7 +46,7 @@ trap 'exit 130' INT TERM
 XHA_PAIRS=("1 bmp bmp")
 XHA_OSEQ_SHIFT=64
 RATE=${XHA_ADAPTIVE_RATE:-500}		# ha -> peer, packets/s
-FAIL_AFTER_MS=${XHA_ADAPTIVE_FAIL_AFTER_MS:-500}
+FAIL_AFTER_MS=${XHA_ADAPTIVE_FAIL_AFTER_MS:-300}
 UDPSEQ=$XHA_SELFTESTS/udpseq
 CTL=$XHA_SELFTESTS/xha_sactl
 PLAN=9
@@ -140,8 +141,12 @@ scenario() {
 	read -r _ _ _ pa <<<"$(peer_sa)"
 	sleep 4
 	# Fail over FAIL_AFTER_MS after ha1's module published a record.
+	# Records come about once a second: poll tighter than xha_wait_until.
 	n0=$(records)
-	xha_wait_until 3 record_after "${n0:-0}"
+	for _ in $(seq 60); do
+		record_after "${n0:-0}" && break
+		sleep 0.05
+	done
 	t0=$(ms)
 	sleep "$(awk -v m="$FAIL_AFTER_MS" 'BEGIN { print m / 1000 }')"
 	kill -KILL "${PID[1]}" "${PID[ha1_udp]}" 2>/dev/null
