@@ -12,7 +12,7 @@
 # sync-period-packets 0, sync-period-time 1 s and oseq-shift 64:
 #
 #  ha1 (active) sends UDP to the peer at RATE packets/s (udpseq; the peer
-#  answers at 50/s), far more than oseq-shift per second. Right after ha1's
+#  only receives), far more than oseq-shift per second. Right after ha1's
 #  module has published a record (seen by polling its statistics), ha1
 #  sends for another FAIL_AFTER_MS (300) plus the polling delay (well over
 #  oseq-shift packets that the backup does not know about), then dies:
@@ -134,7 +134,9 @@ scenario() {
 		"ha1: $(state_of 1 | head -n1); ha2: $(state_of 2 | head -n1)"
 
 	# Traffic through ha1; the rate estimate needs a few records.
-	udpseq_start "$XHA_NS_PEER" 192.168.2.1 192.168.1.1 50 peer
+	# The peer only receives: ha1's module then publishes records of the SA
+	# ha -> peer alone, and a new record is a new record of that SA.
+	udpseq_start "$XHA_NS_PEER" 192.168.2.1 192.168.1.1 0 peer
 	PID[peer_udp]=$XHA_LAST_PID
 	udpseq_start "$XHA_NS_HA1" 192.168.1.1 192.168.2.1 "$RATE" ha1
 	PID[ha1_udp]=$XHA_LAST_PID
