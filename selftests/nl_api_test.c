@@ -2091,12 +2091,19 @@ T(cli)
 	EXPECT_EQ(0, capture(out, sizeof(out), "%s show stats --json", ha));
 	{
 		static const char head[] =
-			"{\"config\":{\"sync_period_packets\":3,\"sync_period_time_ms\":10000,\"scan_interval_ms\":50},"
-			"\"stats\":{\"sas\":";
+			"{\"config\":{\"sync_period_packets\":3,\"sync_period_time_ms\":10000,\"scan_interval_ms\":50,"
+			"\"oseq_wrap_margin\":16777216},\"stats\":{\"sas\":";
 
 		EXPECT_EQ(0, strncmp(out, head, strlen(head))) TH_LOG("%s", out);
 	}
-	EXPECT_TRUE(strstr(out, "\"writes\":1,\"writes_refused\":1}}\n") != NULL) TH_LOG("%s", out);
+	EXPECT_TRUE(strstr(out, "\"writes\":1,\"writes_refused\":1,\"entry_bytes\":") != NULL) TH_LOG("%s", out);
+	EXPECT_TRUE(strstr(out, ",\"swept\":0,\"oseq_clamped\":0,\"soft_expires\":0}}\n") != NULL) TH_LOG("%s", out);
+
+	/* Lifetimes and the window through the CLI. */
+	EXPECT_EQ(0, run("%s set sa dst 10.1.0.1 spi 0x1234 seq 40 packets 99 bytes 4242", ha));
+	EXPECT_EQ(0, capture(out, sizeof(out), "%s get sa dst 10.1.0.1 spi 0x1234 --json", ha));
+	EXPECT_TRUE(strstr(out, "\"seq\":40,") && strstr(out, "\"bytes\":4242,\"packets\":99,\"window_seen\":1}")) TH_LOG("%s", out);
+	EXPECT_EQ(2, run("%s set sa dst 10.1.0.1 spi 0x1234 packets -1 2>/dev/null", ha));
 	EXPECT_EQ(0, capture(out, sizeof(out), "%s show stats", ha));
 	TH_LOG("show stats:\n%s", out);
 }
