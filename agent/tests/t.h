@@ -3,12 +3,14 @@
 #ifndef AGENT_TESTS_T_H
 #define AGENT_TESTS_T_H
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "xha_nl.h"
 
 static int t_fail, t_total, t_case_fail;
 
@@ -71,6 +73,21 @@ static inline void t_setup_tmpdir(char *dir)
 		perror("mkdtemp");
 		exit(2);
 	}
+}
+
+/* A record of an IPv4 ESP SA to 10.0.0.0 with SPI spi and these counters. */
+static inline void t_rec(struct xha_sa *sa, uint8_t mode, uint64_t oseq,
+			 uint64_t seq, uint32_t spi)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->family = AF_INET;
+	sa->proto = IPPROTO_ESP;
+	sa->spi = htonl(spi);
+	sa->daddr[0] = 10;
+	sa->replay_mode = mode;
+	sa->oseq = oseq;
+	sa->seq = seq;
+	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
 }
 
 #endif

@@ -10,19 +10,6 @@
 
 #define U32MAX 0xffffffffull
 
-static void rec(struct xha_sa *sa, uint8_t mode, uint64_t oseq, uint64_t seq,
-		uint32_t spi)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->family = AF_INET;
-	sa->proto = IPPROTO_ESP;
-	sa->spi = htonl(spi);
-	sa->daddr[0] = 10;
-	sa->replay_mode = mode;
-	sa->oseq = oseq;
-	sa->seq = seq;
-	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
-}
 
 static void test_shift_saturation(void)
 {
@@ -56,7 +43,7 @@ static void test_target(void)
 {
 	struct xha_sa r, t;
 
-	rec(&r, XFRM_HA_REPLAY_ESN, 100, 200, 1);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 100, 200, 1);
 	counters_target(&r, 65536, &t);
 	CHECK_EQ(t.oseq, 65636);
 	CHECK_EQ(t.seq, 200);
@@ -65,17 +52,17 @@ static void test_target(void)
 	CHECK_EQ(t.spi, r.spi);
 
 	/* An outbound SA has seq 0: write oseq only. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 100, 0, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 100, 0, 1);
 	counters_target(&r, 65536, &t);
 	CHECK_EQ(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), XHA_SA_HAS_OSEQ);
 
 	/* Nothing at all to write. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, 1);
 	counters_target(&r, 0, &t);
 	CHECK_EQ(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), 0);
 
 	/* A nearly exhausted 32-bit SA saturates. */
-	rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 3, 7, 1);
+	t_rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 3, 7, 1);
 	counters_target(&r, 65536, &t);
 	CHECK_EQ(t.oseq, U32MAX);
 	CHECK_EQ(t.seq, 7);
@@ -85,35 +72,35 @@ static void test_raise_only(void)
 {
 	struct xha_sa r, t, cur, out;
 
-	rec(&r, XFRM_HA_REPLAY_ESN, 1000, 5000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 1000, 5000, 1);
 	counters_target(&r, 100, &t);		/* oseq 1100, seq 5000 */
 
 	/* Local oseq already ahead (fail-back): seq only. */
-	rec(&cur, XFRM_HA_REPLAY_ESN, 2000, 10, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_ESN, 2000, 10, 1);
 	CHECK(counters_raise_only(&t, &cur, &out));
 	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), XHA_SA_HAS_SEQ);
 	CHECK_EQ(out.seq, 5000);
 
 	/* Local seq ahead: oseq only. */
-	rec(&cur, XFRM_HA_REPLAY_ESN, 0, 6000, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_ESN, 0, 6000, 1);
 	CHECK(counters_raise_only(&t, &cur, &out));
 	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), XHA_SA_HAS_OSEQ);
 	CHECK_EQ(out.oseq, 1100);
 
 	/* Equal counts as not lower: nothing to write. */
-	rec(&cur, XFRM_HA_REPLAY_ESN, 1100, 5000, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_ESN, 1100, 5000, 1);
 	CHECK(!counters_raise_only(&t, &cur, &out));
-	rec(&cur, XFRM_HA_REPLAY_ESN, 1 << 20, 1 << 20, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_ESN, 1 << 20, 1 << 20, 1);
 	CHECK(!counters_raise_only(&t, &cur, &out));
 
 	/* The local SA is 32-bit although the record said ESN: clamp. */
-	rec(&r, XFRM_HA_REPLAY_ESN, U32MAX + 10, 3, 1);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, U32MAX + 10, 3, 1);
 	counters_target(&r, 0, &t);
-	rec(&cur, XFRM_HA_REPLAY_BMP, 5, 3, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, 5, 3, 1);
 	CHECK(counters_raise_only(&t, &cur, &out));
 	CHECK_EQ(out.oseq, U32MAX);
 	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), XHA_SA_HAS_OSEQ);
-	rec(&cur, XFRM_HA_REPLAY_BMP, U32MAX, 3, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, U32MAX, 3, 1);
 	CHECK(!counters_raise_only(&t, &cur, &out));
 }
 
@@ -122,7 +109,7 @@ static void test_target_v2(void)
 {
 	struct xha_sa r, t;
 
-	rec(&r, XFRM_HA_REPLAY_BMP, 100, 200, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 100, 200, 1);
 	r.bytes = 5000;
 	r.packets = 50;
 	r.has |= XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP;
@@ -145,7 +132,7 @@ static void test_target_v2(void)
 	CHECK_EQ(t.has & (XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP), 0);
 	CHECK(t.has & XHA_SA_HAS_LIFETIME);
 	/* A 64-bit shift (adaptive, ESN). */
-	rec(&r, XFRM_HA_REPLAY_ESN, 1, 0, 1);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 1, 0, 1);
 	counters_target(&r, 1ull << 40, &t);
 	CHECK_EQ(t.oseq, (1ull << 40) + 1);
 	CHECK_EQ(counters_shift(1, 1ull << 40, XFRM_HA_REPLAY_BMP), U32MAX);
@@ -155,7 +142,7 @@ static void test_raise_only_v2(void)
 {
 	struct xha_sa r, t, cur, out;
 
-	rec(&r, XFRM_HA_REPLAY_BMP, 1000, 5000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 1000, 5000, 1);
 	r.has |= XHA_SA_HAS_LIFETIME | XHA_SA_HAS_BITMAP;
 	r.bytes = 100;
 	r.packets = 10;
@@ -164,7 +151,7 @@ static void test_raise_only_v2(void)
 	counters_target(&r, 100, &t);
 
 	/* seq is lower here: SEQ and BITMAP dropped, LIFETIME kept. */
-	rec(&cur, XFRM_HA_REPLAY_BMP, 0, 6000, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, 0, 6000, 1);
 	CHECK(counters_raise_only(&t, &cur, &out));
 	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
 			    XHA_SA_HAS_BITMAP | XHA_SA_HAS_LIFETIME),
@@ -186,7 +173,7 @@ static void test_raise_only_v2(void)
 	CHECK(counters_raise_only(&t, &cur, &out));
 
 	/* Same seq: the bitmap goes (with SEQ) only if it adds a bit. */
-	rec(&cur, XFRM_HA_REPLAY_BMP, 5000, 5000, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, 5000, 5000, 1);
 	cur.has |= XHA_SA_HAS_BITMAP;
 	cur.bitmap_words = 1;
 	cur.bitmap[0] = 0x1;
@@ -205,13 +192,13 @@ static void test_raise_only_v2(void)
 		 XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP);
 	/* seq clamped to a narrower local SA: the bitmap would be relative
 	 * to another number, so it is dropped with the clamp. */
-	rec(&r, XFRM_HA_REPLAY_ESN, 0, U32MAX + 5, 1);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 0, U32MAX + 5, 1);
 	r.has |= XHA_SA_HAS_BITMAP;
 	r.bitmap_words = 1;
 	r.bitmap[0] = 1;
 	counters_target(&r, 0, &t);
 	CHECK(t.has & XHA_SA_HAS_BITMAP);
-	rec(&cur, XFRM_HA_REPLAY_BMP, 0, 3, 1);
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, 0, 3, 1);
 	CHECK(counters_raise_only(&t, &cur, &out));
 	CHECK_EQ(out.seq, U32MAX);
 	CHECK_EQ(out.has & (XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP),
@@ -277,9 +264,9 @@ static void test_merge(void)
 	struct xha_sa a, b, old, x;
 
 	/* Older then newer: the older window shifted by 4. */
-	rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
+	t_rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
 	with_bitmap(&a, 2, 0x0000000bu, 0x80000000u);	/* 100, 99, 97; 37 */
-	rec(&b, XFRM_HA_REPLAY_BMP, 20, 104, 1);
+	t_rec(&b, XFRM_HA_REPLAY_BMP, 20, 104, 1);
 	with_bitmap(&b, 2, 0x00000011u, 0);		/* 104, 100 */
 	old = a;
 	counters_merge(&a, &b);
@@ -296,23 +283,23 @@ static void test_merge(void)
 	CHECK_EQ(x.bitmap[0], a.bitmap[0]);
 	CHECK_EQ(x.bitmap[1], a.bitmap[1]);
 	/* Equal seq: a plain OR; oseq from whichever is higher. */
-	rec(&a, XFRM_HA_REPLAY_LEGACY, 50, 7, 1);
+	t_rec(&a, XFRM_HA_REPLAY_LEGACY, 50, 7, 1);
 	with_bitmap(&a, 1, 0x1, 0);
-	rec(&b, XFRM_HA_REPLAY_LEGACY, 40, 7, 1);
+	t_rec(&b, XFRM_HA_REPLAY_LEGACY, 40, 7, 1);
 	with_bitmap(&b, 1, 0x6, 0);
 	counters_merge(&a, &b);
 	CHECK_EQ(a.oseq, 50);
 	CHECK_EQ(a.bitmap[0], 0x7);
 	/* Without a bitmap, a record contributes its top. */
-	rec(&a, XFRM_HA_REPLAY_BMP, 1, 90, 1);
-	rec(&b, XFRM_HA_REPLAY_BMP, 1, 95, 1);
+	t_rec(&a, XFRM_HA_REPLAY_BMP, 1, 90, 1);
+	t_rec(&b, XFRM_HA_REPLAY_BMP, 1, 95, 1);
 	with_bitmap(&b, 1, 0x1, 0);
 	counters_merge(&a, &b);
 	CHECK(a.has & XHA_SA_HAS_BITMAP);
 	CHECK_EQ(a.bitmap[0], 0x21u);		/* 95 and 90 */
 	/* Lifetimes: the maximum of each, from either side. */
-	rec(&a, XFRM_HA_REPLAY_BMP, 1, 0, 1);
-	rec(&b, XFRM_HA_REPLAY_BMP, 1, 0, 1);
+	t_rec(&a, XFRM_HA_REPLAY_BMP, 1, 0, 1);
+	t_rec(&b, XFRM_HA_REPLAY_BMP, 1, 0, 1);
 	b.has |= XHA_SA_HAS_LIFETIME;
 	b.bytes = 700;
 	b.packets = 3;
@@ -326,10 +313,10 @@ static void test_merge(void)
 	CHECK_EQ(a.packets, 9);
 	CHECK(!(a.has & XHA_SA_HAS_BITMAP));	/* seq 0: no window */
 	/* ESN windows across 2^32, 128 words. */
-	rec(&a, XFRM_HA_REPLAY_ESN, 1, U32MAX, 1);
+	t_rec(&a, XFRM_HA_REPLAY_ESN, 1, U32MAX, 1);
 	with_bitmap(&a, 128, 0x1, 0);
 	a.bitmap[127] = 0x80000000u;		/* U32MAX - 4095 */
-	rec(&b, XFRM_HA_REPLAY_ESN, 1, (1ull << 32) + 1, 1);
+	t_rec(&b, XFRM_HA_REPLAY_ESN, 1, (1ull << 32) + 1, 1);
 	with_bitmap(&b, 128, 0x1, 0);
 	counters_merge(&a, &b);
 	CHECK_EQ(a.seq, (1ull << 32) + 1);
@@ -367,10 +354,10 @@ static void test_pending(void)
 	struct xha_sa a, b, c, d, v6;
 	struct walk_ctx w = { 0 };
 
-	rec(&a, XFRM_HA_REPLAY_ESN, 10, 20, 1);
-	rec(&b, XFRM_HA_REPLAY_ESN, 10, 20, 2);
-	rec(&c, XFRM_HA_REPLAY_ESN, 10, 20, 3);
-	rec(&d, XFRM_HA_REPLAY_ESN, 10, 20, 4);
+	t_rec(&a, XFRM_HA_REPLAY_ESN, 10, 20, 1);
+	t_rec(&b, XFRM_HA_REPLAY_ESN, 10, 20, 2);
+	t_rec(&c, XFRM_HA_REPLAY_ESN, 10, 20, 3);
+	t_rec(&d, XFRM_HA_REPLAY_ESN, 10, 20, 4);
 	CHECK_EQ(pending_put(pt, &a, 0), 1);
 	CHECK_EQ(pending_put(pt, &b, 50), 1);
 	/* Same SA again: merged, higher counter wins each. */
@@ -398,7 +385,7 @@ static void test_pending(void)
 	CHECK_EQ(pending_del(pt, &d), 0);
 
 	/* The merged entry kept the maximum of each counter. */
-	rec(&a, XFRM_HA_REPLAY_ESN, 10, 20, 1);
+	t_rec(&a, XFRM_HA_REPLAY_ESN, 10, 20, 1);
 	pending_put(pt, &a, 0);
 	a.oseq = 30;
 	a.seq = 5;
@@ -411,13 +398,13 @@ static void test_pending(void)
 
 	/* Pending records merge windows and lifetimes, too. */
 	pt = pending_new(2);
-	rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
+	t_rec(&a, XFRM_HA_REPLAY_BMP, 10, 100, 1);
 	with_bitmap(&a, 1, 0x3, 0);
 	a.has |= XHA_SA_HAS_LIFETIME;
 	a.bytes = 10;
 	a.packets = 1;
 	CHECK_EQ(pending_put(pt, &a, 0), 1);
-	rec(&a, XFRM_HA_REPLAY_BMP, 12, 102, 1);
+	t_rec(&a, XFRM_HA_REPLAY_BMP, 12, 102, 1);
 	with_bitmap(&a, 1, 0x1, 0);
 	a.has |= XHA_SA_HAS_LIFETIME;
 	a.bytes = 30;

@@ -20,17 +20,6 @@ static const struct shift_params params = {
 	.max_entries = 4,
 };
 
-static void rec(struct xha_sa *sa, uint8_t mode, uint64_t oseq, uint32_t spi)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->family = AF_INET;
-	sa->proto = IPPROTO_ESP;
-	sa->spi = htonl(spi);
-	sa->daddr[0] = 10;
-	sa->replay_mode = mode;
-	sa->oseq = oseq;
-	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
-}
 
 /* A kernel in miniature: what each SA holds, and every write. */
 struct kern {
@@ -79,7 +68,7 @@ static void test_rate(void)
 	struct xha_sa r;
 
 	/* Unknown SA: oseq-shift only. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 5000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 5000, 0, 1);
 	CHECK_EQ(shift_target(sh, &r, 0, true, &w), 6000);
 	CHECK_EQ(w.advance, 1000);
 	/* First record: no rate yet. */
@@ -87,7 +76,7 @@ static void test_rate(void)
 	CHECK_EQ(shift_count(sh), 1);
 	CHECK_EQ(shift_target(sh, &r, 0, true, NULL), 6000);
 	/* 10000 packets in 1 s. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 15000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 15000, 0, 1);
 	shift_observe(sh, &r, 1000);
 	CHECK_EQ(shift_target(sh, &r, 1000, false, &w), 15000 + 5000);
 	CHECK(w.rate > 9999 && w.rate < 10001);
@@ -99,24 +88,24 @@ static void test_rate(void)
 	CHECK_EQ(shift_target(sh, &r, 1000 + 100000, false, NULL),
 		 15000 + 10000ull * 315 / 10);
 	/* An increase shows at once: 30000 in the next second. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 45000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 45000, 0, 1);
 	shift_observe(sh, &r, 2000);
 	CHECK_EQ(shift_target(sh, &r, 2000, false, &w), 45000 + 15000);
 	/* A decrease slowly: EWMA 15000 -> 11500. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 46000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 46000, 0, 1);
 	shift_observe(sh, &r, 3000);
 	CHECK_EQ(shift_target(sh, &r, 3000, false, &w), 46000 + 5750);
 	/* Two records 10 ms apart make no sample. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 47000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 47000, 0, 1);
 	shift_observe(sh, &r, 3010);
 	CHECK_EQ(shift_target(sh, &r, 3010, false, &w), 47000 + 5750);
 	/* A reordered, older record changes nothing. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 46500, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 46500, 0, 1);
 	shift_observe(sh, &r, 3500);
-	rec(&r, XFRM_HA_REPLAY_BMP, 47000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 47000, 0, 1);
 	CHECK_EQ(shift_target(sh, &r, 3010, false, &w), 47000 + 5750);
 	/* Never below the record plus oseq-shift. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 100000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 100000, 0, 1);
 	CHECK(shift_target(sh, &r, 3010, false, NULL) >= 101000);
 	shift_free(sh);
 }
@@ -126,22 +115,22 @@ static void test_saturation(void)
 	struct shift *sh = shift_new(&params);
 	struct xha_sa r;
 
-	rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 2000000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 2000000, 0, 1);
 	shift_observe(sh, &r, 0);
-	rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 1000000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_LEGACY, U32MAX - 1000000, 0, 1);
 	shift_observe(sh, &r, 1000);
 	CHECK_EQ(shift_target(sh, &r, 1000, true, NULL), U32MAX);
 	/* ESN: carries into the high half. */
-	rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 2000000, 2);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 2000000, 0, 2);
 	shift_observe(sh, &r, 0);
-	rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 1000000, 2);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, U32MAX - 1000000, 0, 2);
 	shift_observe(sh, &r, 1000);
 	CHECK_EQ(shift_target(sh, &r, 1000, true, NULL),
 		 U32MAX - 1000000 + 2000000);
 	/* Absurd rates saturate instead of overflowing. */
-	rec(&r, XFRM_HA_REPLAY_ESN, 0, 3);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 0, 0, 3);
 	shift_observe(sh, &r, 0);
-	rec(&r, XFRM_HA_REPLAY_ESN, UINT64_MAX / 2, 3);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, UINT64_MAX / 2, 0, 3);
 	shift_observe(sh, &r, 1000);
 	CHECK_EQ(shift_target(sh, &r, 1000000, true, NULL), UINT64_MAX);
 	shift_free(sh);
@@ -162,7 +151,7 @@ static void test_continuous(void)
 
 	for (now = 0; now <= 10000; now += 250) {
 		if (now % 1000 == 0) {
-			rec(&r, XFRM_HA_REPLAY_ESN, 10 * now, 1);
+			t_rec(&r, XFRM_HA_REPLAY_ESN, 10 * now, 0, 1);
 			on_record(sh, &k, &r, now);
 			last = now;
 		}
@@ -204,11 +193,11 @@ static void test_takeover(void)
 	struct xha_sa r;
 
 	/* SA 1: 10000/s; SA 2: idle (oseq-shift is enough). */
-	rec(&r, XFRM_HA_REPLAY_BMP, 0, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, 1);
 	on_record(sh, &k, &r, 0);
-	rec(&r, XFRM_HA_REPLAY_BMP, 10000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 10000, 0, 1);
 	on_record(sh, &k, &r, 1000);
-	rec(&r, XFRM_HA_REPLAY_BMP, 77, 2);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 77, 0, 2);
 	on_record(sh, &k, &r, 0);
 	on_record(sh, &k, &r, 1000);
 	CHECK_EQ(k.oseq[2], 1077);
@@ -247,18 +236,18 @@ static void test_over_at_record(void)
 	struct xha_sa r;
 
 	/* 600/s, records every second: 600 x 1.5 s < 1000, not over. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 0, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, 1);
 	shift_observe(sh, &r, 0);
-	rec(&r, XFRM_HA_REPLAY_BMP, 600, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 600, 0, 1);
 	shift_observe(sh, &r, 1000);
 	shift_target(sh, &r, 1000, true, &w);
 	CHECK(!w.newly_over);
 	CHECK_EQ(shift_get_stats(sh)->over, 0);
 	/* 800/s over 1 s, then a record 2 s later: the gap needed
 	 * 800 x 2.5 s = 2000 > 1000. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 1400, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 1400, 0, 1);
 	shift_observe(sh, &r, 2000);
-	rec(&r, XFRM_HA_REPLAY_BMP, 3000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 3000, 0, 1);
 	shift_observe(sh, &r, 4000);
 	shift_target(sh, &r, 4000, true, &w);
 	CHECK(w.newly_over);
@@ -276,19 +265,19 @@ static void test_bounds(void)
 	unsigned int i;
 
 	for (i = 1; i <= 4; i++) {
-		rec(&r, XFRM_HA_REPLAY_BMP, 0, i);
+		t_rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, i);
 		CHECK_EQ(shift_observe(sh, &r, 0), 0);
 	}
-	rec(&r, XFRM_HA_REPLAY_BMP, 0, 5);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 0, 0, 5);
 	CHECK_EQ(shift_observe(sh, &r, 0), -ENOSPC);
 	CHECK_EQ(shift_get_stats(sh)->full, 1);
 	CHECK_EQ(shift_count(sh), 4);
 	/* Untracked: oseq-shift only. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 50, 5);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 50, 0, 5);
 	CHECK_EQ(shift_target(sh, &r, 0, true, NULL), 1050);
 
 	/* A failing write is retried a second later, not every tick. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 10000, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 10000, 0, 1);
 	shift_observe(sh, &r, 1000);
 	shift_written(sh, &r, 10001, 1000);
 	shift_tick(sh, 1000, kern_write, &k);
@@ -307,7 +296,7 @@ static void test_bounds(void)
 	CHECK_EQ(shift_count(sh), 0);
 	CHECK_EQ(shift_get_stats(sh)->expired, 4);
 	/* Written is per SA and never goes down. */
-	rec(&r, XFRM_HA_REPLAY_BMP, 10, 1);
+	t_rec(&r, XFRM_HA_REPLAY_BMP, 10, 0, 1);
 	shift_observe(sh, &r, 0);
 	shift_written(sh, &r, 5000, 0);
 	shift_written(sh, &r, 10, 0);
