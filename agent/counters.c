@@ -4,7 +4,8 @@
 #include "linux/xfrm_ha.h"
 #include "counters.h"
 
-#define WRITE_MASK (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP)
+#define WRITE_MASK (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_BITMAP | \
+		    XHA_SA_HAS_OSEQ_MIN)
 
 uint64_t counters_limit(uint8_t replay_mode)
 {
@@ -84,6 +85,11 @@ bool counters_raise_only(const struct xha_sa *t, const struct xha_sa *cur,
 	out->seq = seq;
 	if ((t->has & XHA_SA_HAS_OSEQ) && oseq > cur->oseq)
 		out->has |= XHA_SA_HAS_OSEQ;
+	/* The wrap guard's floor goes with the oseq, never above it. */
+	if ((out->has & XHA_SA_HAS_OSEQ) && (t->has & XHA_SA_HAS_OSEQ_MIN)) {
+		out->oseq_min = t->oseq_min < oseq ? t->oseq_min : oseq;
+		out->has |= XHA_SA_HAS_OSEQ_MIN;
+	}
 	if ((t->has & XHA_SA_HAS_SEQ) &&
 	    (seq > cur->seq ||
 	     (seq == cur->seq && bitmap && bitmap_adds(t, cur))))

@@ -180,7 +180,16 @@ static void fill(struct shift *sh, struct sentry *e, uint64_t now,
 	sa_key_to_sa(&e->key, &w->sa);
 	w->sa.replay_mode = e->replay_mode;
 	w->sa.oseq = counters_shift(e->last_oseq, w->advance, e->replay_mode);
-	w->sa.has = XHA_SA_HAS_OSEQ;
+	/*
+	 * What the active node may have sent by now (no lookahead, no
+	 * oseq-shift slack): the module's wrap guard may give up the rest to
+	 * leave room below 2^32, never this.
+	 */
+	w->sa.oseq_min = counters_shift(e->last_oseq, need(sh, e, now, 0),
+					e->replay_mode);
+	if (w->sa.oseq_min > w->sa.oseq)
+		w->sa.oseq_min = w->sa.oseq;
+	w->sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
 	w->rate = e->rate;
 	if (!e->over && need(sh, e, now, 0) > sh->p.base)
 		mark_over(sh, e);

@@ -46,7 +46,7 @@ struct shift_stats {
 
 /* One write: identity, the oseq to write, and why. */
 struct shift_write {
-	struct xha_sa sa;	/* identity, replay_mode, oseq (has OSEQ) */
+	struct xha_sa sa;	/* identity, replay_mode, oseq, oseq_min */
 	uint64_t advance;	/* over the last record's oseq */
 	double rate;		/* packets per second */
 	bool newly_over;	/* first time this SA needs more than base */

@@ -247,6 +247,14 @@ static int apply(struct sync *s, const struct xha_sa *rec)
 			t.oseq = oseq;
 			t.has |= XHA_SA_HAS_OSEQ;
 		}
+		/* The wrap guard's floor, once the SA has a rate: without
+		 * one, nothing of the shift is known to be slack. */
+		if ((t.has & XHA_SA_HAS_OSEQ) &&
+		    (w.sa.has & XHA_SA_HAS_OSEQ_MIN)) {
+			t.oseq_min = w.sa.oseq_min < t.oseq ? w.sa.oseq_min :
+							      t.oseq;
+			t.has |= XHA_SA_HAS_OSEQ_MIN;
+		}
 	}
 	if (!(t.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
 		       XHA_SA_HAS_LIFETIME))) {

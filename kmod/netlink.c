@@ -50,6 +50,7 @@ static const struct nla_policy xha_sa_policy[XFRM_HA_SA_A_MAX + 1] = {
 	[XFRM_HA_SA_A_BITMAP]		=
 		NLA_POLICY_RANGE(NLA_BINARY, sizeof(u32),
 				 XFRM_HA_BITMAP_MAX_BYTES),
+	[XFRM_HA_SA_A_OSEQ_MIN]		= { .type = NLA_U64 },
 };
 
 static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
@@ -288,10 +289,20 @@ static int xha_write_from_attrs(struct nlattr **tb, struct nlattr *nest,
 				struct netlink_ext_ack *extack)
 {
 	struct nlattr *bmp = tb[XFRM_HA_SA_A_BITMAP];
+	struct nlattr *omin = tb[XFRM_HA_SA_A_OSEQ_MIN];
 
 	if (tb[XFRM_HA_SA_A_OSEQ]) {
 		vals[0] = nla_get_u64(tb[XFRM_HA_SA_A_OSEQ]);
 		w->oseq = &vals[0];
+	}
+	if (omin) {
+		vals[4] = nla_get_u64(omin);
+		if (!w->oseq || vals[4] > vals[0]) {
+			NL_SET_ERR_MSG_ATTR(extack, omin,
+					    "OSEQ_MIN needs an OSEQ at least as high");
+			return -EINVAL;
+		}
+		w->oseq_min = &vals[4];
 	}
 	if (tb[XFRM_HA_SA_A_SEQ]) {
 		vals[1] = nla_get_u64(tb[XFRM_HA_SA_A_SEQ]);
@@ -334,7 +345,7 @@ static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct xha_write w = {};
 	struct xfrm_state *x;
 	struct xha_snap s;
-	u64 vals[4];
+	u64 vals[5];
 	int err;
 
 	x = xha_sa_from_info(info, tb);

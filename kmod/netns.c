@@ -97,8 +97,10 @@ void xha_arm(struct xha_net *xn)
 	WRITE_ONCE(xn->armed, true);
 	soon = jiffies + msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms));
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!delayed_work_pending(&xn->scan_work) ||
-	    time_after(xn->queued_at, soon))
+	if (xn->running)
+		xn->rearm = true;	/* the run's tail decides */
+	else if (!delayed_work_pending(&xn->scan_work) ||
+		 time_after(xn->queued_at, soon))
 		xha_queue_locked(xn, 0, true);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
@@ -121,6 +123,11 @@ static void xha_scan_work(struct work_struct *work)
 	bool listening, again = false, entries;
 	unsigned long flags, delay;
 
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	xn->running = true;
+	xn->rearm = false;
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+
 	mutex_lock(&xn->lock);
 	listening = xha_genl_listening(xn);
 	if (listening)
@@ -131,11 +138,17 @@ static void xha_scan_work(struct work_struct *work)
 	mutex_unlock(&xn->lock);
 
 	/*
-	 * An unfinished pass goes on at once. Listening: the next pass after
-	 * the interval. Nobody listening: sleep until a request (xha_arm()),
-	 * an SA event or a config change kicks us, or, while entries exist,
-	 * until the next periodic sweep.
+	 * An unfinished pass goes on at once, and so does one that a request
+	 * armed while this run found nobody listening. Listening: the next
+	 * pass after the interval. Nobody listening: sleep until a request
+	 * (xha_arm()), an SA event or a config change kicks us, or, while
+	 * entries exist, until the next periodic sweep.
 	 */
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	xn->running = false;
+	if (xn->rearm && !listening)
+		again = true;
+	xn->rearm = false;
 	if (again)
 		delay = 0;
 	else if (listening)
@@ -143,9 +156,9 @@ static void xha_scan_work(struct work_struct *work)
 	else if (entries)
 		delay = XHA_GC_PERIOD;
 	else
-		return;
-	spin_lock_irqsave(&xn->kick_lock, flags);
+		goto out;
 	xha_queue_locked(xn, delay, again);
+out:
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 

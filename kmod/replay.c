@@ -65,7 +65,8 @@ static void xha_counters_get(const struct xfrm_state *x, u64 *oseq, u64 *seq)
 	}
 }
 
-static u32 xha_window_get(const struct xfrm_state *x, u64 seq, u32 *win);
+static void xha_window_export(const struct xfrm_state *x,
+			      struct xha_snap *snap);
 
 /*
  * Fill snap from x, with the inbound window if window is true (it costs a
@@ -97,7 +98,7 @@ int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
 	snap->bytes = x->curlft.bytes;
 	snap->packets = x->curlft.packets;
 	if (window)
-		snap->bmp_words = xha_window_get(x, snap->seq, snap->bmp);
+		xha_window_export(x, snap);
 out:
 	spin_unlock_bh(&x->lock);
 	return err;
@@ -126,6 +127,9 @@ static u32 xha_window(const struct xfrm_state *x)
 {
 	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY)
 		return min_t(u32, x->props.replay_window, 32);
+	/* xfrm_user's verify_replay() keeps it within 128 words. */
+	if (WARN_ON_ONCE(x->replay_esn->replay_window > XHA_BMP_WORDS * 32))
+		return 0;
 	return x->replay_esn->replay_window;
 }
 
@@ -148,12 +152,31 @@ static u32 xha_window_get(const struct xfrm_state *x, u64 seq, u32 *win)
 			win[0] &= (1U << n) - 1;
 		return 1;
 	}
+	/* From the top down, one ring step at a time (no division). */
+	bit = xha_ring_bit(esn->seq, wsize, 0);
 	for (i = 0; i < n; i++) {
-		bit = xha_ring_bit(esn->seq, wsize, i);
 		if (esn->bmp[bit >> 5] & (1U << (bit & 31)))
 			win[i >> 5] |= 1U << (i & 31);
+		bit = bit ? bit - 1 : wsize - 1;
 	}
 	return xha_bmp_words(wsize);
+}
+
+/*
+ * The window for a record: as xha_window_get() gives it, plus the
+ * positions past the SA's window up to the end of the last word, which the
+ * SA refuses as too old, so that a reader with a wider window refuses them
+ * too (uapi: bits beyond the window are set).
+ */
+static void xha_window_export(const struct xfrm_state *x,
+			      struct xha_snap *snap)
+{
+	u32 words = xha_window_get(x, snap->seq, snap->bmp);
+	u32 i, end = (u32)min_t(u64, words * 32, snap->seq);
+
+	for (i = xha_window(x); i < end; i++)
+		snap->bmp[i >> 5] |= 1U << (i & 31);
+	snap->bmp_words = words;
 }
 
 /* Store a relative window (as xha_window_get() gives it) into x. */
@@ -169,11 +192,11 @@ static void xha_window_put(struct xfrm_state *x, const u32 *win)
 		return;
 	}
 	memset(esn->bmp, 0, xha_bmp_words(wsize) * sizeof(u32));
+	bit = xha_ring_bit(esn->seq, wsize, 0);
 	for (i = 0; i < wsize; i++) {
-		if (!(win[i >> 5] & (1U << (i & 31))))
-			continue;
-		bit = xha_ring_bit(esn->seq, wsize, i);
-		esn->bmp[bit >> 5] |= 1U << (bit & 31);
+		if (win[i >> 5] & (1U << (i & 31)))
+			esn->bmp[bit >> 5] |= 1U << (bit & 31);
+		bit = bit ? bit - 1 : wsize - 1;
 	}
 }
 
@@ -241,7 +264,7 @@ static void xha_seq_merge(struct xfrm_state *x, u64 cur, u64 top,
 	}
 	/* Nothing beyond the window, nothing at or below sequence number 0. */
 	lim = (u32)min_t(u64, wsize, top);
-	for (i = lim; i < XHA_BMP_WORDS * 32; i++)
+	for (i = lim; i < words * 32; i++)
 		win[i >> 5] &= ~(1U << (i & 31));
 
 	xha_seq_store(x, top);
@@ -267,28 +290,33 @@ static void xha_oseq_raise(struct xfrm_state *x, u64 top)
 }
 
 /*
- * The wrap guard: a non-ESN SA that may not wrap stops 2^32 - 1 - margin
- * short of the end, and asks the IKE daemon for a rekey (soft expire) so
- * that the new SA is in place before this one runs dry. Caller holds
- * x->lock. Returns the oseq to write.
+ * The wrap guard: a non-ESN SA that may not wrap gets a soft expire once a
+ * write takes its oseq within the margin of 2^32, so that the IKE daemon
+ * rekeys before the SA runs dry, and the write gives up the slack of its
+ * advance to leave that margin: it stops at the limit, but never below
+ * w->oseq_min (what the writer knows may have been used: a sequence
+ * number sent twice under one key is an AEAD nonce used twice) nor below
+ * the current oseq. Caller holds x->lock. Returns the oseq to write.
  */
 static u64 xha_oseq_guard(struct xfrm_state *x, u64 cur, u64 want,
 			  struct xha_write *w)
 {
 	u64 limit = U32_MAX - (u64)w->wrap_margin;
+	u64 val = w->oseq_min ? *w->oseq_min : want;
 
 	if (x->repl_mode == XFRM_REPLAY_MODE_ESN || !w->wrap_margin ||
 	    (x->props.extra_flags & XFRM_SA_XFLAG_OSEQ_MAY_WRAP) ||
 	    want <= limit)
 		return want;
-	w->clamped = true;
+	val = max3(val, limit, cur);
+	w->clamped = val < want;
 	if (!x->km.dying) {
 		/* As xfrm_state_check_expire() does, under x->lock. */
 		x->km.dying = 1;
 		km_state_expired(x, 0, 0);
 		w->expired = true;
 	}
-	return max(cur, limit);
+	return val;
 }
 
 /*
@@ -357,11 +385,9 @@ out:
 	spin_unlock_bh(&x->lock);
 	if (err)
 		return err;
+	/* Not NL_SET_ERR_MSG_FMT: 6.1's stand-in has one fixed text. */
 	if (w->clamped)
-		NL_SET_ERR_MSG_FMT(extack,
-				   "oseq clamped to %llu, %u short of 2^32: the SA %s",
-				   oseq, w->wrap_margin,
-				   w->expired ? "got a soft expire" :
-				   "had a soft expire already");
+		NL_SET_ERR_MSG(extack,
+			       "oseq clamped short of 2^32 by the wrap guard: the SA got a soft expire");
 	return xha_snap_read(x, snap, false);
 }

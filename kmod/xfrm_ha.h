@@ -54,6 +54,7 @@ struct xha_snap {
 /* One XFRM_HA_CMD_SA_SET: what to write (NULL: leave alone), and results. */
 struct xha_write {
 	const u64 *oseq;
+	const u64 *oseq_min;	/* the wrap guard's floor, or NULL: *oseq */
 	const u64 *seq;
 	const u32 *bmp;		/* window relative to *seq, or NULL */
 	u32 bmp_words;
@@ -116,6 +117,8 @@ struct xha_net {
 	spinlock_t kick_lock;		/* dying and queueing scan_work */
 	bool dying;
 	unsigned long queued_at;	/* jiffies scan_work is due, if pending */
+	bool running;			/* xha_scan_work() is between its ends */
+	bool rearm;			/* a request armed us meanwhile */
 	struct delayed_work scan_work;
 
 	struct xha_stats stats;

@@ -563,6 +563,9 @@ static int put_sa(struct nlmsghdr *nlh, const struct xha_sa *sa, bool counters)
 		mnl_attr_put_u32(nlh, XFRM_HA_SA_A_IF_ID, sa->if_id);
 	if (counters && (sa->has & XHA_SA_HAS_OSEQ))
 		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_OSEQ, sa->oseq);
+	if (counters && (sa->has & XHA_SA_HAS_OSEQ) &&
+	    (sa->has & XHA_SA_HAS_OSEQ_MIN))
+		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_OSEQ_MIN, sa->oseq_min);
 	if (counters && (sa->has & XHA_SA_HAS_SEQ))
 		mnl_attr_put_u64(nlh, XFRM_HA_SA_A_SEQ, sa->seq);
 	if (counters && (sa->has & XHA_SA_HAS_SEQ) &&

@@ -25,6 +25,7 @@ enum {
 	XHA_SA_HAS_REPLAY = 1u << 3,	/* replay_mode and replay_window */
 	XHA_SA_HAS_LIFETIME = 1u << 4,	/* bytes and packets */
 	XHA_SA_HAS_BITMAP = 1u << 5,	/* bitmap_words and bitmap */
+	XHA_SA_HAS_OSEQ_MIN = 1u << 6,	/* oseq_min (writes only) */
 };
 
 /* The kernel's largest replay bitmap: 128 words, 4096 packets. */
@@ -42,6 +43,7 @@ struct xha_sa {
 	uint32_t if_id;
 	uint32_t replay_window;
 	uint64_t oseq;
+	uint64_t oseq_min;	/* the wrap guard's floor, <= oseq */
 	uint64_t seq;
 	uint64_t bytes;
 	uint64_t packets;
@@ -112,7 +114,8 @@ int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
 int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
 /*
  * Writes what sa->has flags: OSEQ and/or SEQ, BITMAP (only with SEQ: merged
- * relative to it), LIFETIME (bytes and packets, raised if lower).
+ * relative to it), LIFETIME (bytes and packets, raised if lower), OSEQ_MIN
+ * (only with OSEQ: the least the module's wrap guard may write instead).
  */
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
 

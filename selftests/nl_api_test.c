@@ -1116,12 +1116,11 @@ T(oseq_wrap_guard)
 
 	/* Within the margin: clamped, soft expire, seq still written. */
 	sa = id;
-	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN | XHA_SA_HAS_SEQ;
 	sa.oseq = 0xffffffffull - 10;
+	sa.oseq_min = 0;
 	sa.seq = 77;
 	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa)) TH_LOG("%s", xha_nl_error(self->nl));
-	msg = xha_nl_ext_msg(self->nl);
-	(void)msg;
 	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
 	EXPECT_EQ(0xffffffffull - 1000, sa.oseq);
 	EXPECT_EQ(77, sa.seq);
@@ -1130,12 +1129,41 @@ T(oseq_wrap_guard)
 	EXPECT_EQ(1, st.soft_expires);
 	/* Again: clamped, but one soft expire per SA. */
 	sa = id;
-	sa.has = XHA_SA_HAS_OSEQ;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
 	sa.oseq = 0xffffffffull;
+	sa.oseq_min = 5;
 	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
 	ASSERT_EQ(0, stats_get(self->nl, &st));
 	EXPECT_EQ(2, st.oseq_clamped);
 	EXPECT_EQ(1, st.soft_expires);
+	/* Never below OSEQ_MIN: what may have been used is not used again. */
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
+	sa.oseq = 0xffffffffull - 3;
+	sa.oseq_min = 0xffffffffull - 600;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0xffffffffull - 600, sa.oseq);
+	/* Without OSEQ_MIN nothing is known to be unused: no clamping. */
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ;
+	sa.oseq = 0xffffffffull - 20;
+	ASSERT_EQ(0, xha_nl_sa_set(self->nl, &sa));
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0xffffffffull - 20, sa.oseq);
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(3, st.oseq_clamped);
+	EXPECT_EQ(1, st.soft_expires);
+	/* OSEQ_MIN above OSEQ: refused, nothing written. */
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
+	sa.oseq = 0xffffffffull - 10;
+	sa.oseq_min = 0xffffffffull - 9;
+	EXPECT_EQ(-EINVAL, xha_nl_sa_set(self->nl, &sa));
+	msg = xha_nl_ext_msg(self->nl);
+	EXPECT_TRUE(msg && strstr(msg, "OSEQ_MIN")) TH_LOG("%s", msg ? msg : "(none)");
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(0xffffffffull - 20, sa.oseq);
 	/* The kernel reports the SA as soft-expired (dying) to the IKE daemon: */
 	ASSERT_EQ(0, capture(out, sizeof(out), "ip xfrm state get dst 10.0.0.1 proto esp spi 0x100"));
 
@@ -1153,7 +1181,7 @@ T(oseq_wrap_guard)
 	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &ide, &sa));
 	EXPECT_EQ(0xffffffffull - 10, sa.oseq);
 	ASSERT_EQ(0, stats_get(self->nl, &st));
-	EXPECT_EQ(2, st.oseq_clamped);
+	EXPECT_EQ(3, st.oseq_clamped);
 
 	/* Margin 0 turns the guard off. */
 	ASSERT_EQ(0, cfg_margin(self->nl, 0));

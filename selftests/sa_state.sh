@@ -9,11 +9,14 @@
 # without its feature in the module.
 #
 #  1. wrap: with an oseq wrap margin of 1000, writing oseq = 2^32-1-10 on a
-#     non-ESN SA is clamped to 2^32-1-1000, the seq of the same request is
-#     applied, the SA gets one soft expire ("ip xfrm monitor expire" sees
-#     hard 0) and the traffic sent on it afterwards never fails with
-#     -EOVERFLOW (XfrmOutStateSeqError); a second write above the clamp
-#     keeps the current oseq and succeeds. An SA with extra-flag
+#     non-ESN SA (with an OSEQ_MIN below the limit: the slack the writer
+#     can give up) is clamped to 2^32-1-1000, the seq of the same request
+#     is applied, the SA gets one soft expire ("ip xfrm monitor expire"
+#     sees hard 0) and the traffic sent on it afterwards never fails with
+#     -EOVERFLOW (XfrmOutStateSeqError); later writes are never clamped
+#     below their OSEQ_MIN (or below their OSEQ when they give none: a
+#     sequence number possibly used is never used again) and send no
+#     second soft expire. An SA with extra-flag
 #     oseq-may-wrap is not clamped. An ESN SA carried across 2^32 by
 #     traffic reads back its exact 64-bit counters (high half 1), on the
 #     sender and the receiver, and a write above 2^32 reads back exactly.
@@ -163,7 +166,7 @@ ktap_result $? "wrap: oseq wrap margin set to $MARGIN" "$out"
 
 CLAMP=$((TOP32 - MARGIN))
 c0=$(stat "$NA" oseq_clamped) e0=$(stat "$NA" soft_expires)
-out=$(nsx "$NA" "$CTL" set 10.77.1.2 0x100 oseq $((TOP32 - 10)) seq 12345 2>&1)
+out=$(nsx "$NA" "$CTL" set 10.77.1.2 0x100 oseq $((TOP32 - 10)) oseq-min $((TOP32 - 2000)) seq 12345 2>&1)
 rc=$?
 o=$(sa_get "$NA" 10.77.1.2 0x100 oseq) s=$(sa_get "$NA" 10.77.1.2 0x100 seq)
 say "wrap: write oseq 2^32-1-10 seq 12345 on the non-ESN SA: rc $rc${out:+ ($out)}, reads back oseq $o seq $s"
@@ -195,15 +198,18 @@ ktap_result $? "wrap: 50 packets after the write all leave (no -EOVERFLOW) and a
 	"XfrmOutStateSeqError +$seqerr, receiver accepted $((p1 - p0))/50, dropped $((d1 - d0))"
 
 before=$o
-out=$(nsx "$NA" "$CTL" set 10.77.1.2 0x100 oseq $((TOP32 - 5)) 2>&1)
+out=$(nsx "$NA" "$CTL" set 10.77.1.2 0x100 oseq $((TOP32 - 5)) oseq-min $((TOP32 - 8)) 2>&1)
 rc=$?
-sleep 0.5
 o=$(sa_get "$NA" 10.77.1.2 0x100 oseq)
+out2=$(nsx "$NA" "$CTL" set 10.77.1.2 0x100 oseq $((TOP32 - 2)) 2>&1)
+rc2=$?
+sleep 0.5
+o2=$(sa_get "$NA" 10.77.1.2 0x100 oseq)
 n=$(expires "$NA" 0x00000100 0)
-say "wrap: second write oseq 2^32-1-5 above the clamp: rc $rc${out:+ ($out)}, oseq $before -> $o, soft expires now $n"
-[ "$rc" = 0 ] && [ -n "$before" ] && [ "$o" = "$before" ] && [ "$n" = 1 ]
-ktap_result $? "wrap: a write above the clamp on an SA already past it keeps its oseq, succeeds, no second soft expire" \
-	"rc $rc, oseq $before -> $o, soft expires $n"
+say "wrap: oseq 2^32-1-5 with oseq-min 2^32-1-8: rc $rc${out:+ ($out)}, oseq $before -> $o; oseq 2^32-1-2 without oseq-min: rc $rc2${out2:+ ($out2)}, -> $o2; soft expires now $n"
+[ "$rc" = 0 ] && [ "$o" = $((TOP32 - 8)) ] && [ "$rc2" = 0 ] && [ "$o2" = $((TOP32 - 2)) ] && [ "$n" = 1 ]
+ktap_result $? "wrap: later writes are never clamped below their oseq-min (nor below oseq without one), no second soft expire" \
+	"rc $rc/$rc2, oseq $before -> $o (want $((TOP32 - 8))) -> $o2 (want $((TOP32 - 2))), soft expires $n"
 
 c0=$(stat "$NA" oseq_clamped)
 out=$(nsx "$NA" "$CTL" set 10.77.2.2 0x200 oseq $((TOP32 - 10)) 2>&1)

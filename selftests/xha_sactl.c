@@ -10,7 +10,7 @@
  *       KEY: sync_packets sync_time_ms scan_interval_ms oseq_wrap_margin
  *   xha_sactl get DST SPI
  *       oseq=N seq=N bytes=N packets=N (decimal, 64 bits)
- *   xha_sactl set DST SPI [oseq N] [seq N] [bytes N] [packets N]
+ *   xha_sactl set DST SPI [oseq N [oseq-min N]] [seq N] [bytes N] [packets N]
  *       one SA_SET request with what is given (bytes and packets together)
  *   xha_sactl setrange DST SPI COUNT [oseq N] [seq N]
  *       one SA_SET per SPI of SPI..SPI+COUNT-1 (as the agent writes every new
@@ -38,7 +38,7 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: xha_sactl stats | config KEY N... | get DST SPI |"
-		" set DST SPI [oseq N] [seq N] [bytes N] [packets N] |"
+		" set DST SPI [oseq N [oseq-min N]] [seq N] [bytes N] [packets N] |"
 		" setrange DST SPI COUNT [oseq N] [seq N] | listen\n");
 	return 2;
 }
@@ -70,7 +70,10 @@ static int sa_id(struct xha_sa *sa, const char *dst, const char *spi)
 	return 0;
 }
 
-/* [oseq N] [seq N] [bytes N] [packets N] into sa; -1 on bad usage. */
+/*
+ * [oseq N] [oseq-min N] [seq N] [bytes N] [packets N] into sa; -1 on bad
+ * usage.
+ */
 static int counters(struct xha_sa *sa, int argc, char **argv, bool lifetime)
 {
 	bool bytes = false, packets = false;
@@ -84,6 +87,9 @@ static int counters(struct xha_sa *sa, int argc, char **argv, bool lifetime)
 		if (!strcmp(argv[i], "oseq")) {
 			sa->oseq = v;
 			sa->has |= XHA_SA_HAS_OSEQ;
+		} else if (!strcmp(argv[i], "oseq-min")) {
+			sa->oseq_min = v;
+			sa->has |= XHA_SA_HAS_OSEQ_MIN;
 		} else if (!strcmp(argv[i], "seq")) {
 			sa->seq = v;
 			sa->has |= XHA_SA_HAS_SEQ;

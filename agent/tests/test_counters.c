@@ -102,6 +102,19 @@ static void test_raise_only(void)
 	CHECK_EQ(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ), XHA_SA_HAS_OSEQ);
 	t_rec(&cur, XFRM_HA_REPLAY_BMP, U32MAX, 3, 1);
 	CHECK(!counters_raise_only(&t, &cur, &out));
+
+	/* The wrap guard's floor goes with the oseq, never above it. */
+	t_rec(&r, XFRM_HA_REPLAY_ESN, U32MAX + 10, 3, 1);
+	counters_target(&r, 0, &t);
+	t.oseq_min = U32MAX + 5;
+	t.has |= XHA_SA_HAS_OSEQ_MIN;
+	t_rec(&cur, XFRM_HA_REPLAY_BMP, 5, 3, 1);
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK(out.has & XHA_SA_HAS_OSEQ_MIN);
+	CHECK_EQ(out.oseq_min, U32MAX);
+	t_rec(&cur, XFRM_HA_REPLAY_ESN, U32MAX + 20, 1, 1);
+	CHECK(counters_raise_only(&t, &cur, &out));
+	CHECK(!(out.has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN)));
 }
 
 /* Bitmap and lifetimes travel with the record, the bitmap only with seq. */

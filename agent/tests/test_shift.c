@@ -82,6 +82,10 @@ static void test_rate(void)
 	CHECK(w.rate > 9999 && w.rate < 10001);
 	/* With the lookahead: 10000 x (1.5 + 0.5) s. */
 	CHECK_EQ(shift_target(sh, &r, 1000, true, &w), 15000 + 20000);
+	/* The wrap guard's floor: the need itself, no lookahead, no slack. */
+	CHECK(w.sa.has & XHA_SA_HAS_OSEQ_MIN);
+	CHECK_EQ(w.sa.oseq_min, 15000 + 5000);
+	CHECK(w.sa.oseq_min <= w.sa.oseq);
 	/* Later: the time since the record counts. */
 	CHECK_EQ(shift_target(sh, &r, 3000, false, NULL), 15000 + 25000);
 	/* ...up to the horizon. */

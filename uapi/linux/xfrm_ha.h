@@ -47,11 +47,20 @@
  *                         inbound replay window relative to SEQ: bit i
  *                         (bit i % 32 of word i / 32) set means that
  *                         sequence number SEQ - i was accepted. Positions
- *                         at or below 0 and beyond the window are 0.
+ *                         at or below 0 are 0; positions past the window,
+ *                         up to the end of the last word, are 1 (the SA
+ *                         refuses them as too old).
  *                         Present in replies and notifications when the SA
  *                         has a replay window and SEQ is not 0, as many
  *                         words as the SA's window needs (its own length:
  *                         the same kind of SA may differ between kernels).
+ *    XFRM_HA_SA_A_OSEQ_MIN: NLA_U64, requests only, with OSEQ and at most
+ *                           OSEQ: the lowest OSEQ the writer knows to be
+ *                           safe, i.e. at or above every sequence number
+ *                           the SA's keys may already have been used with
+ *                           (the active node's last oseq plus what it can
+ *                           have sent since). The wrap guard never writes
+ *                           less. Absent: OSEQ itself (no clamping).
  *    XFRM_HA_SA_A_BYTES: NLA_U64, bytes processed (lifetime counter)
  *    XFRM_HA_SA_A_PACKETS: NLA_U64, packets processed (lifetime counter);
  *                          the counters the kernel checks the SA's byte and
@@ -112,13 +121,16 @@
  *   the same count on both nodes.
  *
  *   The wrap guard: on a non-ESN SA without XFRM_SA_XFLAG_OSEQ_MAY_WRAP, an
- *   OSEQ above 2^32 - 1 - OSEQ_WRAP_MARGIN is clamped to that value (or the
- *   current OSEQ is kept, if higher), and the SA gets a soft expire
+ *   OSEQ above L = 2^32 - 1 - OSEQ_WRAP_MARGIN gets the SA a soft expire
  *   (km_state_expired(), as a soft lifetime limit would send: the IKE
- *   daemon rekeys before the SA runs dry), once per SA. The rest of the
- *   request is still applied, the request succeeds and its ACK carries an
- *   extack message saying so. OSEQ_WRAP_MARGIN 0 disables the guard. An
- *   SA allowed to wrap, or an ESN SA, is never clamped.
+ *   daemon rekeys before the SA runs dry), once per SA, and is clamped to
+ *   max(L, OSEQ_MIN, the current OSEQ): the advance gives up its slack
+ *   to leave room below 2^32, never a sequence number that may have been
+ *   used (reusing one would reuse an AEAD nonce). -EINVAL for an OSEQ_MIN
+ *   without OSEQ or above it. The rest of the request is still applied,
+ *   the request succeeds and, if it clamped, its ACK carries an extack
+ *   message saying so. OSEQ_WRAP_MARGIN 0 disables the guard. An SA
+ *   allowed to wrap, or an ESN SA, is never clamped.
  *
  *   The written values become the baseline for change detection, so a
  *   write is not echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID
@@ -263,6 +275,7 @@ enum xfrm_ha_sa_attr {
 	XFRM_HA_SA_A_BYTES,
 	XFRM_HA_SA_A_PACKETS,
 	XFRM_HA_SA_A_BITMAP,
+	XFRM_HA_SA_A_OSEQ_MIN,
 
 	__XFRM_HA_SA_A_MAX
 };
