@@ -40,14 +40,18 @@ static void json_name_or_null(FILE *f, const char *key, const char *v,
 		fputc(',', f);
 }
 
-/* How many positions of the inbound window are marked seen. */
+/*
+ * How many positions of the inbound window are marked seen (the module
+ * also sets the bits past the window, up to the end of the last word).
+ */
 static unsigned int window_seen(const struct xha_sa *sa)
 {
 	unsigned int n = 0;
 	uint32_t i;
 
-	for (i = 0; i < sa->bitmap_words && i < XHA_BITMAP_MAX_WORDS; i++)
-		n += (unsigned int)__builtin_popcount(sa->bitmap[i]);
+	for (i = 0; i < sa->replay_window && i / 32 < sa->bitmap_words &&
+		    i / 32 < XHA_BITMAP_MAX_WORDS; i++)
+		n += (sa->bitmap[i / 32] >> (i % 32)) & 1;
 	return n;
 }
 
