@@ -72,21 +72,10 @@ static void xha_window_export(const struct xfrm_state *x,
  * Fill snap from x, with the inbound window if window is true (it costs a
  * walk over the ring). Returns -ENOENT if x is no longer a VALID SA.
  */
-int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
+/* xha_snap_read() with x->lock held and the SA checked. */
+static void xha_snap_fill(struct xfrm_state *x, struct xha_snap *snap,
+			  bool window)
 {
-	int err = 0;
-
-	memset(snap, 0, offsetof(struct xha_snap, bmp));
-	if (window)
-		memset(snap->bmp, 0, sizeof(snap->bmp));
-	xha_key_from_state(x, &snap->key);
-
-	spin_lock_bh(&x->lock);
-	if (x->km.state != XFRM_STATE_VALID ||
-	    (x->repl_mode != XFRM_REPLAY_MODE_LEGACY && !x->replay_esn)) {
-		err = -ENOENT;
-		goto out;
-	}
 	memcpy(&snap->saddr, &x->props.saddr, sizeof(snap->saddr));
 	if (x->props.family == AF_INET)
 		memset(snap->saddr.a6 + 1, 0, sizeof(snap->saddr) - 4);
@@ -99,7 +88,28 @@ int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
 	snap->packets = x->curlft.packets;
 	if (window)
 		xha_window_export(x, snap);
-out:
+}
+
+static void xha_snap_init(struct xfrm_state *x, struct xha_snap *snap,
+			  bool window)
+{
+	memset(snap, 0, offsetof(struct xha_snap, bmp));
+	if (window)
+		memset(snap->bmp, 0, sizeof(snap->bmp));
+	xha_key_from_state(x, &snap->key);
+}
+
+int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
+{
+	int err = 0;
+
+	xha_snap_init(x, snap, window);
+	spin_lock_bh(&x->lock);
+	if (x->km.state != XFRM_STATE_VALID ||
+	    (x->repl_mode != XFRM_REPLAY_MODE_LEGACY && !x->replay_esn))
+		err = -ENOENT;
+	else
+		xha_snap_fill(x, snap, window);
 	spin_unlock_bh(&x->lock);
 	return err;
 }
@@ -323,8 +333,9 @@ static u64 xha_oseq_guard(struct xfrm_state *x, u64 cur, u64 want,
  * Apply a write (see struct xha_write). OSEQ and SEQ are all or nothing: a
  * value below the current counter, or too wide for a non-ESN SA, refuses
  * the whole request. Lifetime counters are only raised. On success snap
- * holds the SA as written (without its window: snap->bmp is scratch space
- * here, and w->bmp must not point into it).
+ * holds the SA as written, read in the same x->lock hold (without its
+ * window: snap->bmp is scratch space here, and w->bmp must not point into
+ * it).
  */
 int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 		       struct xha_snap *snap, struct netlink_ext_ack *extack)
@@ -380,6 +391,9 @@ int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 		x->curlft.bytes = *w->bytes;
 	if (w->packets && *w->packets > x->curlft.packets)
 		x->curlft.packets = *w->packets;
+	/* The SA as written, in the same hold: it cannot go away between. */
+	xha_snap_init(x, snap, false);
+	xha_snap_fill(x, snap, false);
 	err = 0;
 out:
 	spin_unlock_bh(&x->lock);
@@ -389,5 +403,5 @@ out:
 	if (w->clamped)
 		NL_SET_ERR_MSG(extack,
 			       "oseq clamped short of 2^32 by the wrap guard: the SA got a soft expire");
-	return xha_snap_read(x, snap, false);
+	return 0;
 }
