@@ -1170,10 +1170,15 @@ T(oseq_wrap_guard)
 	EXPECT_EQ(3, st.oseq_clamped);
 	EXPECT_EQ(1, st.soft_expires);
 	/* OSEQ_MIN above OSEQ: refused, nothing written. */
-	EXPECT_EQ(-EINVAL, write_oseq(self->nl, &id, U32MAX - 10, U32MAX - 9, &now));
+	sa = id;
+	sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
+	sa.oseq = U32MAX - 10;
+	sa.oseq_min = U32MAX - 9;
+	EXPECT_EQ(-EINVAL, xha_nl_sa_set(self->nl, &sa));
 	msg = xha_nl_ext_msg(self->nl);
 	EXPECT_TRUE(msg && strstr(msg, "OSEQ_MIN")) TH_LOG("%s", msg ? msg : "(none)");
-	EXPECT_EQ(U32MAX - 20, now);
+	ASSERT_EQ(0, xha_nl_sa_get(self->nl, &id, &sa));
+	EXPECT_EQ(U32MAX - 20, sa.oseq);
 
 	/* An SA that may wrap, and an ESN SA, are not clamped. */
 	EXPECT_EQ(0, write_oseq(self->nl, &idw, U32MAX - 10, 0, &now));
