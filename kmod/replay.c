@@ -68,10 +68,6 @@ static void xha_counters_get(const struct xfrm_state *x, u64 *oseq, u64 *seq)
 static void xha_window_export(const struct xfrm_state *x,
 			      struct xha_snap *snap);
 
-/*
- * Fill snap from x, with the inbound window if window is true (it costs a
- * walk over the ring). Returns -ENOENT if x is no longer a VALID SA.
- */
 /* xha_snap_read() with x->lock held and the SA checked. */
 static void xha_snap_fill(struct xfrm_state *x, struct xha_snap *snap,
 			  bool window)
@@ -99,6 +95,10 @@ static void xha_snap_init(struct xfrm_state *x, struct xha_snap *snap,
 	xha_key_from_state(x, &snap->key);
 }
 
+/*
+ * Fill snap from x, with the inbound window if window is true (it costs a
+ * walk over the ring). Returns -ENOENT if x is no longer a VALID SA.
+ */
 int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
 {
 	int err = 0;
@@ -402,6 +402,6 @@ out:
 	/* Not NL_SET_ERR_MSG_FMT: 6.1's stand-in has one fixed text. */
 	if (w->clamped)
 		NL_SET_ERR_MSG(extack,
-			       "oseq clamped short of 2^32 by the wrap guard: the SA got a soft expire");
+			       "oseq clamped short of 2^32 by the wrap guard: the SA is soft-expired");
 	return 0;
 }

@@ -100,19 +100,21 @@ T_START=$SECONDS
 # sst-la and sst-lb: the same volume-limited SA, on a dummy device (the
 # packets need not arrive: a soft limit counts on output).
 setup() {
-	local k ns
+	local k ns sas
 	for ns in "${NSES[@]}"; do
 		[ -e "/run/netns/$ns" ] && { say "netns $ns exists"; return 1; }
 	done
 	printf 'netns add %s\n' "${NSES[@]}" | ip -batch - || return 1
+	# The same three SAs on both sides.
+	sas="xfrm state add src 10.77.1.1 dst 10.77.1.2 proto esp spi 0x100 reqid 1 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32
+xfrm state add src 10.77.2.1 dst 10.77.2.2 proto esp spi 0x200 reqid 2 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32 extra-flag oseq-may-wrap
+xfrm state add src 10.77.3.1 dst 10.77.3.2 proto esp spi 0x300 reqid 3 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 128 flag esn"
 	{
 		echo "link set lo up"
 		echo "link add a0 type veth peer name b0 netns $NB"
 		echo "link set a0 up"
 		for k in 1 2 3; do echo "addr add 10.77.$k.1/24 dev a0"; done
-		echo "xfrm state add src 10.77.1.1 dst 10.77.1.2 proto esp spi 0x100 reqid 1 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32"
-		echo "xfrm state add src 10.77.2.1 dst 10.77.2.2 proto esp spi 0x200 reqid 2 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32 extra-flag oseq-may-wrap"
-		echo "xfrm state add src 10.77.3.1 dst 10.77.3.2 proto esp spi 0x300 reqid 3 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 128 flag esn"
+		echo "$sas"
 		for k in 1 2 3; do
 			echo "xfrm policy add src 10.77.$k.1/32 dst 10.77.$k.2/32 dir out tmpl src 10.77.$k.1 dst 10.77.$k.2 proto esp reqid $k mode transport"
 		done
@@ -121,9 +123,7 @@ setup() {
 		echo "link set lo up"
 		echo "link set b0 up"
 		for k in 1 2 3; do echo "addr add 10.77.$k.2/24 dev b0"; done
-		echo "xfrm state add src 10.77.1.1 dst 10.77.1.2 proto esp spi 0x100 reqid 1 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32"
-		echo "xfrm state add src 10.77.2.1 dst 10.77.2.2 proto esp spi 0x200 reqid 2 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 32 extra-flag oseq-may-wrap"
-		echo "xfrm state add src 10.77.3.1 dst 10.77.3.2 proto esp spi 0x300 reqid 3 mode transport aead rfc4106(gcm(aes)) $KEY 128 replay-window 128 flag esn"
+		echo "$sas"
 		for k in 1 2 3; do
 			echo "xfrm policy add src 10.77.$k.1/32 dst 10.77.$k.2/32 dir in tmpl src 10.77.$k.1 dst 10.77.$k.2 proto esp reqid $k mode transport"
 		done
