@@ -185,11 +185,16 @@ static void fill(struct shift *sh, struct sentry *e, uint64_t now,
 	 * oseq-shift slack): the module's wrap guard may give up the rest to
 	 * leave room below 2^32, never this.
 	 */
-	w->sa.oseq_min = counters_shift(e->last_oseq, need(sh, e, now, 0),
-					e->replay_mode);
-	if (w->sa.oseq_min > w->sa.oseq)
-		w->sa.oseq_min = w->sa.oseq;
-	w->sa.has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_OSEQ_MIN;
+	w->sa.has = XHA_SA_HAS_OSEQ;
+	/* No rate yet: nothing of the advance is known to be slack. */
+	if (e->rate > 0) {
+		w->sa.oseq_min = counters_shift(e->last_oseq,
+						need(sh, e, now, 0),
+						e->replay_mode);
+		if (w->sa.oseq_min > w->sa.oseq)
+			w->sa.oseq_min = w->sa.oseq;
+		w->sa.has |= XHA_SA_HAS_OSEQ_MIN;
+	}
 	w->rate = e->rate;
 	if (!e->over && need(sh, e, now, 0) > sh->p.base)
 		mark_over(sh, e);

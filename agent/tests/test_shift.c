@@ -71,10 +71,11 @@ static void test_rate(void)
 	t_rec(&r, XFRM_HA_REPLAY_BMP, 5000, 0, 1);
 	CHECK_EQ(shift_target(sh, &r, 0, true, &w), 6000);
 	CHECK_EQ(w.advance, 1000);
-	/* First record: no rate yet. */
+	/* First record: no rate yet, so no floor for the wrap guard. */
 	CHECK_EQ(shift_observe(sh, &r, 0), 0);
 	CHECK_EQ(shift_count(sh), 1);
-	CHECK_EQ(shift_target(sh, &r, 0, true, NULL), 6000);
+	CHECK_EQ(shift_target(sh, &r, 0, true, &w), 6000);
+	CHECK(!(w.sa.has & XHA_SA_HAS_OSEQ_MIN));
 	/* 10000 packets in 1 s. */
 	t_rec(&r, XFRM_HA_REPLAY_BMP, 15000, 0, 1);
 	shift_observe(sh, &r, 1000);
