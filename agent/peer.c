@@ -147,6 +147,14 @@ static void request_bulk(struct peer *p, uint64_t now)
 	send_hello(p, now);
 }
 
+void peer_resync(struct peer *p, uint64_t now, const char *why)
+{
+	log_warn("resync needed: %s", why);
+	p->synced = false;
+	if (p->role == ROLE_BACKUP && p->up)
+		request_bulk(p, now);
+}
+
 static void update_up(struct peer *p, uint64_t now)
 {
 	bool up = p->verified && p->peer_known == p->boot &&

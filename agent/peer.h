@@ -108,6 +108,12 @@ void peer_init(struct peer *p, const struct config *cfg, enum role role,
  * comes up).
  */
 void peer_set_role(struct peer *p, enum role role, uint64_t now);
+/*
+ * Something outside the link lost state (the kernel module was reloaded,
+ * say): the backup asks for a bulk sync again and is not synced until it
+ * completes; the active makes its peer do so. why is logged.
+ */
+void peer_resync(struct peer *p, uint64_t now, const char *why);
 /* A backup that has completed a bulk sync over the current link. */
 bool peer_synced(const struct peer *p);
 /* Replace the random source (tests and fuzzers); re-draws boot id. */
