@@ -22,6 +22,10 @@
 #define PEER_TICK_MS 250
 #define GROUP_TICK_MS 500
 #define STATS_MS 30000
+/* Module reloads seen (kernel.h, once it counts them). */
+#ifndef KERNEL_RELOADS
+#define KERNEL_RELOADS(k) ((uint64_t)0)
+#endif
 
 struct agent {
 	struct config *cfg;
@@ -217,11 +221,62 @@ static const struct peer_ops peer_ops = {
 
 /* ---- control socket ---- */
 
+/* The HA link's counters, in stable "key value" lines (docs/protocol.md,
+ * "Statistics"). */
+static size_t show_link(struct agent *a, char *buf, size_t len)
+{
+	const struct peer *p = &a->peer;
+	const struct peer_stats *ps = &p->st;
+	uint64_t now = now_ms();
+	size_t off;
+	int i;
+
+	off = (size_t)snprintf(buf, len, "link-rejected");
+	for (i = 1; i < PROTO_ERR_MAX && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, " %s %" PRIu64,
+					proto_err_name(i), ps->rx_rejected[i]);
+	if (off < len)
+		off += (size_t)snprintf(buf + off, len - off,
+			"\nlink-stats rx %" PRIu64 " tx %" PRIu64
+			" tx-failed %" PRIu64 " retransmits %" PRIu64
+			" nacks-sent %" PRIu64 " nacks-received %" PRIu64
+			" acks-sent %" PRIu64 " peer-boots %" PRIu64
+			" last-heard-ms %" PRId64 " hello-replies %" PRIu64
+			" outages %" PRIu64 "\n"
+			"stream tx-seq %" PRIu64 " acked %" PRIu64
+			" unacked %zu queue-max %d overflow %" PRIu64
+			" rx-cum %" PRIu64 " rx-lost %" PRIu64
+			" rx-dup %" PRIu64 " resyncs %" PRIu64
+			" lag-worst-ms %" PRIu64 "\n"
+			"bulk requested %" PRIu64 " completed %" PRIu64
+			" incomplete %" PRIu64 " served %" PRIu64
+			" records %" PRIu64 " last-ms %" PRIu64
+			" max-ms %" PRIu64 " sent %" PRIu64
+			" send-last-ms %" PRIu64 "\n"
+			"kernel family-reloads %" PRIu64 "\n",
+			ps->rx_packets, ps->tx_packets, ps->tx_failed,
+			ps->retransmits, ps->nacks_sent, ps->nacks_received,
+			ps->acks_sent, ps->peer_boots,
+			p->last_rx ? (int64_t)(now - p->last_rx) : -1,
+			ps->hello_replies, ps->outages,
+			stream_tx_last(&p->tx), p->tx.acked, p->tx.count,
+			STREAM_QUEUE_MAX, p->tx.overflow, p->rx.cum,
+			ps->rx_lost, p->rx.dup, ps->resyncs,
+			p->tx.lag_worst_ms, ps->bulks_requested,
+			ps->bulks_completed, ps->bulks_incomplete,
+			ps->bulks_served, ps->bulk_last_records,
+			ps->bulk_last_ms, ps->bulk_max_ms,
+			a->sync.st.bulks_sent, a->sync.st.bulk_send_last_ms,
+			KERNEL_RELOADS(&a->kernel));
+	return off < len ? off : len;
+}
+
 static void show_state(struct agent *a, char *buf, size_t len)
 {
 	const struct peer *p = &a->peer;
 	const struct hagroup_stats *gs = &a->group.st;
 	uint64_t now = now_ms();
+	size_t off;
 
 	snprintf(buf, len,
 		 "ok\n"
@@ -252,6 +307,9 @@ static void show_state(struct agent *a, char *buf, size_t len)
 		 !p->verified ? "unknown" :
 		 p->peer_role == PROTO_ROLE_ACTIVE ? "active" : "backup",
 		 p->split_brain ? "YES" : "no", p->st.split_brains, a->status);
+	off = strlen(buf);
+	if (off + 1 < len)
+		show_link(a, buf + off, len - off);
 }
 
 static void on_ctl(void *arg, char *const *argv, int argc, char *reply,
@@ -312,6 +370,8 @@ static void on_link_readable(void *arg)
 		/* A cut-off datagram reaches proto_open as oversized. */
 		peer_input(&a->peer, buf, (size_t)n, now_ms());
 	}
+	/* ACKs may have opened the stream's window. */
+	sync_pump(&a->sync, now_ms());
 	update_status(a);
 }
 
@@ -339,6 +399,7 @@ static void on_peer_tick(void *arg, uint64_t now)
 	struct agent *a = arg;
 
 	peer_tick(&a->peer, now);
+	sync_pump(&a->sync, now);
 	/* Active but not publishing: subscribing failed; try again. */
 	if (a->role == ROLE_ACTIVE && !a->kernel.ntf)
 		arm_publishing(a, now);
@@ -523,6 +584,7 @@ int agent_run(struct config *cfg)
 		sync_log_stats(&a.sync, LOG_LVL_INFO);
 	}
 	sync_free(&a.sync);
+	peer_free(&a.peer);
 	hagroup_close(&a.group);
 	ctl_close(&a.ctl);
 	link_close(&a.link);

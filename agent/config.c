@@ -277,6 +277,7 @@ static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
 	v = leaf(ha, "enabled");
 	cfg->enabled = !v || !strcmp(v, "true");
 	cfg->node_id = (uint8_t)leaf_u32(ha, "node-id", 0);
+	cfg->remote_node_id = (uint8_t)leaf_u32(ha, "remote-node-id", 0);
 	cfg->port = (uint16_t)leaf_u32(ha, "port", 4520);
 	v = leaf(ha, "interface");
 	snprintf(cfg->interface, sizeof(cfg->interface), "%s", v ? v : "");

@@ -66,6 +66,7 @@ struct config_pool {
 struct config {
 	bool enabled;
 	uint8_t node_id;
+	uint8_t remote_node_id;		/* 0: pinned at first verification */
 	char interface[IFNAMSIZ];	/* "" if unset */
 	int family;			/* AF_INET or AF_INET6 */
 	struct sockaddr_storage local;	/* with port */

@@ -42,7 +42,15 @@ void peer_init(struct peer *p, const struct config *cfg, enum role role,
 	p->arg = arg;
 	p->rl_reject = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	p->rl_role = (struct ratelimit)RATELIMIT_INIT(60000, 1);
+	p->pinned_node = cfg->remote_node_id;
 	peer_set_rand(p, default_rand64);
+	if (stream_tx_init(&p->tx, STREAM_QUEUE_MAX) < 0)
+		p->tx.cap = 0;
+}
+
+void peer_free(struct peer *p)
+{
+	stream_tx_free(&p->tx);
 }
 
 void peer_set_rand(struct peer *p, uint64_t (*rand64)(void *arg))
@@ -62,8 +70,18 @@ bool peer_synced(const struct peer *p)
 	return p->role == ROLE_BACKUP && p->synced;
 }
 
+bool peer_session(const struct peer *p)
+{
+	return p->verified && p->peer_known == p->boot && p->tx.cap;
+}
+
+bool peer_stream_room(const struct peer *p)
+{
+	return peer_session(p) && p->tx.count < PEER_WINDOW;
+}
+
 static int send_msg(struct peer *p, uint8_t type, const uint8_t *payload,
-		    size_t plen, uint64_t now)
+		    size_t plen, uint64_t seq, uint64_t now)
 {
 	struct proto_hdr h = {
 		.version = PROTO_VERSION,
@@ -71,7 +89,7 @@ static int send_msg(struct peer *p, uint8_t type, const uint8_t *payload,
 		.node_id = p->node_id,
 		.boot_id = p->boot,
 		.counter = ++p->tx_counter,
-		.seq = type == PROTO_SEQNUM ? ++p->tx_seq : 0,
+		.seq = seq,
 	};
 	uint8_t pkt[PROTO_MAX_PKT];
 	size_t len;
@@ -89,23 +107,30 @@ static int send_msg(struct peer *p, uint8_t type, const uint8_t *payload,
 	return ret;
 }
 
-static void send_hello(struct peer *p, uint64_t now)
+static void hello_echo(struct peer *p, uint64_t echo, uint64_t now)
 {
 	struct proto_hello m = {
 		.challenge = p->challenge,
-		.echo = p->peer_challenge,
+		.echo = echo,
 		.known_boot = p->verified ? p->peer_boot : 0,
 		.bulk_req = p->up && p->want_bulk ? p->bulk_req : 0,
 		.role = wire_role(p->role),
+		.outages = p->outages,
 	};
 	uint8_t buf[PROTO_HELLO_LEN];
 
 	p->last_hello = now;
 	send_msg(p, PROTO_HELLO, buf, proto_hello_encode(&m, buf, sizeof(buf)),
-		 now);
+		 0, now);
 }
 
-/* Answer a HELLO at once, but never faster than PEER_REPLY_MS. */
+static void send_hello(struct peer *p, uint64_t now)
+{
+	hello_echo(p, p->peer_challenge, now);
+}
+
+/* Answer the verified peer's HELLO at once, never faster than
+ * PEER_REPLY_MS. Only fresh, authenticated packets get here. */
 static void reply_hello(struct peer *p, uint64_t now)
 {
 	if (p->last_reply && now - p->last_reply < PEER_REPLY_MS)
@@ -114,44 +139,158 @@ static void reply_hello(struct peer *p, uint64_t now)
 	send_hello(p, now);
 }
 
+/*
+ * A HELLO from a boot not verified yet may be a replay: it is answered
+ * with our challenge and its own echoed (so that a live boot verifies us
+ * and we it, within a round trip), and nothing of it is kept. Each boot
+ * has its own rate limit: replaying an old boot's HELLOs does not delay
+ * the answer to the genuine one.
+ */
+static void reply_unverified(struct peer *p, uint64_t boot, uint64_t echo,
+			     uint64_t now)
+{
+	unsigned int i, lru = 0;
+
+	for (i = 0; i < PEER_REPLY_SLOTS; i++) {
+		if (p->reply_slot[i].boot == boot)
+			break;
+		if (p->reply_slot[i].at < p->reply_slot[lru].at)
+			lru = i;
+	}
+	if (i < PEER_REPLY_SLOTS) {
+		if (now - p->reply_slot[i].at < PEER_REPLY_MS)
+			return;
+	} else {
+		i = lru;
+		p->reply_slot[i].boot = boot;
+	}
+	p->reply_slot[i].at = now;
+	p->st.hello_replies++;
+	hello_echo(p, echo, now);
+}
+
 static void send_keepalive(struct peer *p, uint64_t now)
 {
 	struct proto_keepalive m = {
 		.known_boot = p->verified ? p->peer_boot : 0,
 		.role = wire_role(p->role),
+		.outages = p->outages,
+		.tx_last = stream_tx_last(&p->tx),
+		.tx_low = stream_tx_low(&p->tx),
+		.ack = p->rx.cum,
 	};
 	uint8_t buf[PROTO_KEEPALIVE_LEN];
 
+	p->last_keepalive = now;
 	send_msg(p, PROTO_KEEPALIVE, buf,
-		 proto_keepalive_encode(&m, buf, sizeof(buf)), now);
+		 proto_keepalive_encode(&m, buf, sizeof(buf)), 0, now);
 }
 
-int peer_send_seqnum(struct peer *p, struct proto_batch *b, uint64_t now)
+/* Acknowledge the peer's stream, with the missing ranges if any. */
+static void send_ack(struct peer *p, uint64_t now)
 {
-	size_t len = proto_batch_finish(b);
+	struct proto_ack m = {
+		.stream_boot = p->peer_boot,
+		.ack = p->rx.cum,
+	};
+	uint64_t ranges[PROTO_MAX_NACK][2];
+	uint8_t buf[PROTO_ACK_MAX_LEN];
+	unsigned int i;
 
-	return send_msg(p, PROTO_SEQNUM, b->buf, len, now);
+	m.nranges = (uint16_t)stream_rx_gaps(&p->rx, ranges, PROTO_MAX_NACK);
+	for (i = 0; i < m.nranges; i++) {
+		m.range[i].first = ranges[i][0];
+		m.range[i].last = ranges[i][1];
+	}
+	if (m.nranges) {
+		p->st.nacks_sent++;
+		p->last_nack = now;
+	}
+	p->st.acks_sent++;
+	p->rx_unacked = 0;
+	send_msg(p, PROTO_ACK, buf, proto_ack_encode(&m, buf, sizeof(buf)), 0,
+		 now);
+}
+
+int peer_send_seqnum(struct peer *p, struct proto_batch *b, uint64_t now,
+		     uint64_t *seq)
+{
+	size_t len;
+	uint64_t s;
+
+	if (!peer_session(p))
+		return -ENOTCONN;
+	b->hdr.dest_boot = p->peer_boot;
+	/* A bulk in one message starts where it ends. */
+	if ((b->hdr.flags & PROTO_SEQNUM_BULK_END) && !b->hdr.bulk_first)
+		b->hdr.bulk_first = p->tx.next;
+	len = proto_batch_finish(b);
+	s = stream_tx_push(&p->tx, b->buf, len, now);
+	if (!s)
+		return -ENOMEM;
+	if (seq)
+		*seq = s;
+	send_msg(p, PROTO_SEQNUM, b->buf, len, s, now);
+	return 0;
+}
+
+static void resend(struct peer *p, struct stream_msg *m, uint64_t now)
+{
+	m->last_ms = now;
+	m->sends++;
+	p->st.retransmits++;
+	send_msg(p, PROTO_SEQNUM, m->buf, m->len, m->seq, now);
 }
 
 static void request_bulk(struct peer *p, uint64_t now)
 {
+	if (!p->want_bulk)
+		p->bulk_since = now;
 	p->want_bulk = true;
 	p->bulk_running = false;
 	if (!++p->bulk_req)
 		p->bulk_req = 1;
 	p->bulk_progress = now;
 	p->bulk_records = 0;
+	p->bulk_end = 0;
+	p->bulk_expect = 0;
 	p->st.bulks_requested++;
 	log_info("requesting bulk sync #%" PRIu32 " from peer node %u",
 		 p->bulk_req, p->peer_node);
-	send_hello(p, now);
+	/* At once, unless a request just went out: an active that keeps
+	 * sending incomplete bulks is asked once per PEER_HELLO_MS (the
+	 * tick repeats the request). */
+	if (!p->last_bulk_ask || now - p->last_bulk_ask >= PEER_HELLO_MS) {
+		p->last_bulk_ask = now;
+		send_hello(p, now);
+	}
 }
 
 void peer_resync(struct peer *p, uint64_t now, const char *why)
 {
 	log_warn("resync needed: %s", why);
+	p->st.resyncs++;
 	p->synced = false;
-	if (p->role == ROLE_BACKUP && p->up)
+	if (p->role == ROLE_BACKUP) {
+		if (p->up)
+			request_bulk(p, now);
+		return;
+	}
+	/* The backup takes a changed outage count as its cue. */
+	p->outages++;
+	send_hello(p, now);
+}
+
+/* The backup lost part of the active's stream, or the active saw an
+ * outage: whatever it sent meanwhile may be missing here. */
+static void stream_broken(struct peer *p, const char *why, uint64_t now)
+{
+	if (p->role != ROLE_BACKUP)
+		return;
+	log_warn("%s: asking for a bulk sync", why);
+	p->st.resyncs++;
+	p->synced = false;
+	if (p->up)
 		request_bulk(p, now);
 }
 
@@ -178,6 +317,8 @@ static void update_up(struct peer *p, uint64_t now)
 		p->want_bulk = false;
 		p->bulk_running = false;
 		p->synced = false;
+		p->outages++;
+		p->st.outages++;
 		log_warn("HA link down: %s from peer node %u",
 			 !p->verified || p->peer_known != p->boot ?
 				 "peer lost our session" : "nothing heard",
@@ -217,8 +358,17 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
 	p->verified = true;
 	p->peer_boot = h->boot_id;
 	p->peer_node = h->node_id;
+	if (!p->pinned_node) {
+		p->pinned_node = h->node_id;
+		log_info("peer node-id pinned to %u (set remote-node-id to configure it)",
+			 h->node_id);
+	}
 	proto_replay_reset(&p->replay, h->counter);
-	p->rx_seq = 0;
+	/* A new pair of boots: a new stream each way. */
+	stream_rx_reset(&p->rx);
+	stream_tx_reset(&p->tx);
+	p->rx_unacked = 0;
+	p->peer_outages_known = false;
 	p->bulk_served = 0;
 	p->peer_known = 0;
 	p->last_rx = now;
@@ -297,15 +447,23 @@ void peer_set_role(struct peer *p, enum role role, uint64_t now)
 	update_split_brain(p, now);
 }
 
+/* The active's outage count changed: it saw the link down. */
+static void note_outages(struct peer *p, uint32_t outages, uint64_t now)
+{
+	bool changed = p->peer_outages_known && outages != p->peer_outages;
+
+	p->peer_outages = outages;
+	p->peer_outages_known = true;
+	if (changed)
+		stream_broken(p, "the peer saw the HA link down", now);
+}
+
 static void on_hello(struct peer *p, const struct proto_hdr *h,
 		     const struct proto_hello *m, bool known, uint64_t now)
 {
 	if (!known) {
 		if (m->echo != p->challenge) {
-			/* Unverified: answer with our challenge, change
-			 * nothing else. A replayed HELLO costs one reply. */
-			p->peer_challenge = m->challenge;
-			reply_hello(p, now);
+			reply_unverified(p, h->boot_id, m->challenge, now);
 			return;
 		}
 		accept_boot(p, h, m, now);
@@ -313,6 +471,7 @@ static void on_hello(struct peer *p, const struct proto_hdr *h,
 	p->peer_challenge = m->challenge;
 	p->peer_known = m->known_boot;
 	check_role(p, m->role, now);
+	note_outages(p, m->outages, now);
 	if (m->known_boot != p->boot)
 		reply_hello(p, now);
 	if (p->role == ROLE_ACTIVE && m->bulk_req &&
@@ -324,36 +483,130 @@ static void on_hello(struct peer *p, const struct proto_hdr *h,
 	}
 }
 
+/* The backup's bulk: complete when every message up to its end arrived
+ * and they carried the records its end announced. */
+static void check_bulk(struct peer *p, uint64_t now)
+{
+	uint64_t ms;
+
+	if (!p->want_bulk || !p->bulk_end || p->rx.cum < p->bulk_end)
+		return;
+	if (p->bulk_records != p->bulk_expect) {
+		p->st.bulks_incomplete++;
+		log_warn("bulk sync #%" PRIu32 " incomplete: %" PRIu64
+			 " of %" PRIu32 " records, asking again",
+			 p->bulk_req, p->bulk_records, p->bulk_expect);
+		request_bulk(p, now);
+		return;
+	}
+	ms = now - p->bulk_since;
+	p->want_bulk = false;
+	p->bulk_running = false;
+	p->synced = true;
+	p->st.bulks_completed++;
+	p->st.bulk_last_ms = ms;
+	p->st.bulk_last_records = p->bulk_records;
+	if (ms > p->st.bulk_max_ms)
+		p->st.bulk_max_ms = ms;
+	log_info("bulk sync #%" PRIu32 " complete: %" PRIu64
+		 " records verified in %" PRIu64 " ms",
+		 p->bulk_req, p->bulk_records, ms);
+}
+
+static void rx_lost(struct peer *p, uint64_t lost, uint64_t now)
+{
+	char why[96];
+
+	if (!lost)
+		return;
+	p->st.rx_lost += lost;
+	snprintf(why, sizeof(why),
+		 "%" PRIu64 " SEQNUM messages lost for good", lost);
+	stream_broken(p, why, now);
+}
+
 static void on_seqnum(struct peer *p, const struct proto_hdr *h,
 		      const struct proto_seqnum *sh,
 		      const struct xha_sa *recs, unsigned int n, uint64_t now)
 {
-	if (p->rx_seq && h->seq != p->rx_seq + 1) {
-		if (h->seq > p->rx_seq)
-			p->st.seq_lost += h->seq - p->rx_seq - 1;
-		else
-			p->st.seq_reordered++;
+	uint64_t lost = 0, top = p->rx.top;
+
+	if (!stream_rx_accept(&p->rx, h->seq, &lost)) {
+		/* A resend of something we have: our ACK was lost. */
+		if (!p->rx_unacked++)
+			p->rx_unacked_since = now;
+		return;
 	}
-	if (h->seq > p->rx_seq || !p->rx_seq)
-		p->rx_seq = h->seq;
+	rx_lost(p, lost, now);
+	if (!p->rx_unacked++)
+		p->rx_unacked_since = now;
 
 	if (p->want_bulk && sh->bulk_id == p->bulk_req) {
-		if (sh->flags & PROTO_SEQNUM_BULK_START) {
+		if (sh->flags & PROTO_SEQNUM_BULK_START)
 			p->bulk_running = true;
-			p->bulk_records = 0;
-		}
 		p->bulk_progress = now;
 		p->bulk_records += n;
 		if (sh->flags & PROTO_SEQNUM_BULK_END) {
-			p->want_bulk = false;
-			p->bulk_running = false;
-			p->synced = true;
-			p->st.bulks_completed++;
-			log_info("bulk sync #%" PRIu32 " received: %" PRIu64
-				 " records", sh->bulk_id, p->bulk_records);
+			p->bulk_end = h->seq;
+			p->bulk_expect = sh->bulk_records;
 		}
 	}
 	p->ops->records(p->arg, sh, recs, n);
+	check_bulk(p, now);
+	/* A new gap is NACKed at once; the sender resends only what it
+	 * sent long enough ago, so reordering costs nothing. */
+	if ((h->seq > top + 1 && now - p->last_nack >= PEER_RESEND_HOLD_MS) ||
+	    p->rx_unacked >= PEER_ACK_EVERY)
+		send_ack(p, now);
+}
+
+/* The peer acknowledged our stream; resend what it says is missing. */
+static void on_ack(struct peer *p, const struct proto_ack *m, uint64_t now)
+{
+	uint64_t low, seq, last;
+	unsigned int i, budget = PEER_NACK_BURST;
+	struct stream_msg *msg;
+	bool gone = false;
+
+	stream_tx_ack(&p->tx, m->ack, now);
+	if (m->nranges)
+		p->st.nacks_received++;
+	low = stream_tx_low(&p->tx);
+	for (i = 0; i < m->nranges && budget; i++) {
+		if (m->range[i].first < low)
+			gone = true;
+		seq = m->range[i].first < low ? low : m->range[i].first;
+		last = m->range[i].last;
+		for (; seq <= last && budget; seq++) {
+			msg = stream_tx_get(&p->tx, seq);
+			if (!msg)
+				break;
+			if (now - msg->last_ms < PEER_RESEND_HOLD_MS)
+				continue;
+			resend(p, msg, now);
+			budget--;
+		}
+	}
+	/* Tell it at once what it cannot have: it asks for a bulk sync. */
+	if (gone)
+		send_keepalive(p, now);
+}
+
+static void on_keepalive(struct peer *p, const struct proto_keepalive *ka,
+			 uint64_t now)
+{
+	p->peer_known = ka->known_boot;
+	check_role(p, ka->role, now);
+	note_outages(p, ka->outages, now);
+	if (ka->known_boot != p->boot)
+		return;
+	/* Both directions of the stream between its boot and ours. */
+	stream_tx_ack(&p->tx, ka->ack, now);
+	stream_rx_announce(&p->rx, ka->tx_last);
+	rx_lost(p, stream_rx_giveup(&p->rx, ka->tx_low), now);
+	check_bulk(p, now);
+	if (p->rx.top > p->rx.cum && now - p->last_nack >= PEER_RESEND_HOLD_MS)
+		send_ack(p, now);
 }
 
 void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
@@ -364,6 +617,7 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 	struct proto_keepalive ka;
 	struct proto_hello hello;
 	struct proto_seqnum sh;
+	struct proto_ack ack;
 	struct proto_hdr h;
 	enum proto_err err;
 	char what[64];
@@ -372,7 +626,8 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 	int n = 0;
 
 	snprintf(what, sizeof(what), "%zu bytes", len);
-	err = proto_open(p->key, p->node_id, pkt, len, &h, payload, &plen);
+	err = proto_open(p->key, p->node_id, p->pinned_node, pkt, len, &h,
+			 payload, &plen);
 	if (err) {
 		peer_reject(p, err, what);
 		return;
@@ -389,7 +644,8 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		return;
 	}
 
-	/* Parse everything before anything changes. */
+	/* Parse and check everything before anything changes: a rejected
+	 * packet changes no state at all, not even the replay window. */
 	switch (h.type) {
 	case PROTO_HELLO:
 		err = proto_hello_decode(payload, plen, &hello) ?
@@ -401,18 +657,18 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		break;
 	case PROTO_SEQNUM:
 		n = proto_seqnum_decode(payload, plen, &sh, recs);
-		err = n < 0 ? PROTO_ERR_MALFORMED : PROTO_OK;
-		if (!err && p->role == ROLE_ACTIVE)
-			err = PROTO_ERR_ROLE;
+		err = n < 0 ? PROTO_ERR_MALFORMED :
+		      sh.dest_boot != p->boot ? PROTO_ERR_SESSION :
+		      p->role == ROLE_ACTIVE ? PROTO_ERR_ROLE : PROTO_OK;
+		break;
+	case PROTO_ACK:
+		err = proto_ack_decode(payload, plen, &ack) ?
+			      PROTO_ERR_MALFORMED :
+		      ack.stream_boot != p->boot ? PROTO_ERR_SESSION :
+						   PROTO_OK;
 		break;
 	}
 	if (err) {
-		if (known && err == PROTO_ERR_ROLE) {
-			/* Authenticated and fresh, only not for us (split
-			 * brain): the peer is alive, the link stays up. */
-			proto_replay_update(&p->replay, h.counter);
-			p->last_rx = now;
-		}
 		peer_reject(p, err, what);
 		return;
 	}
@@ -428,11 +684,13 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 		on_hello(p, &h, &hello, known, now);
 		break;
 	case PROTO_KEEPALIVE:
-		p->peer_known = ka.known_boot;
-		check_role(p, ka.role, now);
+		on_keepalive(p, &ka, now);
 		break;
 	case PROTO_SEQNUM:
 		on_seqnum(p, &h, &sh, recs, (unsigned int)n, now);
+		break;
+	case PROTO_ACK:
+		on_ack(p, &ack, now);
 		break;
 	}
 	update_up(p, now);
@@ -446,26 +704,48 @@ void peer_start(struct peer *p, uint64_t now)
 	send_hello(p, now);
 }
 
+/* Unacknowledged this long: resent, the oldest first (a lost message
+ * or a lost ACK; a lost tail is also found by the peer from our
+ * heartbeat's tx_last). */
+static void resend_stale(struct peer *p, uint64_t now)
+{
+	uint64_t seq = stream_tx_low(&p->tx), last = stream_tx_last(&p->tx);
+	unsigned int budget = PEER_RTO_BURST, looked = 0;
+	struct stream_msg *m;
+
+	for (; seq <= last && budget && looked < 4 * PEER_RTO_BURST; seq++) {
+		m = stream_tx_get(&p->tx, seq);
+		looked++;
+		if (!m || now - m->last_ms < PEER_RTO_MS)
+			continue;
+		resend(p, m, now);
+		budget--;
+	}
+}
+
 void peer_tick(struct peer *p, uint64_t now)
 {
 	update_up(p, now);
 	update_split_brain(p, now);
-	if (!p->up) {
-		if (now - p->last_hello >= PEER_HELLO_MS)
-			send_hello(p, now);
+	if (!p->up && now - p->last_hello >= PEER_HELLO_MS)
+		send_hello(p, now);
+	if (peer_session(p)) {
+		resend_stale(p, now);
+		if ((p->rx_unacked && now - p->rx_unacked_since >= PEER_ACK_MS) ||
+		    (p->rx.top > p->rx.cum && now - p->last_nack >= PEER_NACK_MS))
+			send_ack(p, now);
+		/* The heartbeat goes out even while the link looks down to
+		 * us: the peer may still hear us (a one-way outage). */
+		if (now - p->last_keepalive >= PEER_KEEPALIVE_MS)
+			send_keepalive(p, now);
+	}
+	if (!p->up || !p->want_bulk)
 		return;
+	if (now - p->bulk_progress >= PEER_BULK_STALL_MS) {
+		log_warn("bulk sync #%" PRIu32 " %s, asking again",
+			 p->bulk_req, p->bulk_running ? "stalled" : "not answered");
+		request_bulk(p, now);
+	} else if (!p->bulk_running && now - p->last_hello >= PEER_HELLO_MS) {
+		send_hello(p, now);
 	}
-	if (p->want_bulk) {
-		if (now - p->bulk_progress >= PEER_BULK_STALL_MS) {
-			log_warn("bulk sync #%" PRIu32 " %s, asking again",
-				 p->bulk_req,
-				 p->bulk_running ? "stalled" : "not answered");
-			request_bulk(p, now);
-		} else if (!p->bulk_running &&
-			   now - p->last_hello >= PEER_HELLO_MS) {
-			send_hello(p, now);
-		}
-	}
-	if (now - p->last_tx >= PEER_KEEPALIVE_MS)
-		send_keepalive(p, now);
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "proto.h"
+#include "stream.h"
 
 #define PEER_HELLO_MS 1000	/* HELLO period while the link is not up */
 #define PEER_KEEPALIVE_MS 1000	/* something is sent at least this often */
@@ -23,6 +24,16 @@
 #define PEER_REPLY_MS 100	/* at most one immediate HELLO reply per this */
 #define PEER_BULK_STALL_MS 3000	/* bulk request re-issued after this idle */
 #define PEER_SPLIT_GRACE_MS 2000	/* both active this long: split brain */
+/* The SEQNUM stream (docs/protocol.md, "Reliability"). */
+#define PEER_ACK_EVERY 16	/* ACK at once after this many new messages */
+#define PEER_ACK_MS 100		/* else within this */
+#define PEER_NACK_MS 100	/* a gap NACKed again at most this often */
+#define PEER_RESEND_HOLD_MS 50	/* a message resent at most this often */
+#define PEER_RTO_MS 1000	/* unacknowledged this long: resent */
+#define PEER_RTO_BURST 32	/* at most this many per tick */
+#define PEER_NACK_BURST 512	/* at most this many resent per ACK */
+#define PEER_WINDOW 256		/* bulk messages in flight */
+#define PEER_REPLY_SLOTS 8	/* unverified boots answered, each rate limited */
 
 struct peer_ops {
 	/* Returns 0 or a negative errno. */
@@ -41,11 +52,23 @@ struct peer_stats {
 	uint64_t rx_rejected[PROTO_ERR_MAX];
 	uint64_t tx_packets;
 	uint64_t tx_failed;
-	uint64_t seq_lost;		/* SEQNUM messages never seen */
-	uint64_t seq_reordered;
 	uint64_t peer_boots;		/* peer boot ids verified */
+	uint64_t hello_replies;		/* to HELLOs from unverified boots */
+	uint64_t outages;		/* times our link went down */
+	/* the stream */
+	uint64_t retransmits;
+	uint64_t acks_sent;
+	uint64_t nacks_sent;		/* ACKs carrying missing ranges */
+	uint64_t nacks_received;
+	uint64_t rx_lost;		/* seqs the peer could not resend */
+	uint64_t resyncs;		/* bulks asked for: stream loss, outage */
+	/* bulk syncs */
 	uint64_t bulks_requested;	/* backup */
 	uint64_t bulks_completed;	/* backup */
+	uint64_t bulks_incomplete;	/* backup: ended with records missing */
+	uint64_t bulk_last_ms;		/* backup: request to verified end */
+	uint64_t bulk_max_ms;
+	uint64_t bulk_last_records;
 	uint64_t bulks_served;		/* active */
 	uint64_t split_brains;		/* times both nodes were active */
 	uint64_t role_changes;		/* ours */
@@ -62,19 +85,32 @@ struct peer {
 	/* us */
 	uint64_t boot;
 	uint64_t tx_counter;
-	uint32_t tx_seq;
 	uint64_t challenge;
-	uint64_t last_tx, last_hello, last_reply;
+	uint64_t last_tx, last_hello, last_reply, last_keepalive;
+	uint32_t outages;		/* times our link went down */
+	struct stream_tx tx;		/* our SEQNUM stream to peer_boot */
+	/* HELLOs from boots not verified are answered (statelessly), each
+	 * boot at most once per PEER_REPLY_MS: a replayed HELLO of an old
+	 * boot does not share its limit with the genuine new boot. */
+	struct {
+		uint64_t boot, at;
+	} reply_slot[PEER_REPLY_SLOTS];
 
 	/* the peer */
 	bool verified;
 	uint64_t peer_boot;
 	uint8_t peer_node;
+	uint8_t pinned_node;		/* remote-node-id, or the first verified */
 	uint8_t peer_role;		/* PROTO_ROLE_* */
 	struct proto_replay replay;
 	uint64_t peer_challenge;	/* echoed in our HELLOs */
 	uint64_t peer_known;		/* which boot of ours the peer knows */
-	uint32_t rx_seq;
+	uint32_t peer_outages;		/* the peer's outage count, last told */
+	bool peer_outages_known;
+	struct stream_rx rx;		/* the peer's SEQNUM stream to us */
+	unsigned int rx_unacked;	/* new messages not acknowledged yet */
+	uint64_t rx_unacked_since;
+	uint64_t last_nack;
 	uint64_t last_rx;
 	bool up;
 	bool split_brain;		/* the peer says it is active too */
@@ -87,7 +123,11 @@ struct peer {
 	bool bulk_running;
 	uint32_t bulk_req;
 	uint64_t bulk_progress;
-	uint64_t bulk_records;
+	uint64_t bulk_records;		/* records of bulk_req received */
+	uint64_t bulk_end;		/* seq of its BULK_END, 0: not seen */
+	uint32_t bulk_expect;		/* records BULK_END announced */
+	uint64_t bulk_since;		/* first request of this sync */
+	uint64_t last_bulk_ask;
 	/* backup: a bulk sync completed since the link came up and since
 	 * we became a backup, so our counters are as fresh as the link
 	 * allows (keepalived's hold-off is released) */
@@ -126,7 +166,18 @@ void peer_input(struct peer *p, const uint8_t *pkt, size_t len,
 void peer_reject(struct peer *p, enum proto_err err, const char *what);
 void peer_tick(struct peer *p, uint64_t now);
 bool peer_is_up(const struct peer *p);
-/* Seal and send one SEQNUM payload. Returns 0 or a negative errno. */
-int peer_send_seqnum(struct peer *p, struct proto_batch *b, uint64_t now);
+/*
+ * Queue, seal and send one SEQNUM payload on the stream to the peer's
+ * boot; *seq gets its seq. -ENOTCONN without a session (the peer's boot
+ * verified and the peer knowing ours), -ENOMEM. A failed send is not an
+ * error: the message is queued and resent.
+ */
+int peer_send_seqnum(struct peer *p, struct proto_batch *b, uint64_t now,
+		     uint64_t *seq);
+/* A session exists: SEQNUM messages can go out. */
+bool peer_session(const struct peer *p);
+/* A paced sender (the bulk) may send one more message now. */
+bool peer_stream_room(const struct peer *p);
+void peer_free(struct peer *p);
 
 #endif /* AGENT_PEER_H */

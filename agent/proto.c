@@ -15,6 +15,7 @@ _Static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == PROTO_TAG_LEN,
 _Static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24,
 	       "nonce length");
 _Static_assert(PROTO_MAX_RECORDS == 20, "records per packet");
+_Static_assert(PROTO_ACK_MAX_LEN <= PROTO_MAX_PAYLOAD, "ACK fits");
 _Static_assert(PROTO_SEQNUM_HDR_LEN + PROTO_RECORD_MAX_LEN <= PROTO_MAX_PAYLOAD,
 	       "a record with the largest bitmap fits one datagram");
 _Static_assert(4 * XHA_BITMAP_MAX_WORDS == XFRM_HA_BITMAP_MAX_BYTES,
@@ -35,6 +36,9 @@ static const char *const err_names[PROTO_ERR_MAX] = {
 	[PROTO_ERR_UNVERIFIED] = "unverified-peer",
 	[PROTO_ERR_ROLE] = "wrong-role",
 	[PROTO_ERR_SOURCE] = "bad-source",
+	[PROTO_ERR_NODE] = "wrong-node",
+	[PROTO_ERR_IFACE] = "wrong-interface",
+	[PROTO_ERR_SESSION] = "stale-session",
 };
 
 const char *proto_err_name(enum proto_err err)
@@ -84,8 +88,7 @@ static void hdr_encode(const struct proto_hdr *h, uint8_t *p)
 	p[7] = h->flags;
 	put64(p + 8, h->boot_id);
 	put64(p + 16, h->counter);
-	put32(p + 24, h->seq);
-	put32(p + 28, h->ack);
+	put64(p + 24, h->seq);
 }
 
 /*
@@ -122,7 +125,7 @@ size_t proto_seal(const uint8_t key[PROTO_KEY_LEN], const struct proto_hdr *h,
 }
 
 enum proto_err proto_open(const uint8_t key[PROTO_KEY_LEN], uint8_t own_node,
-			  const uint8_t *pkt, size_t len, struct proto_hdr *h,
+			  uint8_t peer_node, const uint8_t *pkt, size_t len, struct proto_hdr *h,
 			  uint8_t *payload, size_t *plen)
 {
 	unsigned long long mlen;
@@ -141,17 +144,18 @@ enum proto_err proto_open(const uint8_t key[PROTO_KEY_LEN], uint8_t own_node,
 	h->flags = pkt[7];
 	h->boot_id = get64(pkt + 8);
 	h->counter = get64(pkt + 16);
-	h->seq = get32(pkt + 24);
-	h->ack = get32(pkt + 28);
+	h->seq = get64(pkt + 24);
 	if (h->version != PROTO_VERSION)
 		return PROTO_ERR_VERSION;
-	if (h->type < PROTO_HELLO || h->type > PROTO_SEQNUM)
+	if (h->type < PROTO_HELLO || h->type > PROTO_ACK)
 		return PROTO_ERR_TYPE;
 	if (h->node_id < 1 || h->node_id > 15 || !h->boot_id ||
 	    !h->counter || (h->type == PROTO_SEQNUM) != (h->seq != 0))
 		return PROTO_ERR_HEADER;
 	if (h->node_id == own_node)
 		return PROTO_ERR_OWN_NODE;
+	if (peer_node && h->node_id != peer_node)
+		return PROTO_ERR_NODE;
 	make_nonce(nonce, h);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
 		    payload, &mlen, NULL, pkt + PROTO_HDR_LEN,
@@ -162,9 +166,9 @@ enum proto_err proto_open(const uint8_t key[PROTO_KEY_LEN], uint8_t own_node,
 }
 
 /*
- * HELLO and KEEPALIVE payloads may grow at the end in later revisions of
- * version 1: bytes past the known fields are ignored, so that an upgraded
- * node still talks to an old one.
+ * HELLO, KEEPALIVE and ACK payloads may grow at the end in later revisions
+ * of a version: bytes past the known fields are ignored, so that an
+ * upgraded node still talks to an old one.
  */
 size_t proto_hello_encode(const struct proto_hello *m, uint8_t *buf,
 			  size_t len)
@@ -177,6 +181,7 @@ size_t proto_hello_encode(const struct proto_hello *m, uint8_t *buf,
 	put64(buf + 16, m->known_boot);
 	put32(buf + 24, m->bulk_req);
 	buf[28] = m->role;
+	put32(buf + 32, m->outages);
 	return PROTO_HELLO_LEN;
 }
 
@@ -194,6 +199,7 @@ int proto_hello_decode(const uint8_t *buf, size_t len, struct proto_hello *m)
 	m->known_boot = get64(buf + 16);
 	m->bulk_req = get32(buf + 24);
 	m->role = buf[28];
+	m->outages = get32(buf + 32);
 	if (!m->challenge || !role_ok(m->role))
 		return -1;
 	return 0;
@@ -207,6 +213,10 @@ size_t proto_keepalive_encode(const struct proto_keepalive *m, uint8_t *buf,
 	memset(buf, 0, PROTO_KEEPALIVE_LEN);
 	put64(buf, m->known_boot);
 	buf[8] = m->role;
+	put32(buf + 12, m->outages);
+	put64(buf + 16, m->tx_last);
+	put64(buf + 24, m->tx_low);
+	put64(buf + 32, m->ack);
 	return PROTO_KEEPALIVE_LEN;
 }
 
@@ -217,7 +227,61 @@ int proto_keepalive_decode(const uint8_t *buf, size_t len,
 		return -1;
 	m->known_boot = get64(buf);
 	m->role = buf[8];
-	return role_ok(m->role) ? 0 : -1;
+	m->outages = get32(buf + 12);
+	m->tx_last = get64(buf + 16);
+	m->tx_low = get64(buf + 24);
+	m->ack = get64(buf + 32);
+	/* Nothing resendable lies above what was sent. */
+	if (!role_ok(m->role) || m->tx_low > m->tx_last + 1)
+		return -1;
+	return 0;
+}
+
+size_t proto_ack_encode(const struct proto_ack *m, uint8_t *buf, size_t len)
+{
+	size_t need = PROTO_ACK_HDR_LEN + 16 * (size_t)m->nranges;
+	unsigned int i;
+
+	if (m->nranges > PROTO_MAX_NACK || len < need)
+		return 0;
+	memset(buf, 0, PROTO_ACK_HDR_LEN);
+	put64(buf, m->stream_boot);
+	put64(buf + 8, m->ack);
+	put16(buf + 16, m->nranges);
+	for (i = 0; i < m->nranges; i++) {
+		put64(buf + PROTO_ACK_HDR_LEN + 16 * i, m->range[i].first);
+		put64(buf + PROTO_ACK_HDR_LEN + 16 * i + 8, m->range[i].last);
+	}
+	return need;
+}
+
+/*
+ * Ranges must be ascending, disjoint, above the cumulative ack and each
+ * first <= last: a receiver never has to sort or clip them.
+ */
+int proto_ack_decode(const uint8_t *buf, size_t len, struct proto_ack *m)
+{
+	uint64_t floor;
+	unsigned int i;
+
+	if (len < PROTO_ACK_HDR_LEN)
+		return -1;
+	m->stream_boot = get64(buf);
+	m->ack = get64(buf + 8);
+	m->nranges = get16(buf + 16);
+	if (!m->stream_boot || m->nranges > PROTO_MAX_NACK ||
+	    len < PROTO_ACK_HDR_LEN + 16 * (size_t)m->nranges)
+		return -1;
+	floor = m->ack;
+	for (i = 0; i < m->nranges; i++) {
+		m->range[i].first = get64(buf + PROTO_ACK_HDR_LEN + 16 * i);
+		m->range[i].last = get64(buf + PROTO_ACK_HDR_LEN + 16 * i + 8);
+		if (m->range[i].first <= floor ||
+		    m->range[i].last < m->range[i].first)
+			return -1;
+		floor = m->range[i].last;
+	}
+	return 0;
 }
 
 static uint64_t mode_limit(uint8_t mode)
@@ -265,6 +329,9 @@ void proto_batch_init(struct proto_batch *b, uint8_t flags, uint32_t bulk_id)
 	b->hdr.flags = flags;
 	b->hdr.count = 0;
 	b->hdr.bulk_id = bulk_id;
+	b->hdr.dest_boot = 0;
+	b->hdr.bulk_first = 0;
+	b->hdr.bulk_records = 0;
 	b->len = PROTO_SEQNUM_HDR_LEN;
 }
 
@@ -315,6 +382,10 @@ size_t proto_batch_finish(struct proto_batch *b)
 	b->buf[1] = 0;
 	put16(b->buf + 2, b->hdr.count);
 	put32(b->buf + 4, b->hdr.bulk_id);
+	put64(b->buf + 8, b->hdr.dest_boot);
+	put64(b->buf + 16, b->hdr.bulk_first);
+	put32(b->buf + 24, b->hdr.bulk_records);
+	put32(b->buf + 28, 0);
 	return b->len;
 }
 
@@ -380,7 +451,16 @@ int proto_seqnum_decode(const uint8_t *buf, size_t len,
 	hdr->flags = buf[0];
 	hdr->count = get16(buf + 2);
 	hdr->bulk_id = get32(buf + 4);
+	hdr->dest_boot = get64(buf + 8);
+	hdr->bulk_first = get64(buf + 16);
+	hdr->bulk_records = get32(buf + 24);
 	if (hdr->flags & ~PROTO_SEQNUM_F_ALL)
+		return -1;
+	/* The bulk's extent travels with its end, and only there. */
+	if (!(hdr->flags & PROTO_SEQNUM_BULK_END) &&
+	    (hdr->bulk_first || hdr->bulk_records))
+		return -1;
+	if ((hdr->flags & PROTO_SEQNUM_BULK_END) && !hdr->bulk_first)
 		return -1;
 	if (hdr->count > PROTO_MAX_RECORDS)
 		return -1;
@@ -398,8 +478,14 @@ int proto_seqnum_decode(const uint8_t *buf, size_t len,
 
 void proto_replay_reset(struct proto_replay *r, uint64_t counter)
 {
+	memset(r->bitmap, 0, sizeof(r->bitmap));
 	r->top = counter;
-	r->bitmap = 1;
+	r->bitmap[0] = 1;
+}
+
+static bool replay_bit(const struct proto_replay *r, uint64_t i)
+{
+	return r->bitmap[i / 64] & (1ull << (i % 64));
 }
 
 bool proto_replay_check(const struct proto_replay *r, uint64_t counter)
@@ -409,21 +495,38 @@ bool proto_replay_check(const struct proto_replay *r, uint64_t counter)
 	if (counter > r->top)
 		return true;
 	diff = r->top - counter;
-	if (diff >= 64)
+	if (diff >= PROTO_REPLAY_WINDOW)
 		return false;
-	return !(r->bitmap & (1ull << diff));
+	return !replay_bit(r, diff);
 }
 
 void proto_replay_update(struct proto_replay *r, uint64_t counter)
 {
-	uint64_t shift;
+	const unsigned int words = PROTO_REPLAY_WINDOW / 64;
+	uint64_t shift, diff;
+	unsigned int i, ws, bs;
 
 	if (counter > r->top) {
 		shift = counter - r->top;
-		r->bitmap = shift >= 64 ? 0 : r->bitmap << shift;
-		r->bitmap |= 1;
+		if (shift >= PROTO_REPLAY_WINDOW) {
+			memset(r->bitmap, 0, sizeof(r->bitmap));
+		} else {
+			/* bit i moves to bit i + shift */
+			ws = (unsigned int)(shift / 64);
+			bs = (unsigned int)(shift % 64);
+			for (i = words; i-- > 0;) {
+				uint64_t v = i >= ws ? r->bitmap[i - ws] << bs : 0;
+
+				if (bs && i > ws)
+					v |= r->bitmap[i - ws - 1] >> (64 - bs);
+				r->bitmap[i] = v;
+			}
+		}
+		r->bitmap[0] |= 1;
 		r->top = counter;
-	} else if (r->top - counter < 64) {
-		r->bitmap |= 1ull << (r->top - counter);
+		return;
 	}
+	diff = r->top - counter;
+	if (diff < PROTO_REPLAY_WINDOW)
+		r->bitmap[diff / 64] |= 1ull << (diff % 64);
 }

@@ -15,7 +15,7 @@
 #include "xha_nl.h"
 
 #define PROTO_MAGIC "XHAL"
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 #define PROTO_HDR_LEN 32
 #define PROTO_TAG_LEN 16
 #define PROTO_KEY_LEN 32
@@ -27,6 +27,7 @@ enum proto_type {
 	PROTO_HELLO = 1,
 	PROTO_KEEPALIVE = 2,
 	PROTO_SEQNUM = 3,
+	PROTO_ACK = 4,
 };
 
 struct proto_hdr {
@@ -36,8 +37,7 @@ struct proto_hdr {
 	uint8_t flags;		/* none defined: 0 */
 	uint64_t boot_id;	/* sender's random per-process id, never 0 */
 	uint64_t counter;	/* per boot, strictly increasing from 1 */
-	uint32_t seq;		/* SEQNUM stream sequence, 1, 2...; else 0 */
-	uint32_t ack;		/* reserved for acknowledgements: 0 */
+	uint64_t seq;		/* SEQNUM stream sequence, 1, 2...; else 0 */
 };
 
 /* Why a packet was dropped; index into the rejection counters. */
@@ -56,6 +56,9 @@ enum proto_err {
 	PROTO_ERR_UNVERIFIED,	/* not a HELLO from a boot not verified yet */
 	PROTO_ERR_ROLE,		/* SEQNUM sent to an active node */
 	PROTO_ERR_SOURCE,	/* link level: from an unexpected address */
+	PROTO_ERR_NODE,		/* not the peer's (configured or pinned) node-id */
+	PROTO_ERR_IFACE,	/* link level: arrived on another interface */
+	PROTO_ERR_SESSION,	/* SEQNUM or ACK for a previous boot of ours */
 	PROTO_ERR_MAX
 };
 
@@ -73,10 +76,11 @@ size_t proto_seal(const uint8_t key[PROTO_KEY_LEN], const struct proto_hdr *h,
 /*
  * Check and authenticate a packet. On success fills *h and the decrypted
  * payload (at most PROTO_MAX_PAYLOAD bytes) and returns PROTO_OK. The
- * node-id check rejects own_node.
+ * node-id check rejects own_node, and with peer_node (not 0) any other
+ * node-id than peer_node.
  */
 enum proto_err proto_open(const uint8_t key[PROTO_KEY_LEN], uint8_t own_node,
-			  const uint8_t *pkt, size_t len, struct proto_hdr *h,
+			  uint8_t peer_node, const uint8_t *pkt, size_t len, struct proto_hdr *h,
 			  uint8_t *payload, size_t *plen);
 
 /* Role on the wire. */
@@ -85,22 +89,53 @@ enum {
 	PROTO_ROLE_BACKUP = 2,
 };
 
-#define PROTO_HELLO_LEN 32
+#define PROTO_HELLO_LEN 36
 struct proto_hello {
 	uint64_t challenge;	/* fresh random, echoed by the peer */
 	uint64_t echo;		/* the peer's last challenge we saw, or 0 */
 	uint64_t known_boot;	/* the peer boot id we verified, or 0 */
 	uint32_t bulk_req;	/* non-zero: please send bulk sync #bulk_req */
 	uint8_t role;
+	uint32_t outages;	/* times the sender saw the link go down */
 };
 
-#define PROTO_KEEPALIVE_LEN 12
+/*
+ * The heartbeat: liveness, role, outages, and both directions of the
+ * SEQNUM stream between the sender's boot and known_boot: what the sender
+ * sent (tx_last, and the oldest it can still resend, tx_low) and what it
+ * received of the peer's (ack: every seq up to it).
+ */
+#define PROTO_KEEPALIVE_LEN 40
 struct proto_keepalive {
 	uint64_t known_boot;
 	uint8_t role;
+	uint32_t outages;
+	uint64_t tx_last;	/* last seq sent to known_boot, 0 if none */
+	uint64_t tx_low;	/* oldest seq still resendable (tx_last + 1: none) */
+	uint64_t ack;		/* cumulative: every seq up to it received */
 };
 
-#define PROTO_SEQNUM_HDR_LEN 8
+/*
+ * ACK (type 4): the cumulative acknowledgement of stream_boot's SEQNUM
+ * stream to the sender, and up to PROTO_MAX_NACK ranges of seqs above it
+ * that are missing (NACK).
+ */
+#define PROTO_MAX_NACK 32
+#define PROTO_ACK_HDR_LEN 20
+#define PROTO_ACK_MAX_LEN (PROTO_ACK_HDR_LEN + 16 * PROTO_MAX_NACK)
+struct proto_ack {
+	uint64_t stream_boot;	/* the boot whose stream this acknowledges */
+	uint64_t ack;
+	uint16_t nranges;
+	struct {
+		uint64_t first, last;
+	} range[PROTO_MAX_NACK];
+};
+
+size_t proto_ack_encode(const struct proto_ack *m, uint8_t *buf, size_t len);
+int proto_ack_decode(const uint8_t *buf, size_t len, struct proto_ack *m);
+
+#define PROTO_SEQNUM_HDR_LEN 32
 /*
  * A record is variable-length: 66 fixed bytes (identity, counters,
  * lifetimes, bitmap word count) and then 0..128 bitmap words of 4 bytes.
@@ -127,6 +162,11 @@ struct proto_seqnum {
 	uint8_t flags;		/* PROTO_SEQNUM_* */
 	uint16_t count;
 	uint32_t bulk_id;	/* the bulk_req served, 0 if unsolicited */
+	uint64_t dest_boot;	/* the receiver's boot this stream goes to */
+	/* BULK_END only: the seq of the bulk's BULK_START message and the
+	 * number of records in the whole bulk; 0 otherwise. */
+	uint64_t bulk_first;
+	uint32_t bulk_records;
 };
 
 size_t proto_hello_encode(const struct proto_hello *m, uint8_t *buf,
@@ -175,10 +215,11 @@ size_t proto_batch_finish(struct proto_batch *b);
 int proto_seqnum_decode(const uint8_t *buf, size_t len,
 			struct proto_seqnum *hdr, struct xha_sa *recs);
 
-/* Anti-replay: a 64-counter sliding window per peer boot. */
+/* Anti-replay: a PROTO_REPLAY_WINDOW-counter sliding window per peer boot. */
+#define PROTO_REPLAY_WINDOW 1024
 struct proto_replay {
 	uint64_t top;		/* highest counter accepted */
-	uint64_t bitmap;	/* bit i: top - i seen */
+	uint64_t bitmap[PROTO_REPLAY_WINDOW / 64];	/* bit i: top - i seen */
 };
 
 void proto_replay_reset(struct proto_replay *r, uint64_t counter);

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync.h"
@@ -51,8 +52,23 @@ void sync_set_role(struct sync *s, enum role role)
 		shift_clear(s->shift);
 }
 
+static void bulk_out_clear(struct bulk_out *o)
+{
+	size_t i;
+
+	for (i = o->pos; i < o->len; i++)
+		free(o->msg[i]);
+	o->len = o->pos = 0;
+	o->records = 0;
+	o->first_seq = 0;
+	o->failed = false;
+}
+
 void sync_free(struct sync *s)
 {
+	bulk_out_clear(&s->out);
+	free(s->out.msg);
+	s->out.msg = NULL;
 	pending_free(s->pending);
 	s->pending = NULL;
 	shift_free(s->shift);
@@ -64,12 +80,20 @@ void sync_free(struct sync *s)
 static void batch_flush(struct sync *s)
 {
 	struct proto_batch *b = &s->batch;
+	int ret;
 
 	if (!b->hdr.count && !b->hdr.flags)
 		return;
-	if (peer_send_seqnum(s->peer, b, s->now) == 0) {
+	ret = peer_send_seqnum(s->peer, b, s->now, NULL);
+	if (ret == 0) {
 		s->st.seqnum_sent++;
 		s->st.records_sent += b->hdr.count;
+	} else if (ret == -ENOTCONN) {
+		/* No session: the backup asks for a bulk sync when one
+		 * comes up. */
+		s->st.records_link_down += b->hdr.count;
+	} else {
+		s->st.records_unsendable += b->hdr.count;
 	}
 	proto_batch_init(b, 0, b->hdr.bulk_id);
 }
@@ -129,7 +153,7 @@ static int notify_cb(const struct xha_sa *sa, void *arg)
 	struct sync *s = arg;
 
 	s->st.notify_records++;
-	if (!peer_is_up(s->peer)) {
+	if (!peer_session(s->peer)) {
 		/* The backup asks for a bulk sync when the link comes up. */
 		s->st.records_link_down++;
 		return 0;
@@ -153,7 +177,6 @@ void sync_notify_ready(struct sync *s, uint64_t now)
 		if (ret == -ENOBUFS) {
 			s->st.enobufs++;
 			s->resync = true;
-			log_warn("kernel notifications lost (ENOBUFS): will send a full dump");
 			continue;
 		}
 		if (ret < 0) {
@@ -167,37 +190,98 @@ void sync_notify_ready(struct sync *s, uint64_t now)
 	}
 	batch_flush(s);
 	if (s->resync) {
+		/* The backup asks for a bulk sync, verified end to end; the
+		 * dump runs when the request is served. */
 		s->resync = false;
-		if (peer_is_up(s->peer))
-			sync_bulk(s, 0, now);
+		peer_resync(s->peer, now,
+			    "kernel notifications lost (ENOBUFS)");
 	}
+}
+
+/* The dump's current message is full (or the dump ended): keep it. */
+static int out_keep(struct sync *s)
+{
+	struct bulk_out *o = &s->out;
+	struct proto_batch *b;
+
+	if (o->len == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		struct proto_batch **m = realloc(o->msg, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		o->msg = m;
+		o->cap = cap;
+	}
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	*b = s->batch;
+	o->msg[o->len++] = b;
+	proto_batch_init(&s->batch, 0, o->id);
+	return 0;
 }
 
 static int dump_cb(const struct xha_sa *sa, void *arg)
 {
 	struct sync *s = arg;
+	int ret;
 
-	if (s->dump_sends)
-		batch_add(s, sa);
+	if (!s->dump_sends || s->out.failed)
+		return 0;
+	if (is_link_sa(s, sa)) {
+		s->st.records_link_sa++;
+		return 0;
+	}
+	ret = proto_batch_add(&s->batch, sa);
+	if (ret == -ENOSPC) {
+		if (out_keep(s) < 0) {
+			s->out.failed = true;
+			return 0;
+		}
+		ret = proto_batch_add(&s->batch, sa);
+	}
+	if (ret < 0)
+		s->st.records_unsendable++;
+	else
+		s->out.records++;
 	return 0;
 }
 
+/*
+ * The dump is taken at once (a consistent snapshot, and the module's
+ * scan armed) and encoded into messages; sync_pump() sends them as the
+ * stream's window allows, so live updates go out in between and the
+ * peer's socket buffer never overflows. A newer request replaces it.
+ */
 void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 {
-	uint64_t before = s->st.records_sent;
+	struct bulk_out *o = &s->out;
 	int ret;
 
 	s->now = now;
-	/* Unsolicited with the link down: the dump only arms the scan. */
-	s->dump_sends = bulk_id || peer_is_up(s->peer);
+	if (o->pos < o->len) {
+		s->st.bulks_aborted++;
+		log_info("bulk sync #%" PRIu32 " abandoned for #%" PRIu32
+			 " after %zu of %zu messages", o->id, bulk_id, o->pos,
+			 o->len);
+	}
+	bulk_out_clear(o);
+	o->id = bulk_id;
+	o->boot = s->peer->peer_boot;
+	o->started = now;
+	/* Unsolicited without a session: the dump only arms the scan. */
+	s->dump_sends = bulk_id || peer_session(s->peer);
 	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
 			 bulk_id);
 	ret = xha_nl_sa_dump(s->kernel->req, dump_cb, s);
-	if (ret < 0) {
+	if (ret < 0 || o->failed) {
 		/* No BULK_END: the backup asks again after a while. */
 		s->st.kernel_errors++;
 		log_err("dumping SAs for bulk sync #%" PRIu32 ": %s", bulk_id,
-			xha_nl_error(s->kernel->req));
+			o->failed ? "out of memory" :
+				    xha_nl_error(s->kernel->req));
+		bulk_out_clear(o);
 		proto_batch_init(&s->batch, 0, 0);
 		return;
 	}
@@ -205,10 +289,55 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 		return;
 	if (bulk_id)
 		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
-	batch_flush(s);
+	if ((s->batch.hdr.count || s->batch.hdr.flags) && out_keep(s) < 0) {
+		log_err("bulk sync #%" PRIu32 ": out of memory", bulk_id);
+		bulk_out_clear(o);
+	}
+	proto_batch_init(&s->batch, 0, 0);
+	log_info("bulk sync #%" PRIu32 ": %" PRIu32 " records in %zu messages",
+		 bulk_id, o->records, o->len);
+	sync_pump(s, now);
+}
+
+void sync_pump(struct sync *s, uint64_t now)
+{
+	struct bulk_out *o = &s->out;
+	struct proto_batch *b;
+	uint64_t seq;
+	int ret;
+
+	if (o->pos == o->len)
+		return;
+	if (s->role != ROLE_ACTIVE || s->peer->peer_boot != o->boot) {
+		/* The peer restarted (it asks anew) or we are no longer
+		 * active. */
+		s->st.bulks_aborted++;
+		bulk_out_clear(o);
+		return;
+	}
+	while (o->pos < o->len && peer_stream_room(s->peer)) {
+		b = o->msg[o->pos];
+		if (b->hdr.flags & PROTO_SEQNUM_BULK_END) {
+			b->hdr.bulk_first = o->first_seq;
+			b->hdr.bulk_records = o->records;
+		}
+		ret = peer_send_seqnum(s->peer, b, now, &seq);
+		if (ret < 0)
+			return;	/* -ENOMEM: later */
+		if (b->hdr.flags & PROTO_SEQNUM_BULK_START || !o->first_seq)
+			o->first_seq = seq;
+		s->st.seqnum_sent++;
+		s->st.records_sent += b->hdr.count;
+		free(b);
+		o->pos++;
+	}
+	if (o->pos < o->len)
+		return;
 	s->st.bulks_sent++;
-	log_info("bulk sync #%" PRIu32 " sent: %" PRIu64 " records", bulk_id,
-		 s->st.records_sent - before);
+	s->st.bulk_send_last_ms = now - o->started;
+	log_info("bulk sync #%" PRIu32 " sent: %" PRIu32 " records in %zu messages, %" PRIu64 " ms",
+		 o->id, o->records, o->len, now - o->started);
+	bulk_out_clear(o);
 }
 
 /* ---- reporting ---- */
@@ -248,10 +377,13 @@ void sync_log_stats(const struct sync *s, enum log_level lvl)
 	}
 	log_msg(lvl,
 		"stats: link %s, rx %" PRIu64 " tx %" PRIu64 " tx-failed %" PRIu64
-		" seq-lost %" PRIu64 " peer-boots %" PRIu64 "; rejected:%s",
+		" retransmits %" PRIu64 " nacks %" PRIu64 "/%" PRIu64
+		" lost %" PRIu64 " resyncs %" PRIu64 " peer-boots %" PRIu64
+		" outages %" PRIu64 "; rejected:%s",
 		peer_is_up(s->peer) ? "up" : "down", ps->rx_packets,
-		ps->tx_packets, ps->tx_failed, ps->seq_lost, ps->peer_boots,
-		off ? rej : " none");
+		ps->tx_packets, ps->tx_failed, ps->retransmits, ps->nacks_sent,
+		ps->nacks_received, ps->rx_lost, ps->resyncs, ps->peer_boots,
+		ps->outages, off ? rej : " none");
 	if (s->role == ROLE_ACTIVE)
 		log_msg(lvl,
 			"stats: notifications %" PRIu64 " (%" PRIu64

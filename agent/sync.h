@@ -45,6 +45,8 @@ struct sync_stats {
 	uint64_t records_link_sa;	/* not sent: the HA link's own SA */
 	uint64_t seqnum_sent;
 	uint64_t bulks_sent;
+	uint64_t bulks_aborted;		/* replaced by a newer request */
+	uint64_t bulk_send_last_ms;	/* dump start to last message sent */
 	uint64_t enobufs;
 	uint64_t kernel_errors;
 	/* backup */
@@ -67,8 +69,19 @@ struct sync {
 	struct pending *pending;
 	struct shift *shift;		/* NULL: adaptive-shift off */
 	struct proto_batch batch;
-	bool resync;			/* ENOBUFS seen: dump when possible */
+	bool resync;			/* ENOBUFS seen: resync when possible */
 	bool dump_sends;		/* the dump in progress goes out */
+	/* active: the bulk being sent, paced by the stream's window */
+	struct bulk_out {
+		struct proto_batch **msg;
+		size_t len, pos, cap;
+		uint32_t id;		/* bulk id, 0: unsolicited */
+		uint32_t records;
+		uint64_t first_seq;	/* seq of its first message */
+		uint64_t boot;		/* the peer boot it is for */
+		uint64_t started;
+		bool failed;		/* out of memory while dumping */
+	} out;
 	uint64_t now;
 	struct sync_stats st;
 	struct ratelimit rl;
@@ -91,6 +104,8 @@ void sync_notify_ready(struct sync *s, uint64_t now);
  * with the link down, the dump only arms the module's scan).
  */
 void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now);
+/* Active: send what the stream's window allows of the bulk. */
+void sync_pump(struct sync *s, uint64_t now);
 /* Backup: records from the peer. */
 void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
 		  uint64_t now);

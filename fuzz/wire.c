@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Exactly sized copy: the sanitizers see any overread. */
 		copy = malloc(size - 1 ? size - 1 : 1);
 		memcpy(copy, data + 1, size - 1);
-		if (proto_open(fuzz_key, FUZZ_NODE, copy, size - 1, &h, payload,
+		if (proto_open(fuzz_key, FUZZ_NODE, 0, copy, size - 1, &h, payload,
 			       &plen) == PROTO_OK)
 			parse_payload(h.type, payload, plen);
 		free(copy);
@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = proto_seal(fuzz_key, &h, data, size, pkt, sizeof(pkt));
 	if (!len)
 		return 0;
-	if (proto_open(fuzz_key, FUZZ_NODE, pkt, len, &oh, payload, &plen) !=
+	if (proto_open(fuzz_key, FUZZ_NODE, 0, pkt, len, &oh, payload, &plen) !=
 	    PROTO_OK)
 		return 0;
 	if (plen != size || memcmp(payload, data, size) || oh.boot_id != h.boot_id ||

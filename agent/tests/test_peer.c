@@ -102,7 +102,8 @@ static void node_bulk(void *arg, uint32_t bulk_id)
 		make_rec(&sa, i);
 		proto_batch_add(&b, &sa);
 	}
-	peer_send_seqnum(&n->peer, &b, n->now);
+	b.hdr.bulk_records = 3;
+	peer_send_seqnum(&n->peer, &b, n->now, NULL);
 }
 
 static void node_records(void *arg, const struct proto_seqnum *hdr,
@@ -242,7 +243,7 @@ static void test_v2_records(void)
 	proto_batch_init(&b, 0, 0);
 	CHECK(proto_batch_add(&b, &sa) == 0);
 	before = B.records;
-	peer_send_seqnum(&A.peer, &b, 1000);
+	peer_send_seqnum(&A.peer, &b, 1000, NULL);
 	pump(&A, &B, 1000);
 	CHECK_EQ(B.records, before + 1);
 	CHECK_EQ(B.last_rec.bitmap_words, XHA_BITMAP_MAX_WORDS);
@@ -257,7 +258,7 @@ static void test_v2_records(void)
 	h.node_id = 1;
 	h.boot_id = A.peer.boot;
 	h.counter = A.peer.tx_counter + 10;
-	h.seq = A.peer.tx_seq + 1;
+	h.seq = A.peer.tx.next;
 	len = proto_seal(key, &h, b.buf, b.len, pkt, sizeof(pkt));
 	peer_input(&B.peer, pkt, len, 1000);
 	CHECK_EQ(rejected(&B, PROTO_ERR_VERSION), 1);
@@ -284,7 +285,7 @@ static void test_replay_forged_wrong_key(void)
 	make_rec(&sa, 9);
 	proto_batch_add(&b, &sa);
 	A.to = NULL;
-	peer_send_seqnum(&A.peer, &b, 10000);
+	peer_send_seqnum(&A.peer, &b, 10000, NULL);
 	A.to = &B;
 	seqnum = A.last_sent;
 	before = B.records;
@@ -323,7 +324,7 @@ static void test_replay_forged_wrong_key(void)
 	proto_batch_init(&b, 0, 0);
 	proto_batch_add(&b, &sa);
 	before = A.records;
-	peer_send_seqnum(&B.peer, &b, 10000);
+	peer_send_seqnum(&B.peer, &b, 10000, NULL);
 	pump(&A, &B, 10000);
 	CHECK_EQ(A.records, before);
 	CHECK_EQ(rejected(&A, PROTO_ERR_ROLE), 1);
@@ -348,7 +349,7 @@ static void test_restart_and_old_hello(void)
 	proto_batch_init(&b, 0, 0);
 	make_rec(&sa, 1);
 	proto_batch_add(&b, &sa);
-	peer_send_seqnum(&A.peer, &b, 20000);
+	peer_send_seqnum(&A.peer, &b, 20000, NULL);
 	old_seqnum = A.last_sent;
 
 	/* A restarts as A2: new boot id, the link goes through a new
@@ -625,10 +626,10 @@ static void test_split_brain_seqnums(void)
 	for (t = 200250; t <= 210000; t += 250) {
 		proto_batch_init(&b, 0, 0);
 		proto_batch_add(&b, &sa);
-		peer_send_seqnum(&H.peer, &b, t);
+		peer_send_seqnum(&H.peer, &b, t, NULL);
 		proto_batch_init(&b, 0, 0);
 		proto_batch_add(&b, &sa);
-		peer_send_seqnum(&I.peer, &b, t);
+		peer_send_seqnum(&I.peer, &b, t, NULL);
 		peer_tick(&H.peer, t);
 		peer_tick(&I.peer, t);
 		pump(&H, &I, t);

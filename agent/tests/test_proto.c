@@ -81,7 +81,7 @@ static void test_seal_open(void)
 	len = proto_seal(key, &hdr, payload, sizeof(payload), pkt, sizeof(pkt));
 	CHECK_EQ(len, PROTO_HDR_LEN + sizeof(payload) + PROTO_TAG_LEN);
 	CHECK(!memcmp(pkt, "XHAL", 4));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_OK);
 	CHECK_EQ(h.version, PROTO_VERSION);
 	CHECK_EQ(h.type, PROTO_HELLO);
 	CHECK_EQ(h.node_id, 2);
@@ -156,7 +156,7 @@ static void test_seqnum_round_trip(void)
 	h.seq = 1;
 	len = proto_seal(key, &h, b.buf, proto_batch_finish(&b), pkt, sizeof(pkt));
 	CHECK(len > 0 && len <= PROTO_MAX_PKT);
-	CHECK_EQ(proto_open(key, 1, pkt, len, &oh, payload, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &oh, payload, &plen), PROTO_OK);
 	n = proto_seqnum_decode(payload, plen, &sh, recs);
 	CHECK_EQ(n, PROTO_MAX_RECORDS);
 	CHECK_EQ(sh.flags, PROTO_SEQNUM_BULK_START);
@@ -256,7 +256,7 @@ static void test_seqnum_v2_fields(void)
 	len = proto_seal(key, &h, b.buf, proto_batch_finish(&b), pkt,
 			 sizeof(pkt));
 	CHECK(len > 0 && len <= PROTO_MAX_PKT);
-	CHECK_EQ(proto_open(key, 1, pkt, len, &oh, payload, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &oh, payload, &plen), PROTO_OK);
 	n = proto_seqnum_decode(payload, plen, &sh, recs);
 	CHECK_EQ(n, 1);
 	if (n == 1) {
@@ -392,11 +392,11 @@ static void test_reject(void)
 	unsigned int bit;
 
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_OK);
 
 	/* Truncated anywhere. */
 	for (i = 0; i < len; i++) {
-		e = proto_open(key, 1, pkt, i, &h, out, &plen);
+		e = proto_open(key, 1, 0, pkt, i, &h, out, &plen);
 		CHECK(e == (i < PROTO_HDR_LEN + PROTO_TAG_LEN ? PROTO_ERR_SHORT :
 							       PROTO_ERR_AUTH));
 	}
@@ -404,53 +404,53 @@ static void test_reject(void)
 	for (i = 0; i < len; i++)
 		for (bit = 0; bit < 8; bit++) {
 			pkt[i] ^= 1u << bit;
-			e = proto_open(key, 1, pkt, len, &h, out, &plen);
+			e = proto_open(key, 1, 0, pkt, len, &h, out, &plen);
 			CHECK(e != PROTO_OK);
 			if (i >= 8)	/* past magic..flags: only auth can tell */
 				CHECK(e == PROTO_ERR_AUTH ||
 				      e == PROTO_ERR_HEADER);
 			pkt[i] ^= 1u << bit;
 		}
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_OK);
 	/* Wrong key. */
-	CHECK_EQ(proto_open(other_key, 1, pkt, len, &h, out, &plen),
+	CHECK_EQ(proto_open(other_key, 1, 0, pkt, len, &h, out, &plen),
 		 PROTO_ERR_AUTH);
 	/* Our own node-id. */
-	CHECK_EQ(proto_open(key, 2, pkt, len, &h, out, &plen),
+	CHECK_EQ(proto_open(key, 2, 0, pkt, len, &h, out, &plen),
 		 PROTO_ERR_OWN_NODE);
 	/* Oversized. */
 	memset(pkt + len, 0, sizeof(pkt) - len);
-	CHECK_EQ(proto_open(key, 1, pkt, PROTO_MAX_PKT + 1, &h, out, &plen),
+	CHECK_EQ(proto_open(key, 1, 0, pkt, PROTO_MAX_PKT + 1, &h, out, &plen),
 		 PROTO_ERR_OVERSIZE);
 
 	/* Header checks on packets sealed with the right key. */
 	h = hdr;
 	h.version = 1;	/* a version 1 peer: no bitmaps, no lifetimes */
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
 	h = hdr;
 	h.version = 3;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
 	h = hdr;
 	h.type = 9;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_TYPE);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_TYPE);
 	h = hdr;
 	h.node_id = 16;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
 	h = hdr;
 	h.counter = 0;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
 	h = hdr;
 	h.type = PROTO_SEQNUM;	/* seq 0 */
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
 	h = hdr;
 	memcpy(pkt, "XHAX", 4);
-	CHECK_EQ(proto_open(key, 1, pkt, len, &h, out, &plen), PROTO_ERR_MAGIC);
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_MAGIC);
 }
 
 static void test_replay_window(void)
