@@ -3,7 +3,8 @@
 # make            build xfrm_ha.ko for every installed Debian kernel, the
 #                 agent and the CLI
 # make deps       install the Debian packages the build and the tests need
-# make check      build, then run the selftests in QEMU on every kernel
+# make check      build, then run the selftests in QEMU on every kernel,
+#                 then every libFuzzer target for FUZZ_TIME s (60) each
 # make lab        the QEMU lab: two HA nodes and a peer, with a failover
 # make demo       the HA IKE lab (strongSwan ha plugin, keepalived, SecGW,
 #                 road warrior) with failover/failback, narrated, in a VM
@@ -38,9 +39,13 @@ userspace:
 deps:
 	./scripts/deps.sh
 
+# The fuzzers run even when a VM failed (both verdicts are reported); the
+# selftests' verdict comes first.
 check: all
 	$(MAKE) -C agent test
-	./selftests/run.sh
+	@rc=0; ./selftests/run.sh || rc=1; \
+	$(MAKE) -C fuzz check || rc=1; \
+	exit $$rc
 
 lab: all
 	./selftests/lab.sh

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install every Debian package the build, the lab and the tests need.
-# Idempotent: apt-get only installs what is missing.
+# Idempotent: apt-get only installs what is missing. clang and
+# libclang-rt-14-dev build the libFuzzer targets that make check runs
+# (fuzz/), llvm gives their crash reports symbols (llvm-symbolizer).
 set -eu
 
 PKGS="
@@ -12,7 +14,7 @@ libmnl-dev libyang2-dev libsodium-dev libsystemd-dev libpcap-dev
 iproute2 iputils-ping procps util-linux nftables
 keepalived
 strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd tcpdump
-sparse clang libclang-rt-14-dev
+sparse clang libclang-rt-14-dev llvm
 "
 
 missing=""
