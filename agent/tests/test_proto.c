@@ -105,8 +105,16 @@ static void test_hello_keepalive(void)
 		.known_boot = 6,
 		.bulk_req = 7,
 		.role = PROTO_ROLE_BACKUP,
+		.outages = 0xa1b2c3d4u,
 	}, d;
-	struct proto_keepalive k = { .known_boot = 9, .role = PROTO_ROLE_ACTIVE }, kd;
+	struct proto_keepalive k = {
+		.known_boot = 9,
+		.role = PROTO_ROLE_ACTIVE,
+		.outages = 0x01020304u,
+		.tx_last = 0x1122334455667788ull,
+		.tx_low = 0x1122334455667700ull,
+		.ack = 0x8877665544332211ull,
+	}, kd;
 	uint8_t buf[64];
 
 	CHECK_EQ(proto_hello_encode(&m, buf, sizeof(buf)), PROTO_HELLO_LEN);
@@ -116,6 +124,7 @@ static void test_hello_keepalive(void)
 	CHECK_EQ(d.known_boot, 6);
 	CHECK_EQ(d.bulk_req, 7);
 	CHECK_EQ(d.role, PROTO_ROLE_BACKUP);
+	CHECK_EQ(d.outages, 0xa1b2c3d4u);
 	/* Later fields may follow; short is malformed. */
 	CHECK(proto_hello_decode(buf, PROTO_HELLO_LEN + 8, &d) == 0);
 	CHECK(proto_hello_decode(buf, PROTO_HELLO_LEN - 1, &d) < 0);
@@ -129,9 +138,117 @@ static void test_hello_keepalive(void)
 	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN, &kd) == 0);
 	CHECK_EQ(kd.known_boot, 9);
 	CHECK_EQ(kd.role, PROTO_ROLE_ACTIVE);
+	CHECK_EQ(kd.outages, k.outages);
+	CHECK_EQ(kd.tx_last, k.tx_last);
+	CHECK_EQ(kd.tx_low, k.tx_low);
+	CHECK_EQ(kd.ack, k.ack);
+	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN + 8, &kd) == 0);
 	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN - 1, &kd) < 0);
 	buf[8] = 0;
 	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN, &kd) < 0);
+	/* Nothing sent: low is last + 1; nothing resendable lies above it. */
+	k.tx_last = 0;
+	k.tx_low = 1;
+	proto_keepalive_encode(&k, buf, sizeof(buf));
+	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN, &kd) == 0);
+	CHECK_EQ(kd.tx_low, 1);
+	k.tx_last = 10;
+	k.tx_low = 11;
+	proto_keepalive_encode(&k, buf, sizeof(buf));
+	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN, &kd) == 0);
+	k.tx_low = 12;
+	proto_keepalive_encode(&k, buf, sizeof(buf));
+	CHECK(proto_keepalive_decode(buf, PROTO_KEEPALIVE_LEN, &kd) < 0);
+}
+
+/* ACK: the cumulative ack and NACK ranges, ascending and disjoint. */
+static void test_ack(void)
+{
+	struct proto_ack m = { .stream_boot = 0xfeedull, .ack = 100 }, d;
+	uint8_t buf[PROTO_ACK_MAX_LEN + 16];
+	size_t len;
+	unsigned int i;
+
+	/* Without ranges: the header alone. */
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	CHECK_EQ(len, PROTO_ACK_HDR_LEN);
+	CHECK(proto_ack_decode(buf, len, &d) == 0);
+	CHECK_EQ(d.stream_boot, 0xfeed);
+	CHECK_EQ(d.ack, 100);
+	CHECK_EQ(d.nranges, 0);
+	CHECK(proto_ack_decode(buf, len - 1, &d) < 0);
+	/* Later fields may follow. */
+	CHECK(proto_ack_decode(buf, len + 8, &d) == 0);
+
+	/* The most ranges there can be. */
+	m.nranges = PROTO_MAX_NACK;
+	for (i = 0; i < PROTO_MAX_NACK; i++) {
+		m.range[i].first = 102 + 10 * (uint64_t)i;
+		m.range[i].last = m.range[i].first + i % 3;
+	}
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	CHECK_EQ(len, PROTO_ACK_MAX_LEN);
+	CHECK(len <= PROTO_MAX_PAYLOAD);
+	CHECK(proto_ack_decode(buf, len, &d) == 0);
+	CHECK_EQ(d.nranges, PROTO_MAX_NACK);
+	for (i = 0; i < PROTO_MAX_NACK; i++) {
+		CHECK_EQ(d.range[i].first, m.range[i].first);
+		CHECK_EQ(d.range[i].last, m.range[i].last);
+	}
+	/* Cut short: the ranges announced are not all there. */
+	CHECK(proto_ack_decode(buf, len - 1, &d) < 0);
+	CHECK(proto_ack_decode(buf, PROTO_ACK_HDR_LEN, &d) < 0);
+	/* Too small a buffer, too many ranges: not encoded. */
+	CHECK_EQ(proto_ack_encode(&m, buf, len - 1), 0);
+	m.nranges = PROTO_MAX_NACK + 1;
+	CHECK_EQ(proto_ack_encode(&m, buf, sizeof(buf)), 0);
+	/* More ranges than allowed on the wire. */
+	m.nranges = PROTO_MAX_NACK;
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	buf[17] = PROTO_MAX_NACK + 1;
+	memset(buf + len, 0, 16);
+	CHECK(proto_ack_decode(buf, len + 16, &d) < 0);
+
+	/* Two ranges, each corruption refused. */
+#define ACK_REFUSED(a, f0, l0, f1, l1)                                       \
+	do {                                                                 \
+		m.ack = (a);                                                 \
+		m.nranges = 2;                                               \
+		m.range[0].first = (f0);                                     \
+		m.range[0].last = (l0);                                      \
+		m.range[1].first = (f1);                                     \
+		m.range[1].last = (l1);                                      \
+		len = proto_ack_encode(&m, buf, sizeof(buf));                \
+		CHECK_EQ(len, PROTO_ACK_HDR_LEN + 32);                       \
+		CHECK(proto_ack_decode(buf, len, &d) < 0);                   \
+	} while (0)
+	m.ack = 10;
+	m.nranges = 2;
+	m.range[0].first = 11;
+	m.range[0].last = 11;
+	m.range[1].first = 13;
+	m.range[1].last = 20;
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	CHECK(proto_ack_decode(buf, len, &d) == 0);
+	ACK_REFUSED(10, 13, 20, 11, 11);	/* not ascending */
+	ACK_REFUSED(10, 11, 15, 15, 20);	/* overlapping by one */
+	ACK_REFUSED(10, 11, 15, 12, 14);	/* nested */
+	ACK_REFUSED(10, 11, 15, 11, 15);	/* the same twice */
+	ACK_REFUSED(10, 10, 11, 13, 14);	/* at the cumulative ack */
+	ACK_REFUSED(10, 5, 8, 13, 14);		/* below it */
+	ACK_REFUSED(10, 12, 11, 13, 14);	/* first > last */
+	ACK_REFUSED(10, 11, 12, 14, 13);
+	/* Adjacent ranges are distinct ranges: allowed. */
+	m.range[0].first = 11;
+	m.range[0].last = 12;
+	m.range[1].first = 13;
+	m.range[1].last = 13;
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	CHECK(proto_ack_decode(buf, len, &d) == 0);
+	/* No stream boot. */
+	m.stream_boot = 0;
+	len = proto_ack_encode(&m, buf, sizeof(buf));
+	CHECK(proto_ack_decode(buf, len, &d) < 0);
 }
 
 static void test_seqnum_round_trip(void)
@@ -164,11 +281,51 @@ static void test_seqnum_round_trip(void)
 	for (i = 0; i < PROTO_MAX_RECORDS && n > 0; i++)
 		CHECK(same_record(&sas[i], &recs[i]));
 
-	/* An empty end-of-bulk marker is valid. */
+	CHECK_EQ(sh.dest_boot, 0);
+	CHECK_EQ(sh.bulk_first, 0);
+	CHECK_EQ(sh.bulk_records, 0);
+
+	/* An empty end-of-bulk marker is valid; it carries the receiver's
+	 * boot, the bulk's first seq and its record count. */
 	proto_batch_init(&b, PROTO_SEQNUM_BULK_END, 3);
+	b.hdr.dest_boot = 0x0102030405060708ull;
+	b.hdr.bulk_first = 0x1112131415161718ull;
+	b.hdr.bulk_records = 0x21222324u;
 	len = proto_batch_finish(&b);
+	CHECK_EQ(len, PROTO_SEQNUM_HDR_LEN);
 	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 0);
 	CHECK_EQ(sh.flags, PROTO_SEQNUM_BULK_END);
+	CHECK_EQ(sh.bulk_id, 3);
+	CHECK_EQ(sh.dest_boot, 0x0102030405060708ull);
+	CHECK_EQ(sh.bulk_first, 0x1112131415161718ull);
+	CHECK_EQ(sh.bulk_records, 0x21222324u);
+	/* The reserved word is ignored. */
+	b.buf[31] = 1;
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 0);
+	/* A bulk's end must say where it started. */
+	proto_batch_init(&b, PROTO_SEQNUM_BULK_END, 3);
+	len = proto_batch_finish(&b);
+	CHECK(proto_seqnum_decode(b.buf, len, &sh, recs) < 0);
+	/* Its extent travels with its end only. */
+	proto_batch_init(&b, PROTO_SEQNUM_BULK_START, 3);
+	b.hdr.bulk_first = 1;
+	len = proto_batch_finish(&b);
+	CHECK(proto_seqnum_decode(b.buf, len, &sh, recs) < 0);
+	proto_batch_init(&b, 0, 0);
+	b.hdr.bulk_records = 1;
+	len = proto_batch_finish(&b);
+	CHECK(proto_seqnum_decode(b.buf, len, &sh, recs) < 0);
+	proto_batch_init(&b, PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END, 3);
+	b.hdr.bulk_first = 9;
+	b.hdr.bulk_records = 0;
+	len = proto_batch_finish(&b);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 0);
+	/* Any dest_boot decodes: the session checks it. */
+	proto_batch_init(&b, 0, 0);
+	b.hdr.dest_boot = UINT64_MAX;
+	len = proto_batch_finish(&b);
+	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 0);
+	CHECK_EQ(sh.dest_boot, UINT64_MAX);
 }
 
 static void test_record_checks(void)
@@ -215,15 +372,20 @@ static void test_record_checks(void)
 		b.buf[off] = _save;                                         \
 	} while (0)
 	CORRUPT(0, 0x04);		/* unknown flag */
-	CORRUPT(0, PROTO_SEQNUM_BULK_END);	/* bulk flag without bulk id */
+	CORRUPT(0, PROTO_SEQNUM_BULK_START);	/* bulk flag without bulk id */
+	CORRUPT(0, PROTO_SEQNUM_BULK_END);
 	CORRUPT(3, 3);			/* count says 3 */
-	CORRUPT(8 + 0, 5);		/* family */
-	CORRUPT(8 + 1, 17);		/* proto */
-	CORRUPT(8 + 2, 0);		/* replay mode */
-	CORRUPT(8 + 2, 4);
-	CORRUPT(8 + 20, 1);		/* IPv4 padding */
-	CORRUPT(8 + 32 + 3, 1);		/* 32-bit SA with oseq >= 2^32 */
-	CORRUPT(8 + 40 + 3, 1);		/* same for seq */
+	CORRUPT(16 + 7, 1);		/* bulk_first without BULK_END */
+	CORRUPT(24 + 3, 2);		/* bulk_records without BULK_END */
+#define R0 PROTO_SEQNUM_HDR_LEN
+	CORRUPT(R0 + 0, 5);		/* family */
+	CORRUPT(R0 + 1, 17);		/* proto */
+	CORRUPT(R0 + 2, 0);		/* replay mode */
+	CORRUPT(R0 + 2, 4);
+	CORRUPT(R0 + 20, 1);		/* IPv4 padding */
+	CORRUPT(R0 + 32 + 3, 1);	/* 32-bit SA with oseq >= 2^32 */
+	CORRUPT(R0 + 40 + 3, 1);	/* same for seq */
+#undef R0
 	CHECK_EQ(proto_seqnum_decode(b.buf, len, &sh, recs), 2);
 }
 
@@ -287,6 +449,8 @@ static void test_seqnum_v2_fields(void)
 
 	/* Mixed: with and without lifetimes and bitmaps, every mode. */
 	proto_batch_init(&b, PROTO_SEQNUM_BULK_END, 9);
+	b.hdr.bulk_first = 1;
+	b.hdr.bulk_records = 6;
 	for (i = 0; i < 6; i++) {
 		make_sa(&recs[i], i + 1);
 		if (i % 2)
@@ -429,13 +593,54 @@ static void test_reject(void)
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
 	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
 	h = hdr;
-	h.version = 3;
+	h.version = 2;	/* a version 2 peer: no stream, no ACK */
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
+	h = hdr;
+	h.version = PROTO_VERSION + 1;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
 	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_VERSION);
 	h = hdr;
 	h.type = 9;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
 	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_TYPE);
+	h = hdr;
+	h.type = PROTO_ACK + 1;
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_TYPE);
+	h = hdr;
+	h.type = 0;
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_TYPE);
+	h = hdr;
+	h.type = PROTO_ACK;
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(h.type, PROTO_ACK);
+	/* A seq only on SEQNUM, all 64 bits of it. */
+	h = hdr;
+	h.seq = 1ull << 63;
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_ERR_HEADER);
+	h = hdr;
+	h.type = PROTO_SEQNUM;
+	h.seq = 1ull << 40;
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 0, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(h.seq, 1ull << 40);
+	/* The peer's node-id, when known: anything else is wrong-node,
+	 * before any decryption (so even with the wrong key). */
+	h = hdr;	/* node 2 */
+	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
+	CHECK_EQ(proto_open(key, 1, 2, pkt, len, &h, out, &plen), PROTO_OK);
+	CHECK_EQ(proto_open(key, 1, 3, pkt, len, &h, out, &plen), PROTO_ERR_NODE);
+	CHECK_EQ(proto_open(other_key, 1, 3, pkt, len, &h, out, &plen),
+		 PROTO_ERR_NODE);
+	CHECK_EQ(proto_open(other_key, 1, 2, pkt, len, &h, out, &plen),
+		 PROTO_ERR_AUTH);
+	/* Our own node-id stays own-node-id whatever the peer's is. */
+	CHECK_EQ(proto_open(key, 2, 3, pkt, len, &h, out, &plen),
+		 PROTO_ERR_OWN_NODE);
 	h = hdr;
 	h.node_id = 16;
 	len = proto_seal(key, &h, payload, sizeof(payload), pkt, sizeof(pkt));
@@ -464,22 +669,58 @@ static void test_replay_window(void)
 	CHECK(proto_replay_check(&r, 9));	/* reordered, in window */
 	proto_replay_update(&r, 9);
 	CHECK(!proto_replay_check(&r, 9));
+	/* Still in the window after a jump shorter than it. */
 	proto_replay_update(&r, 100);
 	CHECK(!proto_replay_check(&r, 100));
-	CHECK(!proto_replay_check(&r, 10));	/* fell out of the window */
-	CHECK(!proto_replay_check(&r, 36));	/* 100 - 64 */
-	CHECK(proto_replay_check(&r, 37));
-	proto_replay_update(&r, 37);
-	CHECK(!proto_replay_check(&r, 37));
-	for (c = 101; c < 300; c++) {
+	CHECK(!proto_replay_check(&r, 10));
+	CHECK(!proto_replay_check(&r, 9));
+	CHECK(proto_replay_check(&r, 11));
+	CHECK(proto_replay_check(&r, 36));	/* v2's window ended here */
+	/* 2000: 10 and below fell out of the window, which spans
+	 * PROTO_REPLAY_WINDOW counters: 2000 - 1023 .. 2000. */
+	proto_replay_update(&r, 2000);
+	CHECK_EQ(PROTO_REPLAY_WINDOW, 1024);
+	CHECK(!proto_replay_check(&r, 10));
+	CHECK(!proto_replay_check(&r, 100));	/* was seen */
+	CHECK(!proto_replay_check(&r, 2000 - PROTO_REPLAY_WINDOW));
+	CHECK(proto_replay_check(&r, 2000 - PROTO_REPLAY_WINDOW + 1));
+	CHECK(proto_replay_check(&r, 1000));
+	proto_replay_update(&r, 977);
+	CHECK(!proto_replay_check(&r, 977));
+	CHECK(proto_replay_check(&r, 978));
+	/* Bits move across words: 977 is remembered as the top moves. */
+	for (c = 2001; c < 2001 + 3 * 64 + 7; c++) {
 		CHECK(proto_replay_check(&r, c));
 		proto_replay_update(&r, c);
 		CHECK(!proto_replay_check(&r, c));
 		CHECK(!proto_replay_check(&r, c - 1));
+		if (c - 977 < PROTO_REPLAY_WINDOW)
+			CHECK(!proto_replay_check(&r, 977));
+		CHECK(c - 978 >= PROTO_REPLAY_WINDOW ||
+		      proto_replay_check(&r, 978));
 	}
+	/* A counter seen long ago in a still-wide window. */
+	proto_replay_reset(&r, 5000);
+	for (c = 5000 - 1000; c < 5000; c += 3)
+		proto_replay_update(&r, c);
+	proto_replay_update(&r, 5017);
+	for (c = 5000 - 1000; c < 5000; c++)
+		CHECK_EQ(proto_replay_check(&r, c), (c - 4000) % 3 != 0);
 	proto_replay_update(&r, UINT64_MAX);
 	CHECK(!proto_replay_check(&r, UINT64_MAX));
-	CHECK(!proto_replay_check(&r, 299));
+	CHECK(!proto_replay_check(&r, 5017));
+	CHECK(proto_replay_check(&r, UINT64_MAX - 1));
+}
+
+static void test_err_names(void)
+{
+	CHECK(!strcmp(proto_err_name(PROTO_ERR_NODE), "wrong-node"));
+	CHECK(!strcmp(proto_err_name(PROTO_ERR_IFACE), "wrong-interface"));
+	CHECK(!strcmp(proto_err_name(PROTO_ERR_SESSION), "stale-session"));
+	CHECK(!strcmp(proto_err_name(PROTO_ERR_ROLE), "wrong-role"));
+	for (int e = 0; e < PROTO_ERR_MAX; e++)
+		CHECK(strcmp(proto_err_name(e), "?") != 0);
+	CHECK(!strcmp(proto_err_name(PROTO_ERR_MAX), "?"));
 }
 
 int main(void)
@@ -490,11 +731,13 @@ int main(void)
 	randombytes_buf(other_key, sizeof(other_key));
 	RUN(test_seal_open);
 	RUN(test_hello_keepalive);
+	RUN(test_ack);
 	RUN(test_seqnum_round_trip);
 	RUN(test_record_checks);
 	RUN(test_seqnum_v2_fields);
 	RUN(test_seqnum_v2_checks);
 	RUN(test_reject);
 	RUN(test_replay_window);
+	RUN(test_err_names);
 	DONE();
 }
