@@ -294,8 +294,9 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 		bulk_out_clear(o);
 	}
 	proto_batch_init(&s->batch, 0, 0);
-	log_info("bulk sync #%" PRIu32 ": %" PRIu32 " records in %zu messages",
-		 bulk_id, o->records, o->len);
+	log_info("bulk sync #%" PRIu32 ": %" PRIu32
+		 " records in %zu messages (kernel dump %" PRIu64 " ms)",
+		 bulk_id, o->records, o->len, now_ms() - now);
 	sync_pump(s, now);
 }
 
