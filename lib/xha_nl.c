@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -246,7 +247,9 @@ static int talk(struct xha_nl *nl, struct nlmsghdr *req, msg_cb cb, void *arg,
 /* Generic netlink controller: family and group ids ---------------------- */
 
 struct family_info {
-	struct xha_nl *nl;
+	const char *group;	/* the multicast group wanted */
+	uint16_t id;
+	uint32_t group_id;
 	bool have_id;
 	bool have_group;
 };
@@ -272,8 +275,8 @@ static int mcgrp_cb(const struct nlattr *grp, struct family_info *fi)
 			break;
 		}
 	}
-	if (name && have_id && !strcmp(name, XFRM_HA_MCGRP_SEQNUM)) {
-		fi->nl->mcgrp_id = id;
+	if (name && have_id && !strcmp(name, fi->group)) {
+		fi->group_id = id;
 		fi->have_group = true;
 	}
 	return MNL_CB_OK;
@@ -288,7 +291,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 		switch (mnl_attr_get_type(a)) {
 		case CTRL_ATTR_FAMILY_ID:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) == 0) {
-				fi->nl->family_id = mnl_attr_get_u16(a);
+				fi->id = mnl_attr_get_u16(a);
 				fi->have_id = true;
 			}
 			break;
@@ -304,71 +307,111 @@ static int family_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-static int resolve_family(struct xha_nl *nl)
+/* Ask the controller for a family's id and one of its groups. */
+static int lookup_family(struct xha_nl *nl, const char *name,
+			 struct family_info *fi)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct family_info fi = { .nl = nl };
 	struct nlmsghdr *nlh;
 	int err;
 
 	nlh = msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, XFRM_HA_GENL_NAME);
-	err = talk(nl, nlh, family_cb, &fi, NULL);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	err = talk(nl, nlh, family_cb, fi, NULL);
 	if (err == -ENOENT)
-		return seterr(nl, err, "generic netlink family \"%s\" not found (is the xfrm_ha module loaded?)",
-			      XFRM_HA_GENL_NAME);
+		return seterr(nl, err, "generic netlink family \"%s\" not found%s",
+			      name, strcmp(name, XFRM_HA_GENL_NAME) ? "" :
+			      " (is the xfrm_ha module loaded?)");
 	if (err)
 		return err;
-	if (!fi.have_id)
-		return seterr(nl, -EPROTO, "no id for family \"%s\"",
-			      XFRM_HA_GENL_NAME);
-	if (!fi.have_group)
+	if (!fi->have_id)
+		return seterr(nl, -EPROTO, "no id for family \"%s\"", name);
+	if (!fi->have_group)
 		return seterr(nl, -EPROTO, "family \"%s\" has no \"%s\" group",
-			      XFRM_HA_GENL_NAME, XFRM_HA_MCGRP_SEQNUM);
+			      name, fi->group);
 	return 0;
 }
 
-struct xha_nl *xha_nl_open(char *err, size_t errlen)
+static int resolve_family(struct xha_nl *nl)
+{
+	struct family_info fi = { .group = XFRM_HA_MCGRP_SEQNUM };
+	int err = lookup_family(nl, XFRM_HA_GENL_NAME, &fi);
+
+	if (err)
+		return err;
+	nl->family_id = fi.id;
+	nl->mcgrp_id = fi.group_id;
+	return 0;
+}
+
+int xha_nl_family_check(struct xha_nl *nl)
+{
+	struct family_info fi = { .group = XFRM_HA_MCGRP_SEQNUM };
+	int err = lookup_family(nl, XFRM_HA_GENL_NAME, &fi);
+
+	if (err)
+		return err;
+	if (fi.id != nl->family_id || fi.group_id != nl->mcgrp_id)
+		return seterr(nl, -ESTALE, "family \"%s\" was registered again (id %u, was %u)",
+			      XFRM_HA_GENL_NAME, fi.id, nl->family_id);
+	return 0;
+}
+
+/* A bound generic netlink socket, nothing resolved yet. */
+static struct xha_nl *nl_new(int *ret)
 {
 	struct xha_nl *nl;
-	int one = 1, ret;
+	int one = 1;
 
 	nl = calloc(1, sizeof(*nl));
 	if (!nl || !(nl->rx = malloc(XHA_RXBUF_SIZE))) {
-		ret = -ENOMEM;
+		*ret = -ENOMEM;
 		if (nl)
-			seterr(nl, ret, "out of memory");
-		goto fail;
+			seterr(nl, *ret, "out of memory");
+		return nl;
 	}
 	nl->seq = (uint32_t)time(NULL);
 	nl->ext_miss_type = -1;
 	nl->sock = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!nl->sock) {
-		ret = -errno;
-		seterr(nl, ret, "netlink socket: %s", strerror(errno));
-		goto fail;
+		*ret = -errno;
+		seterr(nl, *ret, "netlink socket: %s", strerror(errno));
+		return nl;
 	}
 	/* Both exist since Linux 4.12; without them we only lose detail. */
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		seterr(nl, ret, "netlink bind: %s", strerror(errno));
-		goto fail;
+		*ret = -errno;
+		seterr(nl, *ret, "netlink bind: %s", strerror(errno));
+		return nl;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
-	ret = resolve_family(nl);
-	if (ret)
-		goto fail;
-	nl->err[0] = '\0';
+	*ret = 0;
 	return nl;
+}
 
-fail:
+static struct xha_nl *open_fail(struct xha_nl *nl, int ret, char *err,
+				size_t errlen)
+{
 	if (err && errlen)
 		snprintf(err, errlen, "%s", nl ? nl->err : "out of memory");
 	xha_nl_close(nl);
 	errno = -ret;
 	return NULL;
+}
+
+struct xha_nl *xha_nl_open(char *err, size_t errlen)
+{
+	int ret;
+	struct xha_nl *nl = nl_new(&ret);
+
+	if (!ret)
+		ret = resolve_family(nl);
+	if (ret)
+		return open_fail(nl, ret, err, errlen);
+	nl->err[0] = '\0';
+	return nl;
 }
 
 void xha_nl_close(struct xha_nl *nl)
@@ -750,6 +793,104 @@ int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa)
 	return talk(nl, nlh, NULL, NULL, NULL);
 }
 
+/*
+ * Several SA_SET requests in one sendmsg, each with NLM_F_ACK and its own
+ * sequence number (the kernel handles the messages of a datagram one after
+ * the other and acknowledges each), then every ack read back.
+ */
+int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
+			unsigned int n, struct xha_nl_result *res)
+{
+	uint16_t idx[XHA_BATCH_MAX];	/* request of each sent message */
+	unsigned int i, sent = 0, done = 0;
+	uint32_t first;
+	size_t off = 0;
+	char *buf;
+	int err = 0;
+
+	if (n > XHA_BATCH_MAX)
+		return seterr(nl, -E2BIG, "more than %d requests in a batch",
+			      XHA_BATCH_MAX);
+	for (i = 0; i < n; i++) {
+		res[i].err = -EINPROGRESS;
+		res[i].msg[0] = '\0';
+	}
+	buf = malloc((size_t)n * XHA_SET_MSG_MAX + MNL_SOCKET_BUFFER_SIZE);
+	if (!buf)
+		return seterr(nl, -ENOMEM, "out of memory");
+	first = nl->seq + 1;
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh;
+
+		if (!(sa[i].has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
+				   XHA_SA_HAS_LIFETIME))) {
+			res[i].err = -EINVAL;
+			snprintf(res[i].msg, sizeof(res[i].msg),
+				 "no counter to set");
+			continue;
+		}
+		nlh = msg_start(buf + off, nl->family_id, XFRM_HA_CMD_SA_SET,
+				NLM_F_ACK);
+		if (put_sa(nlh, &sa[i], true)) {
+			res[i].err = -EAFNOSUPPORT;
+			snprintf(res[i].msg, sizeof(res[i].msg),
+				 "address family %u not supported",
+				 sa[i].family);
+			continue;
+		}
+		nlh->nlmsg_seq = first + sent;
+		nlh->nlmsg_pid = 0;
+		idx[sent++] = (uint16_t)i;
+		off += nlh->nlmsg_len;
+	}
+	nl->seq = first + sent - 1;
+	nl->ext_msg[0] = '\0';
+	nl->ext_miss_type = -1;
+	if (sent && mnl_socket_sendto(nl->sock, buf, off) < 0) {
+		err = seterr(nl, -errno, "netlink send: %s", strerror(errno));
+		goto out;
+	}
+	while (done < sent) {
+		const struct nlmsghdr *nlh;
+		ssize_t got = recv_datagram(nl, true);
+		int len;
+
+		if (got < 0) {
+			if (got != -EMSGSIZE)
+				seterr(nl, (int)got, "netlink receive: %s",
+				       strerror((int)-got));
+			err = (int)got;
+			goto out;
+		}
+		len = (int)got;
+		for (nlh = (const struct nlmsghdr *)nl->rx;
+		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			uint32_t k = nlh->nlmsg_seq - first;
+			struct xha_nl_result *r;
+
+			if (nlh->nlmsg_pid != nl->portid || k >= sent ||
+			    nlh->nlmsg_type != NLMSG_ERROR)
+				continue;	/* not ours, or not an ack */
+			r = &res[idx[k]];
+			if (r->err != -EINPROGRESS)
+				continue;
+			r->err = parse_nlmsgerr(nl, nlh);
+			if (r->err)
+				snprintf(r->msg, sizeof(r->msg), "%s", nl->err);
+			done++;
+		}
+	}
+out:
+	/* Requests whose ack never came (a local failure): that failure. */
+	for (i = 0; i < n; i++)
+		if (res[i].err == -EINPROGRESS) {
+			res[i].err = err;
+			snprintf(res[i].msg, sizeof(res[i].msg), "%s", nl->err);
+		}
+	free(buf);
+	return err;
+}
+
 /* Configuration and statistics ------------------------------------------ */
 
 static int parse_config(const struct nlattr *nest, struct xha_config *cfg)
@@ -969,6 +1110,80 @@ int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg)
 			return ret;
 	}
 	return 0;
+}
+
+/* The controller's "notify" group: the family registered again ------- */
+
+struct xha_nl *xha_watch_open(char *err, size_t errlen)
+{
+	struct family_info fi = { .group = "notify" };
+	int ret, flags, fd;
+	unsigned int grp;
+	struct xha_nl *nl = nl_new(&ret);
+
+	if (!ret)
+		ret = lookup_family(nl, "nlctrl", &fi);
+	if (!ret) {
+		grp = fi.group_id;
+		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
+					  &grp, sizeof(grp)) < 0)
+			ret = seterr(nl, -errno, "joining nlctrl's \"notify\" group: %s",
+				     strerror(errno));
+	}
+	if (!ret) {
+		fd = mnl_socket_get_fd(nl->sock);
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			ret = seterr(nl, -errno, "fcntl: %s", strerror(errno));
+	}
+	if (ret)
+		return open_fail(nl, ret, err, errlen);
+	nl->family_id = GENL_ID_CTRL;
+	nl->subscribed = true;
+	nl->err[0] = '\0';
+	return nl;
+}
+
+/* Is this controller message about the xfrm_ha family? */
+static bool ctrl_names_us(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+		    !strcmp(mnl_attr_get_str(a), XFRM_HA_GENL_NAME))
+			return true;
+	return false;
+}
+
+int xha_watch_recv(struct xha_nl *nl)
+{
+	const struct nlmsghdr *nlh;
+	const struct genlmsghdr *g;
+	int len, seen = 0;
+	ssize_t n;
+
+	n = recv_datagram(nl, false);
+	if (n == -EWOULDBLOCK)
+		return -EAGAIN;
+	if (n == -ENOBUFS)
+		return seterr(nl, -ENOBUFS, "controller notifications lost (ENOBUFS)");
+	if (n < 0)
+		return (int)n;
+	len = (int)n;
+	for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != GENL_ID_CTRL ||
+		    mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+			continue;
+		g = mnl_nlmsg_get_payload(nlh);
+		if (g->cmd == CTRL_CMD_NEWFAMILY && ctrl_names_us(nlh))
+			seen |= XHA_WATCH_NEW;
+		else if (g->cmd == CTRL_CMD_DELFAMILY && ctrl_names_us(nlh))
+			seen |= XHA_WATCH_DEL;
+	}
+	return seen;
 }
 
 /* Helpers ---------------------------------------------------------------- */

@@ -119,6 +119,47 @@ int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
  */
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
 
+/*
+ * Batched writes: n (at most XHA_BATCH_MAX) SA_SET requests in one
+ * sendmsg, each with NLM_F_ACK and its own sequence number; then every
+ * ack is read. res[i] is request i's result: err 0 or a negative errno,
+ * msg the kernel's extack (or a local description) when err is not 0.
+ * Returns 0 when every ack was read (whatever they said), or the local
+ * failure (send, receive) that left the requests without an ack with it.
+ */
+#define XHA_BATCH_MAX 64
+/* The largest SA_SET message put_sa() builds, rounded up. */
+#define XHA_SET_MSG_MAX 1024
+struct xha_nl_result {
+	int err;
+	char msg[256];
+};
+int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
+			unsigned int n, struct xha_nl_result *res);
+
+/*
+ * Is the family still registered as this handle resolved it? 0 if so,
+ * -ESTALE if it was registered again under another id or group (module
+ * reloaded: open new handles), -ENOENT if it is not registered, or
+ * another error. Message in xha_nl_error().
+ */
+int xha_nl_family_check(struct xha_nl *nl);
+
+/*
+ * A watch on the generic netlink controller's "notify" group, for the
+ * xfrm_ha family coming and going (rmmod, insmod): a handle of its own,
+ * non-blocking, closed with xha_nl_close(). xha_watch_recv() reads one
+ * datagram and returns what it said about xfrm_ha (XHA_WATCH_* bits, 0:
+ * nothing, other families), -EAGAIN when nothing is pending, -ENOBUFS
+ * when notifications were lost (check with xha_nl_family_check()).
+ */
+enum {
+	XHA_WATCH_NEW = 1 << 0,		/* CTRL_CMD_NEWFAMILY */
+	XHA_WATCH_DEL = 1 << 1,		/* CTRL_CMD_DELFAMILY */
+};
+struct xha_nl *xha_watch_open(char *err, size_t errlen);
+int xha_watch_recv(struct xha_nl *nl);
+
 int xha_nl_config_get(struct xha_nl *nl, struct xha_config *cfg,
 		      struct xha_stats *stats);
 /* Changes the fields flagged in cfg->has. */

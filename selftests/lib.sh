@@ -468,3 +468,85 @@ xha_cleanup() {
 	XHA_TMP=
 	return 0
 }
+
+# ------------------------------------- the HA link on a bridge (issue 7)
+#
+# xha_halink_bridge, after xha_topo_up: the HA link (hal1 - hal2, a veth
+# pair) becomes a bridge, br1 in the switch's namespace, with a third
+# namespace, mallory (hal0), that can reach it as an attacker on the link
+# would. Same addresses as before, plus IPv6: global fd50::/64 and the
+# link-local fe80::1, fe80::2, fe80::66 (no DAD: usable at once).
+#
+#     ha1 hal1 --+                  10.150.0.1   fd50::1   fe80::1
+#     ha2 hal2 --+-- br1 (xha-sw)   10.150.0.2   fd50::2   fe80::2
+# mallory hal0 --+                  10.150.0.66  fd50::66  fe80::66
+
+XHA_NS_MALLORY=mallory
+XHA_HALM_ADDR=10.150.0.66
+XHA_HAL1_ADDR6=fd50::1
+XHA_HAL2_ADDR6=fd50::2
+XHA_HALM_ADDR6=fd50::66
+XHA_HAL1_LL6=fe80::1
+XHA_HAL2_LL6=fe80::2
+XHA_HALM_LL6=fe80::66
+
+xha_halink_bridge() {
+	local n ns ifn a4 a6 ll
+	[ -e "/run/netns/$XHA_NS_MALLORY" ] && { echo "# netns $XHA_NS_MALLORY already exists" >&2; return 1; }
+	ip netns add "$XHA_NS_MALLORY" || return 1
+	ip -n "$XHA_NS_HA1" link del hal1 2>/dev/null
+	ip -n "$XHA_NS_SW" -batch - <<-EOB || return 1
+		link add br1 type bridge
+		link set br1 up
+		link add l-ha1 type veth peer name hal1 netns $XHA_NS_HA1
+		link add l-ha2 type veth peer name hal2 netns $XHA_NS_HA2
+		link add l-mal type veth peer name hal0 netns $XHA_NS_MALLORY
+		link set l-ha1 master br1 up
+		link set l-ha2 master br1 up
+		link set l-mal master br1 up
+	EOB
+	for n in 1 2 m; do
+		case $n in
+		1) ns=$XHA_NS_HA1 ifn=hal1 a4=$XHA_HAL1_ADDR a6=$XHA_HAL1_ADDR6 ll=$XHA_HAL1_LL6 ;;
+		2) ns=$XHA_NS_HA2 ifn=hal2 a4=$XHA_HAL2_ADDR a6=$XHA_HAL2_ADDR6 ll=$XHA_HAL2_LL6 ;;
+		m) ns=$XHA_NS_MALLORY ifn=hal0 a4=$XHA_HALM_ADDR a6=$XHA_HALM_ADDR6 ll=$XHA_HALM_LL6 ;;
+		esac
+		ip -n "$ns" -batch - <<-EOB || return 1
+			link set lo up
+			addr add $a4/24 dev $ifn
+			addr add $a6/64 dev $ifn nodad
+			addr add $ll/64 dev $ifn nodad
+			link set $ifn up
+		EOB
+		# Spoofed sources must reach the agents: no reverse path filter.
+		nsx "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 "net.ipv4.conf.$ifn.rp_filter=0" \
+			net.ipv4.conf.default.rp_filter=0
+	done
+	xha_wait_until 10 nsx "$XHA_NS_HA1" ping -q -c 1 -W 1 "$XHA_HAL2_ADDR" >/dev/null
+}
+
+xha_halink_down() { ip netns del "$XHA_NS_MALLORY" 2>/dev/null; return 0; }
+
+# xha_link_rejected SOCK REASON [PID LOG]: the agent's count of datagrams
+# rejected for REASON: from show state's link-rejected line; without that
+# line (an agent before issue 7), from the statistics the agent logs on
+# SIGUSR1 (PID, LOG). Prints the count (0 if none), returns 1 if neither.
+xha_link_rejected() {
+	local st v
+	st=$("$XHA_CLI" show state socket "$1" 2>/dev/null)
+	if [[ $st == *"link-rejected "* ]]; then
+		awk -v r="$2" '$1 == "link-rejected" { for (i = 2; i < NF; i += 2) if ($i == r) { print $(i + 1); f = 1 } }
+			END { if (!f) print 0 }' <<<"$st"
+		return 0
+	fi
+	[ -n "${3:-}" ] || return 1
+	local before
+	before=$(grep -c 'rejected:' "$4")
+	kill -USR1 "$3" 2>/dev/null || return 1
+	xha_wait_until 3 sh -c "[ \$(grep -c 'rejected:' '$4') -gt $before ]" || return 1
+	v=$(grep 'rejected:' "$4" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=\([0-9]*\).*/\1/p")
+	echo "${v:-0}"
+}
+
+# xha_link_line SOCK: the "peer node ..." line of show state.
+xha_link_line() { "$XHA_CLI" show state socket "$1" 2>/dev/null | grep '^peer node'; }
