@@ -364,6 +364,9 @@ static void accept_boot(struct peer *p, const struct proto_hdr *h,
 			 h->node_id);
 	}
 	proto_replay_reset(&p->replay, h->counter);
+	/* Its HELLOs before this one were sent before we verified it: a
+	 * copy of one (stale echo, known_boot 0) is a replay, not news. */
+	memset(p->replay.bitmap, 0xff, sizeof(p->replay.bitmap));
 	/* A new pair of boots: a new stream each way. */
 	stream_rx_reset(&p->rx);
 	stream_tx_reset(&p->tx);
