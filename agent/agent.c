@@ -113,7 +113,7 @@ static void become_active(struct agent *a, uint64_t now)
 	sync_takeover(&a->sync, now);
 	/* 1. Records still waiting for their SA are tried once more now, so
 	 * that an SA charon has just installed starts ahead. */
-	sync_retry(&a->sync, now);
+	sync_retry_all(&a->sync, now);
 	/* 2. Stop applying, start publishing: from here on, records from the
 	 * peer are refused, and SAs charon creates once it is active (rekeys,
 	 * new peers) are published from their first packet. */
@@ -364,7 +364,7 @@ static void on_link_readable(void *arg)
 		}
 		if (!from_peer) {
 			snprintf(what, sizeof(what), "%zd bytes", n);
-			peer_reject(&a->peer, PROTO_ERR_SOURCE, what);
+			peer_reject(&a->peer, a->link.reject, what);
 			continue;
 		}
 		/* A cut-off datagram reaches proto_open as oversized. */
@@ -394,14 +394,56 @@ static void on_group_readable(void *arg)
 	}
 }
 
+/* ---- the kernel side (issue 7): the family coming and going, SAs
+ * being installed ---- */
+
+static void on_kernel_event(struct agent *a, enum kernel_event ev,
+			    uint64_t now)
+{
+	if (ev == KERNEL_NONE)
+		return;
+	/* The notification handle belongs to the old family either way. */
+	if (a->kernel.ntf)
+		loop_del_fd(a->loop, kernel_notify_fd(&a->kernel));
+	kernel_unsubscribe(&a->kernel);
+	if (ev == KERNEL_GONE)
+		return;
+	/* KERNEL_BACK: a new family, configured as at start, publishing
+	 * again if active, and a verified bulk sync in either role. */
+	kernel_configure(&a->kernel, a->cfg->sync_period_packets,
+			 a->cfg->sync_period_time, a->cfg->oseq_wrap_margin);
+	if (a->role == ROLE_ACTIVE)
+		arm_publishing(a, now);
+	peer_resync(&a->peer, now, "kernel module reloaded");
+	sync_retry_sweep(&a->sync);
+	update_status(a);
+}
+
+static void on_kernel_watch(void *arg)
+{
+	struct agent *a = arg;
+	uint64_t now = now_ms();
+
+	on_kernel_event(a, kernel_watch_ready(&a->kernel, now), now);
+}
+
+static void on_sa_events(void *arg)
+{
+	struct agent *a = arg;
+
+	sync_sa_events(&a->sync, &a->kernel.mon, now_ms());
+	update_status(a);
+}
+
 static void on_peer_tick(void *arg, uint64_t now)
 {
 	struct agent *a = arg;
 
 	peer_tick(&a->peer, now);
 	sync_pump(&a->sync, now);
+	on_kernel_event(a, kernel_tick(&a->kernel, now), now);
 	/* Active but not publishing: subscribing failed; try again. */
-	if (a->role == ROLE_ACTIVE && !a->kernel.ntf)
+	if (a->role == ROLE_ACTIVE && !a->kernel.ntf && a->kernel.available)
 		arm_publishing(a, now);
 	charon_tick(&a->charon, now);
 	ctl_tick(&a->ctl, now);
@@ -537,6 +579,16 @@ static int setup(struct agent *a)
 	    loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0 ||
 	    (cfg->adaptive_shift &&
 	     loop_add_timer(a->loop, SYNC_SHIFT_TICK_MS, on_shift_tick, a) < 0)) {
+		log_err("event loop: %s", strerror(errno));
+		return -1;
+	}
+	/* Issue 7: the family watch and the SA events, when they opened. */
+	if ((kernel_watch_fd(&a->kernel) >= 0 &&
+	     loop_add_fd(a->loop, kernel_watch_fd(&a->kernel), on_kernel_watch,
+			 a) < 0) ||
+	    (xfrmmon_fd(&a->kernel.mon) >= 0 &&
+	     loop_add_fd(a->loop, xfrmmon_fd(&a->kernel.mon), on_sa_events,
+			 a) < 0)) {
 		log_err("event loop: %s", strerror(errno));
 		return -1;
 	}
