@@ -31,6 +31,7 @@ struct shift {
 	struct shift_params p;
 	struct shift_stats st;
 	size_t count;
+	unsigned int cursor;	/* shift_tick goes on from this bucket */
 	struct sentry *buckets[SHIFT_BUCKETS];
 };
 
@@ -38,8 +39,13 @@ struct shift *shift_new(const struct shift_params *p)
 {
 	struct shift *sh = calloc(1, sizeof(*sh));
 
-	if (sh)
+	if (sh) {
 		sh->p = *p;
+		if (!sh->p.tick_visits)
+			sh->p.tick_visits = SHIFT_TICK_VISITS;
+		if (!sh->p.tick_writes)
+			sh->p.tick_writes = SHIFT_TICK_WRITES;
+	}
 	return sh;
 }
 
@@ -267,17 +273,64 @@ static void remove_entry(struct shift *sh, struct sentry **pe)
 	sh->count--;
 }
 
-void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg)
+void shift_write_failed(struct shift *sh, const struct xha_sa *id,
+			uint64_t now)
+{
+	struct sa_key k;
+	struct sentry *e = *find(sh, id, &k);
+
+	if (!e)
+		return;
+	/* What the kernel holds is unknown: at least what a record's write
+	 * left there, which shift_written() reports again. */
+	e->written = 0;
+	e->next_ms = now + SHIFT_RETRY_MS;
+}
+
+/* One entry's turn; true if it was written (or queued). */
+static bool tick_one(struct shift *sh, struct sentry *e, uint64_t now,
+		     shift_write_cb cb, void *arg)
 {
 	struct shift_write w;
+
+	if (now < e->next_ms)
+		return false;
+	fill(sh, e, now, sh->p.lookahead_ms, &w);
+	if (w.sa.oseq <= e->written) {
+		schedule(sh, e);
+		if (e->next_ms <= now)
+			e->next_ms = NEVER;
+		return false;
+	}
+	if (cb(arg, &w) < 0) {
+		e->next_ms = now + SHIFT_RETRY_MS;
+		return true;
+	}
+	sh->st.raises++;
+	e->written = w.sa.oseq;
+	schedule(sh, e);
+	if (e->next_ms <= now)
+		e->next_ms = now + SHIFT_RETRY_MS;
+	return true;
+}
+
+void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg)
+{
 	struct sentry **pe, *e;
-	unsigned int i;
+	size_t visits = 0, writes = 0;
+	unsigned int b;
 
 	if (!sh->count)
 		return;
-	for (i = 0; i < SHIFT_BUCKETS; i++) {
-		pe = &sh->buckets[i];
+	/* Whole buckets (a few entries each), from where the last tick
+	 * stopped, at most once round the table. */
+	for (b = 0; b < SHIFT_BUCKETS; b++) {
+		if (visits >= sh->p.tick_visits || writes >= sh->p.tick_writes)
+			break;
+		pe = &sh->buckets[sh->cursor];
+		sh->cursor = (sh->cursor + 1) % SHIFT_BUCKETS;
 		while ((e = *pe)) {
+			visits++;
 			if (now > e->last_ms &&
 			    now - e->last_ms > sh->p.expire_ms) {
 				sh->st.expired++;
@@ -285,24 +338,7 @@ void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg)
 				continue;
 			}
 			pe = &e->next;
-			if (now < e->next_ms)
-				continue;
-			fill(sh, e, now, sh->p.lookahead_ms, &w);
-			if (w.sa.oseq <= e->written) {
-				schedule(sh, e);
-				if (e->next_ms <= now)
-					e->next_ms = NEVER;
-				continue;
-			}
-			if (cb(arg, &w) < 0) {
-				e->next_ms = now + SHIFT_RETRY_MS;
-				continue;
-			}
-			sh->st.raises++;
-			e->written = w.sa.oseq;
-			schedule(sh, e);
-			if (e->next_ms <= now)
-				e->next_ms = now + SHIFT_RETRY_MS;
+			writes += tick_one(sh, e, now, cb, arg);
 		}
 	}
 }

@@ -34,7 +34,15 @@ struct shift_params {
 	uint32_t horizon_ms;	/* extrapolated at most this far */
 	uint32_t expire_ms;	/* entries not heard of this long go */
 	size_t max_entries;
+	/* shift_tick's budget (0: the defaults below): it visits at most
+	 * tick_visits entries and writes at most tick_writes, then goes on
+	 * from there at the next tick. */
+	size_t tick_visits;
+	size_t tick_writes;
 };
+
+#define SHIFT_TICK_VISITS 65536
+#define SHIFT_TICK_WRITES 4096
 
 struct shift_stats {
 	uint64_t over;		/* SAs that needed more than oseq-shift */
@@ -82,15 +90,22 @@ void shift_written(struct shift *sh, const struct xha_sa *id, uint64_t oseq,
 		   uint64_t now);
 
 /*
- * Writes one oseq (w->sa). Returns 0 when the kernel holds at least that
- * much afterwards (also when it already did), or a negative errno: the
- * SA is tried again a second later.
+ * Writes one oseq (w->sa), or queues it for a batch. Returns 0 when the
+ * kernel holds (or, queued, will hold) at least that much afterwards
+ * (also when it already did), or a negative errno: the SA is tried again
+ * a second later. A queued write that fails: shift_write_failed().
  */
 typedef int (*shift_write_cb)(void *arg, const struct shift_write *w);
 
+/* A write cb accepted failed after all: tried again a second later. */
+void shift_write_failed(struct shift *sh, const struct xha_sa *id,
+			uint64_t now);
+
 /*
  * Timer: re-raise the SAs whose lookahead is running out (less than
- * refresh_ms left), drop those not heard of for expire_ms.
+ * refresh_ms left), drop those not heard of for expire_ms. Within the
+ * budget (tick_visits, tick_writes): the next call goes on where this one
+ * stopped, a round covers the table at most once per call.
  */
 void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg);
 

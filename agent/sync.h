@@ -35,6 +35,14 @@
 #define SYNC_SHIFT_EXPIRE_MS 600000	/* not heard of: forgotten */
 #define SYNC_SHIFT_MAX 262144
 
+/* Issue 7, the kernel side never blocks the loop (agent/backup.c):
+ * writes go in batches; records for SAs not installed yet are applied
+ * when the kernel reports the SA (xfrmmon.h); the timer above only runs
+ * a safety-net sweep, a budget per tick. */
+#define SYNC_WRITE_BATCH 32		/* SA_SET requests per sendmsg */
+#define SYNC_RETRY_SWEEP_MS 10000	/* a sweep of the pending table... */
+#define SYNC_RETRY_BUDGET 8192		/* ...this many entries per tick */
+
 struct sync_stats {
 	/* active */
 	uint64_t notify_msgs;
@@ -85,6 +93,17 @@ struct sync {
 	uint64_t now;
 	struct sync_stats st;
 	struct ratelimit rl;
+	/* ---- issue 7: the pending table's sweep and SA events
+	 * (agent/backup.c) ---- */
+	struct sync_retry {
+		bool sweeping;		/* a round is under way */
+		bool sweep_now;		/* start one at the next tick */
+		uint64_t sweep_started;
+		uint64_t sweeps;	/* rounds completed */
+		uint64_t sa_events;	/* NEWSA/UPDSA read */
+		uint64_t on_event;	/* records applied on an SA event */
+		uint64_t batches;	/* SA_SET batches sent */
+	} rt;
 };
 
 int sync_init(struct sync *s, const struct config *cfg, enum role role,
@@ -109,8 +128,18 @@ void sync_pump(struct sync *s, uint64_t now);
 /* Backup: records from the peer. */
 void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
 		  uint64_t now);
-/* Backup: retry pending records. */
+/*
+ * Records waiting for their SA (either role): the timer's safety net,
+ * a sweep every SYNC_RETRY_SWEEP_MS, SYNC_RETRY_BUDGET entries a tick.
+ */
 void sync_retry(struct sync *s, uint64_t now);
+/* All of them, now (at takeover). */
+void sync_retry_all(struct sync *s, uint64_t now);
+/* Start a sweep at the next tick (SA events lost, the module is back). */
+void sync_retry_sweep(struct sync *s);
+/* The SA event socket is readable: apply the records of the SAs that
+ * were installed (a sweep if events were lost). */
+void sync_sa_events(struct sync *s, struct xfrmmon *m, uint64_t now);
 /* Backup: re-raise output counters whose adaptive lookahead runs out. */
 void sync_shift_tick(struct sync *s, uint64_t now);
 /*

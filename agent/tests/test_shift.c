@@ -311,6 +311,48 @@ static void test_bounds(void)
 	shift_free(sh);
 }
 
+/* shift_tick's budget: at most tick_writes writes a tick, the next tick
+ * goes on from there, and every due SA is written within
+ * ceil(due / tick_writes) ticks. */
+static void test_tick_budget(void)
+{
+	struct shift_params p = params;
+	struct shift *sh;
+	struct kern k = { 0 };
+	struct xha_sa r;
+	unsigned int i, ticks;
+
+	p.max_entries = 8;
+	p.tick_writes = 2;
+	sh = shift_new(&p);
+	for (i = 0; i < 8; i++) {
+		t_rec(&r, XFRM_HA_REPLAY_BMP, 1000, 0, i);
+		on_record(sh, &k, &r, 0);
+		t_rec(&r, XFRM_HA_REPLAY_BMP, 11000, 0, i);
+		on_record(sh, &k, &r, 1000);
+	}
+	/* Long after the lookahead: all 8 are due. */
+	k.writes = 0;
+	shift_tick(sh, 5000, kern_write, &k);
+	CHECK_EQ(k.writes, 2);
+	for (ticks = 1; ticks < 10 && k.writes < 8; ticks++)
+		shift_tick(sh, 5000 + ticks, kern_write, &k);
+	CHECK_EQ(k.writes, 8);
+	CHECK_EQ(ticks, 4);
+	/* A queued write that failed is written again a second later. */
+	shift_write_failed(sh, &r, 5010);
+	k.writes = 0;
+	shift_tick(sh, 5020, kern_write, &k);
+	shift_tick(sh, 5030, kern_write, &k);
+	shift_tick(sh, 5040, kern_write, &k);
+	shift_tick(sh, 5050, kern_write, &k);
+	CHECK_EQ(k.writes, 0);
+	for (i = 0; i < 4; i++)
+		shift_tick(sh, 6020 + i, kern_write, &k);
+	CHECK(k.writes >= 1);
+	shift_free(sh);
+}
+
 int main(void)
 {
 	log_init(false);
@@ -320,5 +362,6 @@ int main(void)
 	RUN(test_takeover);
 	RUN(test_over_at_record);
 	RUN(test_bounds);
+	RUN(test_tick_budget);
 	DONE();
 }
