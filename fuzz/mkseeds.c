@@ -78,6 +78,9 @@ static void big_sa(struct xha_sa *s, int i)
 	s->has |= XHA_SA_HAS_BITMAP;
 }
 
+/* SEQNUM payloads go to our boot (FUZZ_RAND, what the session target's
+ * peer draws); a BULK_END says the bulk started at seq 1 and counts its
+ * own records. */
 static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
 			     uint32_t bulk)
 {
@@ -87,6 +90,7 @@ static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
 	int i;
 
 	proto_batch_init(&b, flags, bulk);
+	b.hdr.dest_boot = FUZZ_RAND;
 	/* nrec < 0: one 128-word bitmap, then as many small ones as fit. */
 	if (nrec < 0) {
 		big_sa(&s, 1);
@@ -97,6 +101,10 @@ static size_t seqnum_payload(uint8_t *out, int nrec, uint8_t flags,
 		sa(&s, i);
 		if (proto_batch_add(&b, &s) < 0)
 			break;
+	}
+	if (flags & PROTO_SEQNUM_BULK_END) {
+		b.hdr.bulk_first = 1;
+		b.hdr.bulk_records = b.hdr.count;
 	}
 	len = proto_batch_finish(&b);
 	memcpy(out, b.buf, len);
@@ -111,14 +119,35 @@ static size_t payload_for(uint8_t type, uint8_t *out, int variant)
 		.known_boot = variant ? FUZZ_RAND : 0,
 		.bulk_req = (uint32_t)variant,
 		.role = variant & 1 ? PROTO_ROLE_ACTIVE : PROTO_ROLE_BACKUP,
+		.outages = (uint32_t)variant / 2,
 	};
-	struct proto_keepalive ka = { .known_boot = FUZZ_RAND, .role = PROTO_ROLE_ACTIVE };
+	/* variant 0: nothing sent, all received; 1: a tail of 3 to NACK
+	 * (tx_last 4 while 1 arrived); 2: 1..2 no longer resendable, the
+	 * peer's outage count moved. */
+	struct proto_keepalive ka = {
+		.known_boot = FUZZ_RAND,
+		.role = PROTO_ROLE_ACTIVE,
+		.outages = variant == 2,
+		.tx_last = variant ? 4 : 0,
+		.tx_low = variant == 2 ? 3 : 1,
+		.ack = variant ? 1 : 0,
+	};
+	/* Our stream: acked up to 1, 3 and 5..6 missing (variant 1), or
+	 * everything up to 2 (variant 0). */
+	struct proto_ack ack = {
+		.stream_boot = FUZZ_RAND,
+		.ack = variant ? 1 : 2,
+		.nranges = variant ? 2 : 0,
+		.range = { { 3, 3 }, { 5, 6 } },
+	};
 
 	switch (type) {
 	case PROTO_HELLO:
 		return proto_hello_encode(&hello, out, PROTO_MAX_PAYLOAD);
 	case PROTO_KEEPALIVE:
 		return proto_keepalive_encode(&ka, out, PROTO_MAX_PAYLOAD);
+	case PROTO_ACK:
+		return proto_ack_encode(&ack, out, PROTO_MAX_PAYLOAD);
 	default:
 		return seqnum_payload(out, variant == 2 ? -1 :
 					   variant ? PROTO_MAX_RECORDS : 3,
@@ -141,8 +170,9 @@ static void wire_seeds(void)
 	uint8_t type;
 	int v;
 
-	for (type = PROTO_HELLO; type <= PROTO_SEQNUM; type++)
-		for (v = 0; v < (type == PROTO_SEQNUM ? 3 : 2); v++) {
+	for (type = PROTO_HELLO; type <= PROTO_ACK; type++)
+		for (v = 0; v < (type == PROTO_SEQNUM ||
+				 type == PROTO_KEEPALIVE ? 3 : 2); v++) {
 			plen = payload_for(type, payload, v);
 			h.type = type;
 			h.seq = type == PROTO_SEQNUM ? 1 : 0;
@@ -158,14 +188,16 @@ static void wire_seeds(void)
 			in[2] = h.type;
 			in[3] = h.node_id;
 			memset(in + 5, 0x22, 8);
-			in[20] = 1;
-			in[24] = (uint8_t)h.seq;
+			in[20] = 1;		/* counter */
+			in[28] = (uint8_t)h.seq;	/* low byte of seq */
 			memcpy(in + 30, payload, plen);
 			snprintf(name, sizeof(name), "sealed-%u-%d", type, v);
 			put("wire", name, in, 30 + plen);
 
 			/* records: selector, shift, payload */
-			in[0] = type == PROTO_SEQNUM ? 0 : type == PROTO_HELLO ? 1 : 2;
+			in[0] = type == PROTO_SEQNUM ? 0 :
+				type == PROTO_HELLO ? 1 :
+				type == PROTO_KEEPALIVE ? 2 : 3;
 			in[1] = 0;
 			in[2] = 1;
 			in[3] = 0;
@@ -195,6 +227,9 @@ static size_t sealed_ev(uint8_t *out, uint8_t type, uint8_t boot_sel,
 		plen = seqnum_payload(payload, 3,
 				      variant ? PROTO_SEQNUM_BULK_START | PROTO_SEQNUM_BULK_END : 0,
 				      (uint32_t)variant);
+		/* variant 3: for another boot of ours (stale-session) */
+		if (variant == 3)
+			payload[15] ^= 1;
 	} else {
 		plen = payload_for(type, payload, variant);
 	}
@@ -244,6 +279,33 @@ static void session_seeds(void)
 		len += sealed_ev(in + len, PROTO_KEEPALIVE, 1, 5, 0, 0);
 		len += ev(in + len, 2, &tick, 1);
 		put("session", role ? "active-switch" : "backup-switch", in,
+		    len);
+
+		/* The stream: a fresh handshake, then messages out of order
+		 * (3, 1, then 2 again twice: a duplicate), a heartbeat with
+		 * a tail to NACK and a low that gives up, our own messages
+		 * and the peer's ACKs of them with NACK ranges, a SEQNUM
+		 * for another boot of ours, and ticks for the RTO. */
+		len = 0;
+		in[len++] = (uint8_t)role;
+		len += sealed_ev(in + len, PROTO_HELLO, 0, 1, 0, 1);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 2, 3, 0);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 3, 1, 1);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 4, 2, 0);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 5, 2, 0);
+		len += sealed_ev(in + len, PROTO_KEEPALIVE, 0, 6, 0, 1);
+		len += ev(in + len, 2, &tick, 1);
+		len += sealed_ev(in + len, PROTO_KEEPALIVE, 0, 7, 0, 2);
+		len += ev(in + len, 3, in, 10);
+		len += ev(in + len, 3, in, 60);
+		len += ev(in + len, 3, in, 100);
+		len += sealed_ev(in + len, PROTO_ACK, 0, 8, 0, 1);
+		len += ev(in + len, 2, &tick, 1);
+		len += sealed_ev(in + len, PROTO_ACK, 0, 9, 0, 0);
+		len += sealed_ev(in + len, PROTO_SEQNUM, 0, 10, 7, 3);
+		len += ev(in + len, 2, &tick, 1);
+		len += ev(in + len, 2, &tick, 1);
+		put("session", role ? "active-stream" : "backup-stream", in,
 		    len);
 	}
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target: the post-decryption parsers on their own (SEQNUM
- * records, HELLO, KEEPALIVE), then what the backup computes from each
+ * records, HELLO, KEEPALIVE, ACK), then what the backup computes from each
  * record it accepts: the oseq-shift target, the raise-only retry and the
  * merge of two records of one SA (replay windows, lifetimes).
+ * Byte 0 % 4 picks the parser, bytes 1..4 the shift; the payload follows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_keepalive ka;
 	struct proto_hello hello;
 	struct proto_seqnum sh;
+	struct proto_ack ack;
+	uint64_t floor;
 	uint8_t *copy;
 	uint32_t shift;
 	int n, i;
@@ -29,10 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shift = (uint32_t)data[1] << 24 | data[2] << 16 | data[3] << 8 | data[4];
 	copy = malloc(size - 5 ? size - 5 : 1);
 	memcpy(copy, data + 5, size - 5);
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		n = proto_seqnum_decode(copy, size - 5, &sh, recs);
-		if (n > PROTO_MAX_RECORDS)
+		if (n > PROTO_MAX_RECORDS || (n >= 0 && n != sh.count))
+			abort();
+		/* The bulk's extent travels with its end only. */
+		if (n >= 0 && !(sh.flags & PROTO_SEQNUM_BULK_END) &&
+		    (sh.bulk_first || sh.bulk_records))
 			abort();
 		for (i = 0; i < n; i++) {
 			uint64_t lim = counters_limit(recs[i].replay_mode);
@@ -85,7 +92,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		proto_hello_decode(copy, size - 5, &hello);
 		break;
 	case 2:
-		proto_keepalive_decode(copy, size - 5, &ka);
+		if (proto_keepalive_decode(copy, size - 5, &ka) == 0 &&
+		    ka.tx_low > ka.tx_last + 1)
+			abort();
+		break;
+	case 3:
+		if (proto_ack_decode(copy, size - 5, &ack))
+			break;
+		if (size - 5 < PROTO_ACK_HDR_LEN + 16 * (size_t)ack.nranges ||
+		    ack.nranges > PROTO_MAX_NACK || !ack.stream_boot)
+			abort();
+		floor = ack.ack;
+		for (i = 0; i < ack.nranges; i++) {
+			if (ack.range[i].first <= floor ||
+			    ack.range[i].last < ack.range[i].first)
+				abort();
+			floor = ack.range[i].last;
+		}
 		break;
 	}
 	free(copy);
