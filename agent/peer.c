@@ -733,7 +733,10 @@ void peer_tick(struct peer *p, uint64_t now)
 	if (!p->up && now - p->last_hello >= PEER_HELLO_MS)
 		send_hello(p, now);
 	if (peer_session(p)) {
-		resend_stale(p, now);
+		/* An active peer refuses SEQNUMs (wrong-role): resending to
+		 * it only adds load; it gets them once it is a backup. */
+		if (p->peer_role != PROTO_ROLE_ACTIVE)
+			resend_stale(p, now);
 		if ((p->rx_unacked && now - p->rx_unacked_since >= PEER_ACK_MS) ||
 		    (p->rx.top > p->rx.cum && now - p->last_nack >= PEER_NACK_MS))
 			send_ack(p, now);
