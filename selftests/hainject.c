@@ -483,10 +483,15 @@ int main(int argc, char **argv)
 	fd = socket(fam, SOCK_DGRAM, IPPROTO_UDP);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
-	if (fam == AF_INET)
+	/* A source that is not ours: FREEBIND to bind it, TRANSPARENT
+	 * (CAP_NET_ADMIN) for the route lookup to accept it. */
+	if (fam == AF_INET) {
 		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	else
+		setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one));
+	} else {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_TRANSPARENT, &one, sizeof(one));
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ifname && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 				 (socklen_t)strlen(ifname) + 1) < 0)
@@ -508,10 +513,13 @@ int main(int argc, char **argv)
 			len = rec ? make_record(rec, genuine, out) :
 				    make(mode, &caps[i], out);
 			if (sendto(fd, out, len, 0, (struct sockaddr *)&da,
-				   dlen) < 0)
+				   dlen) < 0) {
+				if (!failed)
+					perror("hainject: sendto");
 				failed++;
-			else
+			} else {
 				sent++;
+			}
 			nanosleep(&gap, NULL);
 			if (rec)
 				break;
