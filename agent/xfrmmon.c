@@ -68,17 +68,19 @@ int xfrmmon_fd(const struct xfrmmon *m)
 
 int xfrmmon_parse(const struct nlmsghdr *nlh, struct xha_sa *id)
 {
-	const struct xfrm_usersa_info *p;
-	const struct xfrm_mark *mark;
+	struct xfrm_usersa_info info, *p = &info;
+	struct xfrm_mark mark;
 	const struct nlattr *a;
 	size_t alen;
+	int rem;
 
 	if (nlh->nlmsg_type != XFRM_MSG_NEWSA &&
 	    nlh->nlmsg_type != XFRM_MSG_UPDSA)
 		return 0;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*p))
+	if (mnl_nlmsg_get_payload_len(nlh) < MNL_ALIGN(sizeof(info)))
 		return -EINVAL;
-	p = mnl_nlmsg_get_payload(nlh);
+	/* Copied: a message is only 4-byte aligned, the struct wants 8. */
+	memcpy(&info, mnl_nlmsg_get_payload(nlh), sizeof(info));
 	memset(id, 0, sizeof(*id));
 	id->family = p->family;
 	alen = p->family == AF_INET ? 4 : p->family == AF_INET6 ? 16 : 0;
@@ -89,16 +91,20 @@ int xfrmmon_parse(const struct nlmsghdr *nlh, struct xha_sa *id)
 	id->proto = p->id.proto;
 	id->spi = p->id.spi;
 	memcpy(id->daddr, &p->id.daddr, alen);
-	/* mnl_attr_for_each stops at the first attribute that does not fit
-	 * in what is left of nlmsg_len; payloads are validated by size. */
-	mnl_attr_for_each(a, nlh, sizeof(*p)) {
+	/* Not mnl_attr_for_each: it ends at the aligned tail, up to 3 bytes
+	 * past an unaligned nlmsg_len. rem counts what nlmsg_len leaves. */
+	rem = (int)(nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(info)));
+	for (a = (const struct nlattr *)((const char *)mnl_nlmsg_get_payload(nlh) +
+					 MNL_ALIGN(sizeof(info)));
+	     mnl_attr_ok(a, rem);
+	     rem -= MNL_ALIGN(a->nla_len), a = mnl_attr_next(a)) {
 		switch (mnl_attr_get_type(a)) {
 		case XFRMA_MARK:
 			if (mnl_attr_validate2(a, MNL_TYPE_UNSPEC,
-					       sizeof(*mark)) < 0)
+					       sizeof(mark)) < 0)
 				return -EINVAL;
-			mark = mnl_attr_get_payload(a);
-			id->mark = mark->v;
+			memcpy(&mark, mnl_attr_get_payload(a), sizeof(mark));
+			id->mark = mark.v;
 			break;
 		case XFRMA_IF_ID:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -113,20 +119,36 @@ int xfrmmon_parse(const struct nlmsghdr *nlh, struct xha_sa *id)
 int xfrmmon_parse_buf(const void *buf, size_t len, xha_sa_cb cb, void *arg,
 		      uint64_t *malformed)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = len > 0x7fffffff ? 0x7fffffff : (int)len;
+	const char *p = buf;
+	const struct nlmsghdr *nlh;
 	struct xha_sa id;
+	size_t step;
 	int ret;
 
-	for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+	/*
+	 * Not mnl_nlmsg_ok()/mnl_nlmsg_next(): they compare nlmsg_len as an
+	 * int, and a length of 2^31 or more passes and then steps out of
+	 * the buffer (found by fuzz/xfrm_event.c). Sizes compared unsigned.
+	 */
+	while (len >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)p;
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len) {
+			(*malformed)++;
+			break;
+		}
 		ret = xfrmmon_parse(nlh, &id);
 		if (ret < 0)
 			(*malformed)++;
-		if (ret <= 0)
-			continue;
-		ret = cb(&id, arg);
-		if (ret)
-			return ret;
+		if (ret > 0) {
+			ret = cb(&id, arg);
+			if (ret)
+				return ret;
+		}
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
 	}
 	return 0;
 }
