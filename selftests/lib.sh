@@ -469,6 +469,208 @@ xha_cleanup() {
 	return 0
 }
 
+# ====================================================================
+# ha_link_loss helpers (xll_*): many SAs with traffic, HA link impairment.
+# Used by ha_link_loss.sh; nothing above depends on them.
+#
+# SA pair i (1..N, reqid i), tunnel mode between the service address and
+# the peer, rfc4106(gcm(aes)), 128-packet bitmap window (non-ESN):
+#   out SA: VIP -> peer, SPI 0x10000 + i, policy 10.100.0.1 -> 10.102.0.0+i
+#   in SA:  peer -> VIP, SPI 0x20000 + i, policy 10.100.0.2 -> 10.101.0.0+i
+# 10.100.0.1 is on lo of ha1 and ha2, 10.100.0.2 on the peer's;
+# 10.101.0.0/16 is local (AnyIP) on ha1 and ha2, 10.102.0.0/16 on the peer.
+# udpspray (one process per direction) sends round-robin over the pairs.
+# The agents run with adaptive-shift off, so that a converged backup holds
+# exactly oseq = active's + oseq-shift and seq = active's on every SA:
+# a stale SA can never hide behind an earlier record's shift.
+
+XLL_SPRAY=$XHA_SELFTESTS/udpspray
+XLL_OUT_BASE=$((0x10000))
+XLL_IN_BASE=$((0x20000))
+
+xll_ms() { echo $(($(date +%s%N) / 1000000)); }
+# xll_secs MS: "12.3" from milliseconds.
+xll_secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+
+# xll_sas_install N: addresses, routes, N SA pairs and their policies in
+# ha1, ha2 (identical) and the peer (mirrored). One ip -batch per netns,
+# written by awk (a fork per SA costs minutes under TCG).
+xll_sas_install() {
+	local n=$1 ns
+	for ns in "$XHA_NS_HA1" "$XHA_NS_HA2" "$XHA_NS_PEER"; do
+		awk -v n="$n" -v peer="$([ "$ns" = "$XHA_NS_PEER" ] && echo 1 || echo 0)" \
+			-v vip="$XHA_VIP" -v pa="$XHA_PEER_ADDR" -v ob="$XLL_OUT_BASE" -v ib="$XLL_IN_BASE" '
+			function key(spi) {	# xha_key
+				return sprintf("0x%08x%08x%08x%08x%08x", spi, spi * 3, spi * 5, spi * 7, spi * 11)
+			}
+			function addr(pfx, i) { return sprintf("%s.%d.%d", pfx, int(i / 256) % 256, i % 256) }
+			BEGIN {
+				if (peer) {
+					print "addr add 10.100.0.2/32 dev lo"
+					print "route add local 10.102.0.0/16 dev lo"
+					print "route add 10.100.0.1/32 via " vip " dev eth0"
+					print "route add 10.101.0.0/16 via " vip " dev eth0"
+				} else {
+					print "addr add 10.100.0.1/32 dev lo"
+					print "route add local 10.101.0.0/16 dev lo"
+					print "route add 10.100.0.2/32 via " pa " dev eth0"
+					print "route add 10.102.0.0/16 via " pa " dev eth0"
+				}
+				for (i = 1; i <= n; i++) {
+					printf "xfrm state add src %s dst %s proto esp spi 0x%08x reqid %d mode tunnel aead rfc4106(gcm(aes)) %s 128 replay-window 128\n", vip, pa, ob + i, i, key(ob + i)
+					printf "xfrm state add src %s dst %s proto esp spi 0x%08x reqid %d mode tunnel aead rfc4106(gcm(aes)) %s 128 replay-window 128\n", pa, vip, ib + i, i, key(ib + i)
+					if (peer)
+						printf "xfrm policy add src 10.100.0.2/32 dst %s/32 dir out tmpl src %s dst %s proto esp reqid %d mode tunnel\n", addr("10.101", i), pa, vip, i
+					else
+						printf "xfrm policy add src 10.100.0.1/32 dst %s/32 dir out tmpl src %s dst %s proto esp reqid %d mode tunnel\n", addr("10.102", i), vip, pa, i
+				}
+			}' >"$XHA_TMP/xll-$ns.batch"
+		ip -n "$ns" -batch "$XHA_TMP/xll-$ns.batch" || return 1
+	done
+}
+
+# xll_spray_start NS DIR N PPS TAG [FIRST]: udpspray in NS over pairs
+# FIRST..FIRST+N-1 (default 1) in direction DIR (out: ha -> peer, from ha1
+# or ha2; in: peer -> ha), PPS datagrams/s in all, output in
+# $XHA_TMP/spray-TAG. The pid goes to XHA_LAST_PID.
+xll_spray_start() {
+	local ns=$1 dir=$2 n=$3 pps=$4 tag=$5 first=${6:-1} src dst
+	if [ "$dir" = out ]; then src=10.100.0.1 dst=10.102.0.0; else src=10.100.0.2 dst=10.101.0.0; fi
+	: >"$XHA_TMP/spray-$tag"
+	ip netns exec "$ns" "$XLL_SPRAY" -b "$src" -d "$dst" -n "$n" -f "$first" -r "$pps" \
+		>"$XHA_TMP/spray-$tag" 2>&1 </dev/null &
+	XHA_LAST_PID=$!
+	XHA_PIDS+=("$XHA_LAST_PID")
+	xha_wait_until 10 grep -q '^udpspray start' "$XHA_TMP/spray-$tag"
+}
+
+# xll_spray_stop PID...: stop senders (SIGTERM) and wait for them.
+xll_spray_stop() {
+	local p
+	for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+	return 0
+}
+
+# xll_spray_tx TAG: datagrams a finished udpspray sent ("tx err").
+xll_spray_tx() {
+	sed -n 's/^udpspray final tx=\([0-9]*\) err=\([0-9]*\).*/\1 \2/p' "$XHA_TMP/spray-$1"
+}
+
+# xll_dump NS: "SPI OSEQ SEQ" (hex SPI, decimal 64-bit counters) for every
+# SA of NS, from one "ip -s xfrm state list".
+xll_dump() {
+	ip -n "$1" -s xfrm state list 2>/dev/null | awk '
+		function hex(s,   i, c, v) {
+			s = tolower(s); sub(/^0x/, "", s); v = 0
+			for (i = 1; i <= length(s); i++) {
+				c = index("0123456789abcdef", substr(s, i, 1))
+				if (c == 0) break
+				v = v * 16 + c - 1
+			}
+			return v
+		}
+		function flush() {
+			if (spi != "") printf "%s %.0f %.0f\n", spi, oh * 4294967296 + o, sh * 4294967296 + s
+			spi = ""
+		}
+		/^src / { flush(); sh = s = oh = o = 0; next }
+		/proto [a-z]+ spi / { spi = $4; sub(/\(.*/, "", spi) }
+		/seq-hi .*, seq .*, oseq-hi .*, oseq / { gsub(",", ""); sh = hex($2); s = hex($4); oh = hex($6); o = hex($8) }
+		/anti-replay context:/ { gsub(",", ""); s = hex($4); o = hex($6) }
+		END { flush() }'
+}
+
+# xll_compare N SHIFT [SKIP]: compares the N SA pairs of ha1 (active) and
+# ha2 (backup), pairs 1..SKIP left out (default none). Prints "fresh F behind B ahead A missing M idle I first SPI..."
+# over the 2N SAs: fresh: ha2 oseq == ha1 oseq + SHIFT on an out SA, ha2
+# seq == ha1 seq on an in SA (counters non-zero); behind: lower on ha2 (a
+# stale SA); ahead: higher (should not happen); missing: not on a node;
+# idle: ha1's counter still 0. "first": up to 5 SAs not fresh.
+# Returns 0 when all of them are fresh.
+xll_compare() {
+	local n=$1 shift=$2 skip=${3:-0}
+	{ xll_dump "$XHA_NS_HA1" | sed 's/^/1 /'; xll_dump "$XHA_NS_HA2" | sed 's/^/2 /'; } |
+		awk -v n="$n" -v shift="$shift" -v skip="$skip" -v ob="$XLL_OUT_BASE" -v ib="$XLL_IN_BASE" '
+		function hex(s,   i, c, v) {
+			s = tolower(s); sub(/^0x/, "", s); v = 0
+			for (i = 1; i <= length(s); i++) {
+				c = index("0123456789abcdef", substr(s, i, 1))
+				if (c == 0) break
+				v = v * 16 + c - 1
+			}
+			return v
+		}
+		{ k = hex($2); O[$1, k] = $3; S[$1, k] = $4; seen[$1, k] = 1 }
+		END {
+			for (i = 1; i <= 2 * n; i++) {
+				if (i <= n) { k = ob + i; out = 1; p = i } else { k = ib + i - n; out = 0; p = i - n }
+				if (p <= skip) continue
+				if (!((1, k) in seen) || !((2, k) in seen)) { st = "missing" }
+				else if (out) {
+					a = O[1, k] + shift; b = O[2, k]
+					st = O[1, k] == 0 ? "idle" : b == a ? "fresh" : b < a ? "behind" : "ahead"
+				} else {
+					a = S[1, k]; b = S[2, k]
+					st = a == 0 ? "idle" : b == a ? "fresh" : b < a ? "behind" : "ahead"
+				}
+				c[st]++
+				if (st != "fresh" && nf < 5) {
+					nf++
+					first = first sprintf(" 0x%x(%s:%.0f/%.0f)", k, out ? "oseq" : "seq", b, a)
+				}
+			}
+			printf "fresh %d behind %d ahead %d missing %d idle %d first%s\n", c["fresh"], c["behind"], c["ahead"], c["missing"], c["idle"], first == "" ? " -" : first
+			exit c["fresh"] == 2 * (n - skip) ? 0 : 1
+		}'
+}
+
+# xll_agent_config NODE-ID ROLE: a static group (active or backup),
+# adaptive-shift off, sync every 1 s or 2 packets; prints the path.
+xll_agent_config() {
+	local f=$XHA_TMP/xll-agent$1.json la ra st
+	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
+	[ "$2" = active ] && st=master || st=$2
+	cat >"$f" <<EOF
+{"xfrm-ha:ha": {"node-id": $1, "interface": "hal$1", "local-address": "$la",
+  "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
+  "listen-ha-group": "vpn", "control-socket": "$XHA_TMP/agent$1.sock",
+  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
+  "oseq-shift": $XHA_OSEQ_SHIFT, "adaptive-shift": false}},
+ "xfrm-ha:ha-group": [{"name": "vpn", "static": "$st"}]}
+EOF
+	echo "$f"
+}
+
+# xll_state NODE-ID: "ha-ike show state" of that node's agent.
+xll_state() {
+	local ns=$XHA_NS_HA1
+	[ "$1" = 2 ] && ns=$XHA_NS_HA2
+	nsx "$ns" "$XHA_CLI" show state socket "$XHA_TMP/agent$1.sock" 2>&1
+}
+
+# xll_synced: ha2's agent says link up and synced.
+xll_synced() { xll_state 2 | grep -q '^peer node .* link up synced'; }
+
+# xll_link_lines NODE-ID: the link, stream and bulk lines of show state
+# (issue 7), on one line; today's "peer" line only if those are absent.
+xll_link_lines() {
+	xll_state "$1" | grep -E '^(peer node|link-stats|stream|bulk) ' | tr '\n' ';' | sed 's/;$//'
+}
+
+# xll_netem DEV NS ARGS...: replace DEV's root qdisc in NS with netem ARGS;
+# xll_netem DEV NS clear: back to the default.
+xll_netem() {
+	local dev=$1 ns=$2
+	shift 2
+	if [ "$1" = clear ]; then
+		tc -n "$ns" qdisc del dev "$dev" root 2>/dev/null
+		return 0
+	fi
+	tc -n "$ns" qdisc replace dev "$dev" root netem "$@"
+}
+# ==================================================== end of xll_* helpers
+
 # ------------------------------------- the HA link on a bridge (issue 7)
 #
 # xha_halink_bridge, after xha_topo_up: the HA link (hal1 - hal2, a veth
