@@ -76,7 +76,7 @@ static int set_buf(int fd, bool rcv, int want)
 
 /*
  * Without SO_BINDTODEVICE: send through the interface (IP_UNICAST_IF /
- * IPV6_UNICAST_IF; IPv4 wants the index in network byte order) and learn
+ * IPV6_UNICAST_IF; both want the index in network byte order) and learn
  * each datagram's incoming interface (IP_PKTINFO / IPV6_RECVPKTINFO).
  */
 static int bind_pktinfo(int fd, int family, unsigned int ifindex)
@@ -92,7 +92,8 @@ static int bind_pktinfo(int fd, int family, unsigned int ifindex)
 			       sizeof(one)) < 0)
 			return -errno;
 	} else {
-		int idx = (int)ifindex;
+		/* Network byte order as well (ipv6_sockglue.c: ntohl). */
+		int idx = (int)htonl(ifindex);
 
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &idx,
 			       sizeof(idx)) < 0 ||

@@ -83,7 +83,14 @@ offlink() {
 }
 
 # rejects: "auth-failed A wrong-interface W bad-source B" of ha2.
-rejects() { echo "auth-failed $(rej auth-failed) wrong-interface $(rej wrong-interface) bad-source $(rej bad-source)"; }
+rejects() {
+	local r v out=
+	for r in auth-failed wrong-interface bad-source; do
+		v=$(rej "$r")
+		out+="$r ${v:-0} "
+	done
+	echo "${out% }"
+}
 
 ktap_header
 ktap_plan "$PLAN"
