@@ -329,12 +329,13 @@ peer_out() {	# "packets drops" summed over the peer's out SAs (VIP -> peer)
 }
 traffic_start
 sleep 3
-read -r pk0 dr0 <<<"$(peer_out)"
-s0=$(xha_xfrm_stats "$XHA_NS_PEER")
-h0=$(xha_xfrm_stats "$XHA_NS_HA2")
 agent_kill9 1
 xll_spray_stop "${TRAFFIC[0]}"
 xha_failover || say "failover: warning: the peer cannot reach $XHA_VIP on ha2"
+# After ha1 is gone (the peer's SAs count ha1's packets until then).
+read -r pk0 dr0 <<<"$(peer_out)"
+s0=$(xha_xfrm_stats "$XHA_NS_PEER")
+h0=$(xha_xfrm_stats "$XHA_NS_HA2")
 xll_spray_start "$XHA_NS_HA2" out "$PAIRS" "$PPS" "out-ha2" && TRAFFIC[0]=$XHA_LAST_PID
 sleep 4
 traffic_stop
