@@ -52,6 +52,9 @@ void sync_set_role(struct sync *s, enum role role)
 		shift_clear(s->shift);
 }
 
+#define DUMP_STEPS 64		/* kernel dump datagrams read per pump */
+#define DUMP_AHEAD (2 * PEER_WINDOW)	/* messages encoded ahead */
+
 static void bulk_out_clear(struct bulk_out *o)
 {
 	size_t i;
@@ -62,6 +65,11 @@ static void bulk_out_clear(struct bulk_out *o)
 	o->records = 0;
 	o->first_seq = 0;
 	o->failed = false;
+	o->torn = false;
+	o->dump_ms = 0;
+	if (o->dump)
+		xha_nl_close(o->dump);
+	o->dump = NULL;
 }
 
 void sync_free(struct sync *s)
@@ -204,6 +212,15 @@ static int out_keep(struct sync *s)
 	struct bulk_out *o = &s->out;
 	struct proto_batch *b;
 
+	/* Sent messages leave the front: reuse their room. */
+	if (o->pos && o->pos == o->len) {
+		o->pos = o->len = 0;
+	} else if (o->pos >= 64 && 2 * o->pos >= o->len) {
+		memmove(o->msg, o->msg + o->pos,
+			(o->len - o->pos) * sizeof(*o->msg));
+		o->len -= o->pos;
+		o->pos = 0;
+	}
 	if (o->len == o->cap) {
 		size_t cap = o->cap ? 2 * o->cap : 64;
 		struct proto_batch **m = realloc(o->msg, cap * sizeof(*m));
@@ -248,55 +265,104 @@ static int dump_cb(const struct xha_sa *sa, void *arg)
 	return 0;
 }
 
+static void bulk_fail(struct sync *s, const char *why)
+{
+	s->st.kernel_errors++;
+	/* No BULK_END: the backup asks again after a while. */
+	log_err("bulk sync #%" PRIu32 ": %s", s->out.id, why);
+	bulk_out_clear(&s->out);
+	proto_batch_init(&s->batch, 0, 0);
+}
+
+/* The dump is complete: its last message (BULK_END) is ready. */
+static void dump_done(struct sync *s)
+{
+	struct bulk_out *o = &s->out;
+
+	xha_nl_close(o->dump);
+	o->dump = NULL;
+	if (o->failed) {
+		bulk_fail(s, "out of memory");
+		return;
+	}
+	if (!s->dump_sends) {
+		bulk_out_clear(o);
+		return;
+	}
+	if (o->id)
+		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
+	if ((s->batch.hdr.count || s->batch.hdr.flags) && out_keep(s) < 0) {
+		bulk_fail(s, "out of memory");
+		return;
+	}
+	proto_batch_init(&s->batch, 0, 0);
+	log_info("bulk sync #%" PRIu32 ": kernel dump read, %" PRIu32
+		 " records (%" PRIu64 " ms reading it%s)",
+		 o->id, o->records, o->dump_ms,
+		 o->torn ? "; torn by concurrent changes" : "");
+}
+
+/* Read the dump until DUMP_AHEAD messages wait or DUMP_STEPS reads. */
+static void dump_more(struct sync *s)
+{
+	struct bulk_out *o = &s->out;
+	uint64_t t0 = now_ms();
+	char why[300];
+	int i, ret = 0;
+
+	for (i = 0; o->dump && i < DUMP_STEPS &&
+		    o->len - o->pos < DUMP_AHEAD; i++) {
+		ret = xha_nl_sa_dump_step(o->dump, dump_cb, s, &o->torn);
+		if (ret)
+			break;
+	}
+	o->dump_ms += now_ms() - t0;
+	if (ret < 0) {
+		snprintf(why, sizeof(why), "dumping SAs: %s",
+			 xha_nl_error(o->dump));
+		bulk_fail(s, why);
+	} else if (ret == 1) {
+		dump_done(s);
+	}
+}
+
 /*
- * The dump is taken at once (a consistent snapshot, and the module's
- * scan armed) and encoded into messages; sync_pump() sends them as the
- * stream's window allows, so live updates go out in between and the
- * peer's socket buffer never overflows. A newer request replaces it.
+ * The dump is read piece by piece as the stream's window drains (the
+ * kernel produces the next piece as one is read), encoded and sent: the
+ * loop never waits for the whole table, live updates go out in between,
+ * the peer's socket buffer never overflows, and at most DUMP_AHEAD
+ * messages wait here. A newer request replaces a bulk in progress.
  */
 void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 {
 	struct bulk_out *o = &s->out;
-	int ret;
+	char msg[256] = "";
 
 	s->now = now;
-	if (o->pos < o->len) {
+	if (o->dump || o->pos < o->len) {
 		s->st.bulks_aborted++;
-		log_info("bulk sync #%" PRIu32 " abandoned for #%" PRIu32
-			 " after %zu of %zu messages", o->id, bulk_id, o->pos,
-			 o->len);
+		log_info("bulk sync #%" PRIu32 " abandoned for #%" PRIu32,
+			 o->id, bulk_id);
 	}
 	bulk_out_clear(o);
+	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
+			 bulk_id);
 	o->id = bulk_id;
 	o->boot = s->peer->peer_boot;
 	o->started = now;
 	/* Unsolicited without a session: the dump only arms the scan. */
 	s->dump_sends = bulk_id || peer_session(s->peer);
-	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
-			 bulk_id);
-	ret = xha_nl_sa_dump(s->kernel->req, dump_cb, s);
-	if (ret < 0 || o->failed) {
-		/* No BULK_END: the backup asks again after a while. */
-		s->st.kernel_errors++;
-		log_err("dumping SAs for bulk sync #%" PRIu32 ": %s", bulk_id,
-			o->failed ? "out of memory" :
-				    xha_nl_error(s->kernel->req));
-		bulk_out_clear(o);
-		proto_batch_init(&s->batch, 0, 0);
+	o->dump = xha_nl_open(msg, sizeof(msg));
+	if (!o->dump) {
+		bulk_fail(s, msg[0] ? msg : "cannot open a kernel handle");
 		return;
 	}
-	if (!s->dump_sends)
+	if (xha_nl_sa_dump_start(o->dump) < 0) {
+		snprintf(msg, sizeof(msg), "dumping SAs: %s",
+			 xha_nl_error(o->dump));
+		bulk_fail(s, msg);
 		return;
-	if (bulk_id)
-		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
-	if ((s->batch.hdr.count || s->batch.hdr.flags) && out_keep(s) < 0) {
-		log_err("bulk sync #%" PRIu32 ": out of memory", bulk_id);
-		bulk_out_clear(o);
 	}
-	proto_batch_init(&s->batch, 0, 0);
-	log_info("bulk sync #%" PRIu32 ": %" PRIu32
-		 " records in %zu messages (kernel dump %" PRIu64 " ms)",
-		 bulk_id, o->records, o->len, now_ms() - now);
 	sync_pump(s, now);
 }
 
@@ -307,7 +373,7 @@ void sync_pump(struct sync *s, uint64_t now)
 	uint64_t seq;
 	int ret;
 
-	if (o->pos == o->len)
+	if (!o->dump && o->pos == o->len)
 		return;
 	if (s->role != ROLE_ACTIVE || s->peer->peer_boot != o->boot) {
 		/* The peer restarted (it asks anew) or we are no longer
@@ -316,6 +382,9 @@ void sync_pump(struct sync *s, uint64_t now)
 		bulk_out_clear(o);
 		return;
 	}
+	s->now = now;
+	if (o->dump)
+		dump_more(s);
 	while (o->pos < o->len && peer_stream_room(s->peer)) {
 		b = o->msg[o->pos];
 		if (b->hdr.flags & PROTO_SEQNUM_BULK_END) {
@@ -331,13 +400,18 @@ void sync_pump(struct sync *s, uint64_t now)
 		s->st.records_sent += b->hdr.count;
 		free(b);
 		o->pos++;
+		/* Keep the encoder ahead of the window. */
+		if (o->dump && o->len - o->pos < PEER_WINDOW)
+			dump_more(s);
 	}
-	if (o->pos < o->len)
+	if (o->dump || o->pos < o->len)
+		return;
+	if (!s->dump_sends)
 		return;
 	s->st.bulks_sent++;
 	s->st.bulk_send_last_ms = now - o->started;
-	log_info("bulk sync #%" PRIu32 " sent: %" PRIu32 " records in %zu messages, %" PRIu64 " ms",
-		 o->id, o->records, o->len, now - o->started);
+	log_info("bulk sync #%" PRIu32 " sent: %" PRIu32 " records, %" PRIu64 " ms",
+		 o->id, o->records, now - o->started);
 	bulk_out_clear(o);
 }
 

@@ -89,6 +89,10 @@ struct sync {
 		uint64_t boot;		/* the peer boot it is for */
 		uint64_t started;
 		bool failed;		/* out of memory while dumping */
+		/* the kernel dump, read as the window drains */
+		struct xha_nl *dump;
+		bool torn;		/* the kernel flagged it torn */
+		uint64_t dump_ms;	/* time spent reading it */
 	} out;
 	uint64_t now;
 	struct sync_stats st;
@@ -123,7 +127,11 @@ void sync_notify_ready(struct sync *s, uint64_t now);
  * with the link down, the dump only arms the module's scan).
  */
 void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now);
-/* Active: send what the stream's window allows of the bulk. */
+/*
+ * Active: read the bulk's kernel dump as far as the stream's window needs
+ * and send what the window allows. Bounded work per call; called after
+ * every burst of HA input and on the tick.
+ */
 void sync_pump(struct sync *s, uint64_t now);
 /* Backup: records from the peer. */
 void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,

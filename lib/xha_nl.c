@@ -37,6 +37,7 @@ struct xha_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
+	uint32_t dump_seq;	/* the piecewise dump in progress */
 	uint16_t family_id;
 	uint32_t mcgrp_id;
 	bool subscribed;
@@ -157,7 +158,8 @@ static struct nlmsghdr *msg_start(void *buf, uint16_t type, uint8_t cmd,
 }
 
 /* Requests retry on EINTR; notification reads report it to the caller. */
-static ssize_t recv_datagram(struct xha_nl *nl, bool retry_eintr)
+static ssize_t recv_datagram_flags(struct xha_nl *nl, bool retry_eintr,
+				   int flags)
 {
 	struct sockaddr_nl addr;
 	struct iovec iov = { .iov_base = nl->rx, .iov_len = XHA_RXBUF_SIZE };
@@ -170,7 +172,7 @@ static ssize_t recv_datagram(struct xha_nl *nl, bool retry_eintr)
 	ssize_t n;
 
 	for (;;) {
-		n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, 0);
+		n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, flags);
 		if (n < 0 && errno == EINTR && retry_eintr)
 			continue;
 		if (n < 0)
@@ -182,6 +184,11 @@ static ssize_t recv_datagram(struct xha_nl *nl, bool retry_eintr)
 			continue;
 		return n;
 	}
+}
+
+static ssize_t recv_datagram(struct xha_nl *nl, bool retry_eintr)
+{
+	return recv_datagram_flags(nl, retry_eintr, 0);
 }
 
 /*
@@ -776,6 +783,68 @@ int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg)
 	}
 	free(ctx.vec.v);
 	return err;
+}
+
+int xha_nl_sa_dump_start(struct xha_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_GET, NLM_F_DUMP);
+	nlh->nlmsg_seq = nl->dump_seq = ++nl->seq;
+	nl->ext_msg[0] = '\0';
+	nl->ext_miss_type = -1;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return seterr(nl, -errno, "netlink send: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * One datagram of the dump, without waiting: the kernel fills the next
+ * one as this one is read, so the dump goes as fast as the caller reads.
+ */
+int xha_nl_sa_dump_step(struct xha_nl *nl, xha_sa_cb cb, void *arg,
+			bool *torn)
+{
+	const struct nlmsghdr *nlh;
+	ssize_t n;
+	int len, ret;
+
+	n = recv_datagram_flags(nl, true, MSG_DONTWAIT);
+	if (n == -EAGAIN || n == -EWOULDBLOCK)
+		return 0;
+	if (n < 0) {
+		if (n != -EMSGSIZE)
+			seterr(nl, (int)n, "netlink receive: %s",
+			       strerror((int)-n));
+		return (int)n;
+	}
+	len = (int)n;
+	for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_seq != nl->dump_seq ||
+		    nlh->nlmsg_pid != nl->portid)
+			continue;
+		if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && torn)
+			*torn = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			continue;
+		case NLMSG_OVERRUN:
+			return seterr(nl, -EPROTO, "netlink overrun");
+		case NLMSG_ERROR:
+			ret = parse_nlmsgerr(nl, nlh);
+			return ret ? ret : 1;
+		case NLMSG_DONE:
+			ret = parse_done(nl, nlh);
+			return ret ? ret : 1;
+		}
+		ret = for_each_sa(nl, nlh, XFRM_HA_CMD_SA_GET, cb, arg);
+		if (ret)
+			return seterr(nl, ret, "stopped by the callback (%d)",
+				      ret);
+	}
+	return 0;
 }
 
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa)

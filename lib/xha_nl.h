@@ -113,6 +113,18 @@ int xha_nl_sa_get(struct xha_nl *nl, const struct xha_sa *id,
  */
 int xha_nl_sa_dump(struct xha_nl *nl, xha_sa_cb cb, void *arg);
 /*
+ * The same dump read piece by piece, for an event loop: _start sends the
+ * request (it arms the scan like any request); each _step reads at most
+ * one datagram without waiting and calls cb for its SAs. _step returns 1
+ * when the dump is complete, 0 when more is to come (call it again), or a
+ * negative errno. *torn (optional) is set when the kernel flagged the dump
+ * as torn by concurrent changes (SAs that came or went during it may be
+ * missing or present). Use a handle that makes no other request meanwhile.
+ */
+int xha_nl_sa_dump_start(struct xha_nl *nl);
+int xha_nl_sa_dump_step(struct xha_nl *nl, xha_sa_cb cb, void *arg,
+			bool *torn);
+/*
  * Writes what sa->has flags: OSEQ and/or SEQ, BITMAP (only with SEQ: merged
  * relative to it), LIFETIME (bytes and packets, raised if lower), OSEQ_MIN
  * (only with OSEQ: the least the module's wrap guard may write instead).
