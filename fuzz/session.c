@@ -29,27 +29,6 @@
 #include "fuzz.h"
 #include "peer.h"
 
-/*
- * peer.c needs stream.c, which fuzz/Makefile's PEER_SRCS does not list
- * yet: built in here, weak, so that it still links once the Makefile
- * lists it too.
- */
-#pragma weak stream_tx_init
-#pragma weak stream_tx_free
-#pragma weak stream_tx_reset
-#pragma weak stream_tx_push
-#pragma weak stream_tx_last
-#pragma weak stream_tx_low
-#pragma weak stream_tx_get
-#pragma weak stream_tx_oldest
-#pragma weak stream_tx_ack
-#pragma weak stream_rx_reset
-#pragma weak stream_rx_accept
-#pragma weak stream_rx_announce
-#pragma weak stream_rx_giveup
-#pragma weak stream_rx_gaps
-#include "stream.c"
-
 static struct config cfg;
 static struct peer peer;
 static uint64_t now;
