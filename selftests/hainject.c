@@ -23,10 +23,11 @@
  *              key: a well-formed datagram that only the key betrays
  * (sealing follows docs/protocol.md at the byte level; SEQNUM payloads are
  * built with the agent's own proto.c)
- *   record     one SEQNUM whose header follows the last captured SEQNUM
- *              (counter + 1000, seq + 1) carrying the record of -o (SPI
- *              hex, IPv4 destination, oseq, seq), sealed with a random key;
- *              with -K, with the genuine key (the control: it must apply)
+ *   record     one SEQNUM that follows the last captured SEQNUM that opens
+ *              with -k (counter + 1000, stream seq + 16, the same
+ *              destination boot) carrying the record of -o (SPI hex, IPv4
+ *              destination, oseq, seq), sealed with a random key; with -K,
+ *              with the genuine key (the control: it must apply)
  *
  * -t SEC repeats the list for SEC seconds at -r HZ (default: one pass at
  * 500 Hz); -n caps the number sent. Prints "sent N". Exit 1 on errors.
@@ -376,12 +377,26 @@ static void parse_record(const char *s, struct xha_sa *sa)
 	sa->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ | XHA_SA_HAS_REPLAY;
 }
 
+/*
+ * A SEQNUM that the receiver takes for the genuine sender's next ones: the
+ * last captured SEQNUM's header with the counter RECORD_CTR_AHEAD ahead
+ * (fresh: above anything the sender sent since, and within the receiver's
+ * anti-replay window, so the sender's own next packets stay acceptable)
+ * and the stream seq RECORD_SEQ_AHEAD ahead (within the 4096-message
+ * receive window, above the sender's next few messages, which would make
+ * ours a duplicate), and the destination boot of its payload (offset 8:
+ * the receiver's boot; anything else is stale-session). The same record
+ * whatever the key: only the key decides.
+ */
+#define RECORD_CTR_AHEAD 1000
+#define RECORD_SEQ_AHEAD 16
+
 static size_t make_record(const char *rec, bool genuine, uint8_t *out)
 {
 	struct proto_batch b;
 	struct xha_sa sa;
 	uint8_t hdr[PROTO_HDR_LEN], pl[MAXPKT];
-	size_t plen, i;
+	size_t plen = 0, i;
 	int e = -1;
 
 	parse_record(rec, &sa);
@@ -394,20 +409,13 @@ static size_t make_record(const char *rec, bool genuine, uint8_t *out)
 	}
 	if (e)
 		die("%s", "no captured SEQNUM opens with -k");
-	/* Counter + 1000 (fresh), stream seq + 1 (the next one). */
+	if (plen < PROTO_SEQNUM_HDR_LEN)
+		die("%s", "the captured SEQNUM's payload is too short");
 	memcpy(hdr, caps[i].b, PROTO_HDR_LEN);
-	put64(hdr + 16, get64(hdr + 16) + 1000);
-	if (PROTO_VERSION == 2) {
-		uint32_t q = (uint32_t)(hdr[24] << 24 | hdr[25] << 16 | hdr[26] << 8 | hdr[27]) + 1;
-
-		hdr[24] = (uint8_t)(q >> 24);
-		hdr[25] = (uint8_t)(q >> 16);
-		hdr[26] = (uint8_t)(q >> 8);
-		hdr[27] = (uint8_t)q;
-	} else {
-		put64(hdr + 24, get64(hdr + 24) + 1);
-	}
+	put64(hdr + 16, get64(hdr + 16) + RECORD_CTR_AHEAD);
+	put64(hdr + 24, get64(hdr + 24) + RECORD_SEQ_AHEAD);
 	proto_batch_init(&b, 0, 0);
+	b.hdr.dest_boot = get64(pl + 8);
 	if (proto_batch_add(&b, &sa) < 0)
 		die("%s", "record refused by proto_batch_add");
 	plen = proto_batch_finish(&b);
