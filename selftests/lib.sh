@@ -729,25 +729,16 @@ xha_halink_bridge() {
 
 xha_halink_down() { ip netns del "$XHA_NS_MALLORY" 2>/dev/null; return 0; }
 
-# xha_link_rejected SOCK REASON [PID LOG]: the agent's count of datagrams
-# rejected for REASON: from show state's link-rejected line; without that
-# line (an agent before issue 7), from the statistics the agent logs on
-# SIGUSR1 (PID, LOG). Prints the count (0 if none), returns 1 if neither.
+# xha_link_rejected SOCK REASON: the agent's count of datagrams rejected
+# for REASON, from show state's link-rejected line (further arguments are
+# ignored). Prints the count (0 if the reason is not listed), returns 1
+# without the line (the agent not answering).
 xha_link_rejected() {
-	local st v
+	local st
 	st=$("$XHA_CLI" show state socket "$1" 2>/dev/null)
-	if [[ $st == *"link-rejected "* ]]; then
-		awk -v r="$2" '$1 == "link-rejected" { for (i = 2; i < NF; i += 2) if ($i == r) { print $(i + 1); f = 1 } }
-			END { if (!f) print 0 }' <<<"$st"
-		return 0
-	fi
-	[ -n "${3:-}" ] || return 1
-	local before
-	before=$(grep -c 'rejected:' "$4")
-	kill -USR1 "$3" 2>/dev/null || return 1
-	xha_wait_until 3 sh -c "[ \$(grep -c 'rejected:' '$4') -gt $before ]" || return 1
-	v=$(grep 'rejected:' "$4" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=\([0-9]*\).*/\1/p")
-	echo "${v:-0}"
+	[[ $st == *"link-rejected "* ]] || return 1
+	awk -v r="$2" '$1 == "link-rejected" { for (i = 2; i < NF; i += 2) if ($i == r) { print $(i + 1); f = 1 } }
+		END { if (!f) print 0 }' <<<"$st"
 }
 
 # xha_link_line SOCK: the "peer node ..." line of show state.
