@@ -97,6 +97,8 @@ vm_run() {
 	[ -n "$tests" ] && cmdline+=" xha_tests=$tests"
 	[ "$XHA_ALLOW_MISSING" = 1 ] && cmdline+=" xha_allow_missing=1"
 	[ -n "${XHA_VM_AGENT:-}" ] && cmdline+=" xha_agent=$XHA_VM_AGENT"
+	# Extra kernel parameters for debugging, e.g. "slub_debug=FZPU".
+	[ -n "${XHA_VM_CMDLINE_EXTRA:-}" ] && cmdline+=" $XHA_VM_CMDLINE_EXTRA"
 
 	if [ "$console" = - ]; then
 		serial0=(-serial stdio)
