@@ -914,7 +914,7 @@ timeline() {
 			for f in "$T/$n"/agent.log*; do
 				[ -f "$f" ] || continue
 				# "HH:MM:SS.mmm ha-ike-agent: info: role: ..." in UTC/local time
-				grep -E 'role: |bulk sync #[0-9]+ received|strongSwan: HA segment|keepalived track file|HA group vpn: ' "$f" |
+				grep -E 'role: |bulk sync #[0-9]+ complete|strongSwan: HA segment|keepalived track file|HA group vpn: ' "$f" |
 					while read -r t rest; do
 						echo "$(date -d "$(date +%F) $t" +%s.%3N 2>/dev/null || echo 0) $n agent ${rest#ha-ike-agent: info: }"
 					done
@@ -1087,7 +1087,7 @@ scenario() {
 
 	if [ "$MODE" = xfrm-ha ]; then
 		ok=0
-		xha_wait_until 20 eval '[ "$(nx ha2 cat /run/xfrm-ha/vpn.track 2>/dev/null)" = 0 ] && grep -q "bulk sync #[0-9]* received" "$T/ha2/agent.log"' || ok=1
+		xha_wait_until 20 eval '[ "$(nx ha2 cat /run/xfrm-ha/vpn.track 2>/dev/null)" = 0 ] && grep -q "bulk sync #[0-9]* complete" "$T/ha2/agent.log"' || ok=1
 		check "ha-ike-agent on ha1 and ha2, ha2 bulk-synced (track file 0)" $ok \
 			"ha2 track file: $(nx ha2 cat /run/xfrm-ha/vpn.track 2>&1); $(tail -n 5 "$T/ha2/agent.log" | tr '\n' ' ')"
 	fi
@@ -1147,7 +1147,7 @@ scenario() {
 	[ -n "$HW_OTHER" ] && why+="ha2 lost the VIPs $(ms_between "$t_ka" "$HW_OTHER")ms after keepalived started; "
 	tail -n +$((TL0 + 1)) "$T/timeline" | grep -qE " ha1 vrrp GROUP VPN BACKUP" ||
 		{ ok=1; why+="ha1's keepalived never reported BACKUP; "; }
-	if [ -n "$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ received')" ]; then
+	if [ -n "$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ complete')" ]; then
 		ok=1 why+="ha1's agent bulk-synced although its port was blocked; "
 	fi
 	read -r ga _ <<<"$(gaps_between "$T/b.out" "$t_boot" "$(now)")"
@@ -1171,7 +1171,7 @@ scenario() {
 	if xha_wait_until "$LAB_PREEMPT" is_master ha1; then
 		t_master=$(tail -n +$((TL0 + 1)) "$T/timeline" | grep -E ' ha1 vrrp GROUP VPN MASTER' | head -n1 | cut -d' ' -f1)
 	fi
-	t_bulk=$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ received')
+	t_bulk=$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'bulk sync #[0-9]+ complete')
 	t_track=$(agent_log_ts "$T/ha1/agent.log" "$B_AGLOG" 'keepalived track file .* = 0')
 	R[$MODE.failback.bulk_ms]=$([ -n "$t_bulk" ] && ms_between "$t_unblock" "$t_bulk")
 	R[$MODE.failback.track0_ms]=$([ -n "$t_track" ] && ms_between "$t_unblock" "$t_track")
