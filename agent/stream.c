@@ -88,11 +88,6 @@ struct stream_msg *stream_tx_get(const struct stream_tx *tx, uint64_t seq)
 	return tx->q[(tx->head + (size_t)(seq - low)) % tx->cap];
 }
 
-struct stream_msg *stream_tx_oldest(const struct stream_tx *tx)
-{
-	return tx->count ? tx->q[tx->head] : NULL;
-}
-
 size_t stream_tx_ack(struct stream_tx *tx, uint64_t ack, uint64_t now)
 {
 	size_t n = 0;

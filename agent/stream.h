@@ -53,8 +53,6 @@ uint64_t stream_tx_last(const struct stream_tx *tx);
 uint64_t stream_tx_low(const struct stream_tx *tx);
 /* The queued message with this seq, or NULL. */
 struct stream_msg *stream_tx_get(const struct stream_tx *tx, uint64_t seq);
-/* The oldest queued message, or NULL. */
-struct stream_msg *stream_tx_oldest(const struct stream_tx *tx);
 /* Everything up to ack was received: drop it. Returns how many. An ack
  * beyond what was sent is clipped. */
 size_t stream_tx_ack(struct stream_tx *tx, uint64_t ack, uint64_t now);

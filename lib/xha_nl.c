@@ -176,7 +176,8 @@ static ssize_t recv_datagram_flags(struct xha_nl *nl, bool retry_eintr,
 		if (n < 0 && errno == EINTR && retry_eintr)
 			continue;
 		if (n < 0)
-			return -errno;
+			return seterr(nl, -errno, "netlink receive: %s",
+				      strerror(errno));
 		if (msg.msg_flags & MSG_TRUNC)
 			return seterr(nl, -EMSGSIZE, "netlink message truncated");
 		/* Only the kernel (port 0) speaks for the family. */
@@ -215,12 +216,8 @@ static int talk(struct xha_nl *nl, struct nlmsghdr *req, msg_cb cb, void *arg,
 		ssize_t n = recv_datagram(nl, true);
 		int len;
 
-		if (n < 0) {
-			if (n != -EMSGSIZE)
-				seterr(nl, (int)n, "netlink receive: %s",
-				       strerror((int)-n));
+		if (n < 0)
 			return (int)n;
-		}
 		len = (int)n;
 		for (nlh = (const struct nlmsghdr *)nl->rx;
 		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -813,12 +810,8 @@ int xha_nl_sa_dump_step(struct xha_nl *nl, xha_sa_cb cb, void *arg,
 	n = recv_datagram_flags(nl, true, MSG_DONTWAIT);
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
 		return 0;
-	if (n < 0) {
-		if (n != -EMSGSIZE)
-			seterr(nl, (int)n, "netlink receive: %s",
-			       strerror((int)-n));
+	if (n < 0)
 		return (int)n;
-	}
 	len = (int)n;
 	for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -925,9 +918,6 @@ int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
 		int len;
 
 		if (got < 0) {
-			if (got != -EMSGSIZE)
-				seterr(nl, (int)got, "netlink receive: %s",
-				       strerror((int)-got));
 			err = (int)got;
 			goto out;
 		}
@@ -1164,12 +1154,8 @@ int xha_nl_recv_notify(struct xha_nl *nl, xha_sa_cb cb, void *arg)
 		return seterr(nl, -ENOBUFS, "notifications lost (ENOBUFS): dump again");
 	if (n == -EAGAIN || n == -EWOULDBLOCK)
 		return -EAGAIN;
-	if (n < 0) {
-		if (n != -EMSGSIZE)
-			seterr(nl, (int)n, "netlink receive: %s",
-			       strerror((int)-n));
+	if (n < 0)
 		return (int)n;
-	}
 	len = (int)n;
 	for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
 	     nlh = mnl_nlmsg_next(nlh, &len)) {

@@ -352,6 +352,10 @@ static const struct {
 	  { "key-file", "Mandatory" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\"" BASE_END,
 	  { "listen-ha-group", "Mandatory" } },
+	{ BASE_OK ", \"remote-node-id\": 1" BASE_END,
+	  { "remote-node-id", "must differ from node-id" } },
+	{ BASE_OK ", \"remote-node-id\": 16" BASE_END,
+	  { "/xfrm-ha:ha/remote-node-id", "range" } },
 	/* The static role leaf is gone: an old configuration is refused. */
 	{ BASE_OK ", \"role\": \"active\"" BASE_END,
 	  { "role", "not found" } },
