@@ -1,47 +1,70 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/guest.sh: the guest side of the xfrm-ha benchmarks. Runs inside the
+# bench/guest.sh: the kernel-side figures of issue 8's table, inside the
 # selftest VM (selftests/vm/guest.sh has loaded xfrm_ha.ko and runs this as
-# a "test": bench/run.sh passes xha_tests=../bench/guest.sh). Prints raw
-# measurements as "BENCH <kind> key=value ..." lines, commentary as "# ...";
-# bench/summarize.pl turns them into the tables of docs/benchmarks.md.
+# a "test": bench/run.sh passes xha_tests=../bench/guest.sh,...). Prints
+# raw measurements as "BENCH <kind> key=value ..." lines, commentary as
+# "# ..."; bench/summarize.pl turns them into the tables of
+# docs/benchmarks.md.
+#
+# It talks to the module only through its uapi: libxha (bench/xhabench),
+# /proc/slabinfo, /proc/stat and the kworkers' CPU times; no kprobe, no
+# symbol of the module, so that the module can be rewritten underneath.
 #
 # Parameters come from $REPO/build/$(uname -r)/bench/params (written by
 # bench/run.sh on the host, read here over the read-only 9p share), because
 # the kernel command line that selftests/vm/vm.sh builds has no slot for
 # them. Defaults below.
 #
-# Topology: netns a (10.9.0.1) --veth-- netns b (10.9.0.2), transport-mode
-# ESP both ways, aead rfc4106(gcm(aes)) 128-bit key, replay-window 128
-# (which iproute2 installs as a replay_esn bitmap: XFRM_HA_REPLAY_BMP).
-# SA a->b has SPI 0x1001, b->a 0x1002. The idle SAs of the scan and memory
-# phases are added to netns a.
+# Topology: netns a (10.9.0.1) --veth-- netns b (10.9.0.2).
+#  - Probe SA: transport-mode ESP a->b, SPI 0x1001 (and 0x1002 back),
+#    rfc4106(gcm(aes)), replay-window 128 (a replay_esn bitmap).
+#  - Throughput: TPUT_SAS tunnel-mode SA pairs a->b (SPI 0x20000+i, reqid
+#    1000+i), one policy each: 10.100.0.1 (a's lo) -> 10.102.x.y (b's
+#    local /16); udpspray sends round-robin over them, udpblast counts in b.
+#  - Scale: N idle transport SAs in a (src 10.8.0.1, dst 10.100.0.0 + i,
+#    SPI 0x100000 + i, reqid 100); "active" ones get a policy and traffic
+#    (udpspray from 10.8.0.1, round-robin) that ends in a dummy device.
+#
+# Phases (PHASES): tput scale (scale runs the cpu/mem/fresh/bulkw steps at
+# every SA count of SA_STEPS).
 
 set -u
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 KVER=$(uname -r)
-UDPBLAST=$BENCH/udpblast
-XHAB=$BENCH/xhabench
+# BENCH_BIN: where udpblast and xhabench are (selftests/bench_smoke.sh
+# may build them elsewhere); BENCH_PARAMS: the parameter file.
+UDPBLAST=${BENCH_BIN:-$BENCH}/udpblast
+XHAB=${BENCH_BIN:-$BENCH}/xhabench
+SPRAY=$REPO/selftests/udpspray
 T=/tmp/bench
 mkdir -p "$T"
 
 # ------------------------------------------------------------ parameters
-PHASES="tput lat scan tput10k lat10k"	# which phases to run, in order
-REPS=5			# repetitions of each throughput measurement
-REPS10K=3		# ... with 10k idle SAs in netns a
-TPUT_SECS=2		# seconds of blasting per throughput measurement
-PKT_SIZE=64		# UDP payload bytes
-SA_STEPS="1000 10000 100000"	# cumulative SA counts for scan/memory
-MAX_SA_SECS=240		# skip a step whose predicted creation time (guest s) exceeds this
-SCAN_REPS=3		# measurement windows per SA count
-SCAN_WINDOW=3		# seconds per window (longer for large counts)
-IPLIST_REPS=5		# ip xfrm state list repetitions
-LAT_INTERVALS="10 100 1000"
-LAT_SAMPLES=15
+PHASES="tput scale"	# which phases to run, in order
+REPS=3			# rounds of the throughput variants
+TPUT_SECS=3		# seconds of sending per throughput measurement
+TPUT_SAS=1000		# SA pairs the throughput traffic is spread over
+TPUT_PPS=1000000	# udpspray's target rate (as fast as it can)
+TPUT_VARIANTS="base xha xha10 aev"
+SA_STEPS="1000 10000 100000 1000000"	# cumulative idle SA counts in netns a
+MAX_SA_SECS=600		# skip a step whose predicted creation time (guest s) exceeds this
+CPU_WINDOW=3		# seconds per CPU window (x2 at >= 100k SAs)
+ACTIVE_PCT=10		# share of the SAs that carry traffic in the "active" windows
+ACTIVE_MAX=10000	# ... at most this many (a policy each; the rate limits anyway)
+ACTIVE_PPS=20000	# the spray's target rate (it sends what the CPU allows)
+CPU_STEPS="10000 100000 1000000"	# SA counts with CPU windows
+FRESH_STEPS="1000 10000 100000"	# SA counts with freshness probes
+FRESH_INTERVALS="100 10"	# scan-interval-ms values probed (100: the default)
+FRESH_PPS=200		# the probe SA's steady rate
+FRESH_SECS=3
+FRESH_AE=1		# also the kernel's aevents at the first FRESH_STEPS count
+BULKW_STEPS="10000 100000"	# SA counts with a bulk write of every SA
+BENCH_PARAMS=${BENCH_PARAMS:-$REPO/build/$KVER/bench/params}
 # shellcheck disable=SC1090
-[ -f "$REPO/build/$KVER/bench/params" ] && . "$REPO/build/$KVER/bench/params"
+[ -f "$BENCH_PARAMS" ] && . "$BENCH_PARAMS"
 
 say() { echo "# $*"; }
 bench() { echo "BENCH $*"; }
@@ -49,8 +72,8 @@ die() { echo "# FATAL: $*"; exit 1; }
 now() { date +%s.%N; }
 elapsed_since() { echo "$(now) $1" | awk '{ printf "%.3f", $1 - $2 }'; }
 
-if [ ! -x "$UDPBLAST" ] || [ ! -x "$XHAB" ]; then
-	die "bench/udpblast or bench/xhabench missing: run make -C bench build"
+if [ ! -x "$UDPBLAST" ] || [ ! -x "$XHAB" ] || [ ! -x "$SPRAY" ]; then
+	die "bench/udpblast, bench/xhabench or selftests/udpspray missing: run make and make -C bench build"
 fi
 
 # ------------------------------------------------------------ background jobs
@@ -113,6 +136,12 @@ slab_delta_top() {	# slab_delta_top OLD NEW: total byte delta and the top caches
 		awk '{ d = $3 - $2; t += d; if (d > 4096 || d < -4096) print d, $1 }
 		     END { print t, "TOTAL" }' | sort -rn | head -n 6 | tr '\n' ' '
 }
+# CPU time of the kworker threads (USER_HZ ticks, user + system): the
+# module's passes run in a workqueue, whatever the design. A kworker that
+# exits within a window takes its time with it (unbound pools do shrink),
+# so /proc/stat's busy jiffies are taken as well.
+kw_ticks() { cat /proc/[0-9]*/stat 2>/dev/null | awk '$2 ~ /^\(kworker/ { s += $14 + $15 } END { printf "%d", s }'; }
+stat_kv() { ip netns exec "$1" "$XHAB" stats | kv "$2"; }
 
 # ------------------------------------------------------------ topology
 KEY_AB=0x0102030405060708090a0b0c0d0e0f1011121314
@@ -147,34 +176,61 @@ setup_topology() {
 		tmpl src 10.9.0.2 dst 10.9.0.1 proto esp reqid 2 mode transport
 	ip -n b xfrm policy add src 10.9.0.1/32 dst 10.9.0.2/32 dir in \
 		tmpl src 10.9.0.1 dst 10.9.0.2 proto esp reqid 1 mode transport
+	# The scale phase's traffic: from 10.8.0.1 into a dummy device.
+	ip -n a link add dum0 type dummy && ip -n a link set dum0 up || die "dummy"
+	ip -n a addr add 10.8.0.1/32 dev lo
+	ip -n a route add 10.96.0.0/11 dev dum0
 	# Resolve the neighbour before measuring.
 	ip netns exec a ping -c1 -W2 10.9.0.2 >/dev/null || die "no ESP connectivity between a and b"
 	say "topology: a 10.9.0.1 <-veth-> b 10.9.0.2, ESP transport rfc4106(gcm(aes)) replay-window 128"
-	ip -n a -s xfrm state list spi $SPI_AB | sed 's/^/#   /' | head -n 12
 }
 
-# ------------------------------------------------------------ one throughput run
-# tput_run SET VARIANT REP: blast a->b for TPUT_SECS under VARIANT.
-# The two hook points a netfilter design would use: POST_ROUTING of the
-# inner packet (skb_dst()->xfrm set) on the sender, PRE_ROUTING of the
-# decapsulated packet (secpath set) on the receiver.
-NFT_RULES_A=$'table inet xhab {\n chain post {\n  type filter hook postrouting priority 0; policy accept;\n  rt ipsec exists counter\n }\n}'
-NFT_RULES_B=$'table inet xhab {\n chain pre {\n  type filter hook prerouting priority 0; policy accept;\n  meta secpath exists counter\n }\n}'
+# The throughput SAs: TPUT_SAS tunnel-mode pairs, inner 10.200.0.1 ->
+# 10.202.0.0 + i (i = 1..TPUT_SAS), one policy per SA on both sides.
+setup_tput_sas() {
+	local ns t0
+	t0=$(now)
+	ip -n a addr add 10.200.0.1/32 dev lo
+	ip -n a route add 10.202.0.0/16 via 10.9.0.2
+	ip -n b route add local 10.202.0.0/16 dev lo
+	ip -n b route add 10.200.0.1/32 via 10.9.0.1
+	for ns in a b; do
+		awk -v n="$TPUT_SAS" -v ns=$ns 'BEGIN {
+			for (i = 1; i <= n; i++) {
+				d = sprintf("10.202.%d.%d", int(i / 256), i % 256)
+				printf "xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x%x reqid %d mode tunnel replay-window 128 aead rfc4106(gcm(aes)) 0x%040x 128\n", 131072 + i, 1000 + i, i
+				printf "xfrm policy add src 10.200.0.1/32 dst %s/32 dir %s tmpl src 10.9.0.1 dst 10.9.0.2 proto esp reqid %d mode tunnel\n", d, ns == "a" ? "out" : "in", 1000 + i
+			}
+		}' >"$T/tput-$ns.batch"
+		ip -n $ns -batch "$T/tput-$ns.batch" || die "tput SAs in $ns"
+	done
+	say "throughput: $TPUT_SAS tunnel-mode SA pairs a->b installed in $(elapsed_since "$t0") s"
+}
 
+# ------------------------------------------------------------ listeners
+xha_on() {	# xha_on NS INTERVAL: sync-packets 2, the interval, a listener that arms NS
+	ip netns exec "$1" "$XHAB" config -p 2 -i "$2" || die "config in $1"
+	bg_start "hal_$1" "$1" "$XHAB" ha-listen -r "$T/hal_$1.ready"
+	bg_wait_ready "hal_$1"
+}
+xha_off() {	# xha_off NS: stop the listener, print its counts; interval back to 100
+	bg_stop "hal_$1"
+	ip netns exec "$1" "$XHAB" config -i 100 >/dev/null
+}
+
+# ------------------------------------------------------------ (a) throughput
 variant_on() {
 	local ns
 	case $1 in
 	base) ;;
-	xha100 | xha10)
+	xha | xha10)
 		for ns in a b; do
-			ip netns exec $ns "$XHAB" set-interval "${1#xha}" || die "set-interval"
-			bg_start "hal_$ns" $ns "$XHAB" ha-listen -r "$T/hal_$ns.ready"
+			xha_on $ns "$([ "$1" = xha10 ] && echo 10 || echo 100)"
 		done
-		bg_wait_ready hal_a
-		bg_wait_ready hal_b
-		# The first pass after a listener appears publishes nothing new;
+		# The first pass after a listener appears publishes what is due;
 		# let it happen outside the measurement.
-		ip netns exec a "$XHAB" wait-scans 1 -t 10000 >/dev/null
+		ip netns exec a "$XHAB" wait-scans 1 -t 20000 >/dev/null ||
+			die "xha: netns a was not scanned after its listener armed it (a listener joined the seqnum group and made a config set)"
 		;;
 	aev)
 		for ns in a b; do
@@ -183,27 +239,16 @@ variant_on() {
 		bg_wait_ready ael_a
 		bg_wait_ready ael_b
 		;;
-	nft)
-		echo "$NFT_RULES_A" | ip netns exec a nft -f - || die "nft a"
-		echo "$NFT_RULES_B" | ip netns exec b nft -f - || die "nft b"
-		;;
 	esac
-}
-
-nft_packets() {	# nft_packets NS: sum of the counters of table inet xhab
-	ip netns exec "$1" nft list table inet xhab 2>/dev/null |
-		awk '/counter packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
 }
 
 variant_off() {	# prints extra key=value pairs
 	local out_a out_b
 	case $1 in
-	xha100 | xha10)
-		out_a=$(bg_stop hal_a)
-		out_b=$(bg_stop hal_b)
-		ip netns exec a "$XHAB" set-interval 100
-		ip netns exec b "$XHAB" set-interval 100
-		echo "records=$(($(kv records <<<"$out_a") + $(kv records <<<"$out_b")))" \
+	xha | xha10)
+		out_a=$(xha_off a)
+		out_b=$(xha_off b)
+		echo "records_a=$(kv records <<<"$out_a") records_b=$(kv records <<<"$out_b")" \
 		     "msgs=$(($(kv msgs <<<"$out_a") + $(kv msgs <<<"$out_b")))" \
 		     "enobufs=$(($(kv enobufs <<<"$out_a") + $(kv enobufs <<<"$out_b")))"
 		;;
@@ -212,221 +257,179 @@ variant_off() {	# prints extra key=value pairs
 		out_b=$(bg_stop ael_b)
 		echo "newae_a=$(kv newae <<<"$out_a") newae_b=$(kv newae <<<"$out_b")" \
 		     "msgs=$(($(kv msgs <<<"$out_a") + $(kv msgs <<<"$out_b")))" \
+		     "bytes=$(($(kv bytes <<<"$out_a") + $(kv bytes <<<"$out_b")))" \
 		     "enobufs=$(($(kv enobufs <<<"$out_a") + $(kv enobufs <<<"$out_b")))"
-		;;
-	nft)
-		echo "nft_a=$(nft_packets a) nft_b=$(nft_packets b)"
-		ip netns exec a nft delete table inet xhab
-		ip netns exec b nft delete table inet xhab
 		;;
 	esac
 }
 
 tput_run() {
-	local set=$1 v=$2 rep=$3 rx tx extra s0 s1 t0
+	local v=$1 rep=$2 rx tx extra
 	variant_on "$v"
 	bg_start rx b "$UDPBLAST" recv 5001 -t $((TPUT_SECS + 30)) -i 700
 	sleep 0.3
-	# Scans of netns a from just before to just after the blast (the
-	# window includes starting udpblast: more than tx_secs).
-	s0=$(ip netns exec a "$XHAB" stats | kv scans)
-	t0=$(now)
-	tx=$(ip netns exec a "$UDPBLAST" send 10.9.0.2 5001 -t "$TPUT_SECS" -s "$PKT_SIZE" 2>/dev/null)
-	s1=$(ip netns exec a "$XHAB" stats | kv scans)
-	t0=$(elapsed_since "$t0")
+	tx=$(ip netns exec a "$SPRAY" -b 10.200.0.1 -d 10.202.0.0 -n "$TPUT_SAS" -r "$TPUT_PPS" \
+		-t "$TPUT_SECS" -p 5001 | sed -n 's/^udpspray final //p')
 	wait "${BG_PID[rx]}"
 	unset "BG_PID[rx]"
 	rx=$(cat "$T/rx.out")
 	extra=$(variant_off "$v")
-	bench tput "set=$set variant=$v rep=$rep" \
-		"rx_pps=$(kv pps <<<"$rx") received=$(kv received <<<"$rx")" \
-		"tx_pps=$(kv pps <<<"$tx") sent=$(kv sent <<<"$tx") tx_errors=$(kv errors <<<"$tx")" \
-		"tx_secs=$(kv secs <<<"$tx") scans_a=$((s1 - s0)) scans_window_secs=$t0 $extra"
+	bench tput "sas=$TPUT_SAS variant=$v rep=$rep" \
+		"rx_pps=$(kv pps <<<"$rx") received=$(kv received <<<"$rx") rx_secs=$(kv secs <<<"$rx")" \
+		"tx=$(kv tx <<<"$tx") tx_errors=$(kv err <<<"$tx") tx_pps=$(($(kv tx <<<"$tx") / TPUT_SECS)) $extra"
+	# A variant that syncs but published nothing measured nothing.
+	case $v in
+	xha*)
+		[ "$(kv records_a <<<"$extra")" -gt 0 ] && [ "$(kv records_b <<<"$extra")" -gt 0 ] ||
+			die "tput $v: the listeners got no record ($extra) while $TPUT_SAS SAs carried traffic: the module did not scan or publish; the figure would be meaningless"
+		;;
+	aev)
+		[ "$(kv newae_a <<<"$extra")" -gt 0 ] || die "tput aev: no XFRM_MSG_NEWAE received ($extra)"
+		;;
+	esac
 }
 
-phase_tput() {	# phase_tput SET REPS VARIANTS...
-	local set=$1 reps=$2 rep v
-	shift 2
-	say "throughput ($set): variants $*, $reps rounds, ${TPUT_SECS}s each, ${PKT_SIZE}-byte UDP payload"
-	for rep in $(seq "$reps"); do
-		for v in "$@"; do
-			tput_run "$set" "$v" "$rep"
+phase_tput() {
+	local rep v
+	setup_tput_sas
+	say "throughput: variants $TPUT_VARIANTS, $REPS rounds, ${TPUT_SECS}s each, spread over $TPUT_SAS SAs"
+	for rep in $(seq "$REPS"); do
+		for v in $TPUT_VARIANTS; do
+			tput_run "$v" "$rep"
 		done
 	done
 }
 
-# ------------------------------------------------------------ latency
-phase_lat() {	# phase_lat SET
-	local set=$1 iv out s0 t0 period
-	bg_start sink b "$UDPBLAST" recv 5002 -t 100000 -i 100000000
-	sleep 0.2
-	out=$(ip netns exec a "$XHAB" latency ae 10.9.0.2 5002 $SPI_AB -n "$LAT_SAMPLES" -g 20)
-	bench lat "set=$set mode=ae interval=0 $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
-	for iv in $LAT_INTERVALS; do
-		ip netns exec a "$XHAB" set-interval "$iv" || die "set-interval"
-		s0=$(ip netns exec a "$XHAB" stats | kv scans)
-		t0=$(now)
-		out=$(ip netns exec a "$XHAB" latency ha 10.9.0.2 5002 $SPI_AB -n "$LAT_SAMPLES" -g "$iv")
-		# Effective period of the scans while the listener was there.
-		period=$(echo "$t0 $(now) $s0 $(ip netns exec a "$XHAB" stats | kv scans)" |
-			awk '{ printf "%.1f", ($2 - $1) * 1000 / ($4 - $3 > 0 ? $4 - $3 : 1) }')
-		bench lat "set=$set mode=ha interval=$iv $(tail -n1 <<<"$out" | cut -d' ' -f2-) scan_period_ms=$period"
-		say "samples (ms): $(grep '^sample=' <<<"$out" | cut -d= -f2 | tr '\n' ' ')"
-	done
-	ip netns exec a "$XHAB" set-interval 100
-	bg_stop sink >/dev/null
-}
-
-# ------------------------------------------------------------ SAs, memory, scan
+# ------------------------------------------------------------ scale steps
 SA_TOTAL=0
-# gen_sas N: write the ip -batch file that adds N more idle SAs to netns a.
-gen_sas() {
-	perl -e '
-		my ($from, $n) = @ARGV;
-		for my $i ($from .. $from + $n - 1) {
-			printf "xfrm state add src 10.8.0.1 dst 10.%d.%d.%d proto esp spi 0x%x reqid 100 " .
-			       "mode transport replay-window 128 aead rfc4106(gcm(aes)) 0x%040x 128\n",
-			       100 + ($i >> 16), ($i >> 8) & 255, $i & 255, 0x100000 + $i, $i + 1;
-		}' "$SA_TOTAL" "$1" >"$T/sas.batch"
-}
-# add_sas N: apply it, timed.
+ACT_POL=0	# SAs 0 .. ACT_POL-1 have an outbound policy
+# add_sas N: N more idle SAs in netns a, 100k per ip -batch (the batch file
+# lives in the guest's memory), timed.
 add_sas() {
-	local n=$1 f=$T/sas.batch t0 secs
+	local n=$1 left=$1 chunk t0
 	t0=$(now)
-	ip -n a -batch "$f" || die "ip -batch failed after $(ip -n a xfrm state count 2>/dev/null)"
-	secs=$(elapsed_since "$t0")
-	SA_TOTAL=$((SA_TOTAL + n))
-	bench create "sas=$SA_TOTAL added=$n secs=$secs"
+	while [ "$left" -gt 0 ]; do
+		chunk=$((left > 100000 ? 100000 : left))
+		awk -v from="$SA_TOTAL" -v n="$chunk" 'BEGIN {
+			for (i = from; i < from + n; i++)
+				printf "xfrm state add src 10.8.0.1 dst 10.%d.%d.%d proto esp spi 0x%x reqid 100 mode transport replay-window 128 aead rfc4106(gcm(aes)) 0x%040x 128\n", 100 + int(i / 65536), int(i / 256) % 256, i % 256, 1048576 + i, i + 1
+		}' >"$T/sas.batch"
+		ip -n a -batch "$T/sas.batch" || die "ip -batch failed at $SA_TOTAL SAs"
+		rm -f "$T/sas.batch"
+		SA_TOTAL=$((SA_TOTAL + chunk))
+		left=$((left - chunk))
+	done
+	bench create "sas=$SA_TOTAL added=$n secs=$(elapsed_since "$t0")"
 }
-
-# Time spent in xha_track_scan(), from a kprobe/kretprobe pair.
-TRACING=/sys/kernel/tracing
-probe_setup() {
-	[ -w $TRACING/kprobe_events ] || { say "no tracefs: kprobe figures skipped"; return 1; }
-	echo 'p:xhab/scan_in xfrm_ha:xha_track_scan xn=%di:x64' >>$TRACING/kprobe_events &&
-		echo 'r:xhab/scan_out xfrm_ha:xha_track_scan ret=$retval:u8' >>$TRACING/kprobe_events ||
-		{ say "kprobes on xfrm_ha:xha_track_scan failed"; return 1; }
-	echo 'p:xhab/work xfrm_ha:xha_scan_work' >>$TRACING/kprobe_events
-	echo 4096 >$TRACING/buffer_size_kb
-	echo 1 >$TRACING/events/xhab/enable
-	echo 0 >$TRACING/tracing_on
-	return 0
-}
-# probe_window SECS: trace for SECS. Prints, for the namespace whose scans
-# took the most time (netns a: it holds the SAs), "calls= total_ms= passes="
-# (time inside xha_track_scan(), passes = calls that finished a pass), then
-# "other_ns= other_passes= other_ms=" for every other namespace that
-# scanned and "work=" (xha_scan_work() runs, all namespaces).
-probe_window() {
-	echo >$TRACING/trace
-	echo 1 >$TRACING/tracing_on
-	sleep "$1"
-	echo 0 >$TRACING/tracing_on
-	perl -ne '
-		if (/-(\d+)\s+\[\d+\].*?\s([\d.]+):\s+(scan_in|scan_out|work):(.*)/) {
-			my ($pid, $ts, $ev, $rest) = ($1, $2, $3, $4);
-			if ($ev eq "work") { $work++; next }
-			if ($ev eq "scan_in") {
-				my ($xn) = $rest =~ /xn=(\S+)/;
-				$in{$pid} = [$ts, $xn]; next;
-			}
-			next unless defined $in{$pid};
-			my ($t0, $xn) = @{$in{$pid}};
-			delete $in{$pid};
-			$total{$xn} += $ts - $t0; $calls{$xn}++;
-			$passes{$xn}++ if $rest =~ /ret=0\b/;
+# act_policies K: outbound policies for idle SAs 0 .. K-1.
+act_policies() {
+	[ "$1" -gt "$ACT_POL" ] || return 0
+	awk -v from="$ACT_POL" -v to="$1" 'BEGIN {
+		for (i = from; i < to; i++) {
+			d = sprintf("10.%d.%d.%d", 100 + int(i / 65536), int(i / 256) % 256, i % 256)
+			printf "xfrm policy add src 10.8.0.1/32 dst %s/32 dir out tmpl src 10.8.0.1 dst %s proto esp reqid 100 mode transport\n", d, d
 		}
-		END {
-			my @ns = sort { $total{$b} <=> $total{$a} } keys %total;
-			my $m = shift @ns;
-			printf "calls=%d total_ms=%.3f passes=%d", $calls{$m} // 0, ($total{$m} // 0) * 1000, $passes{$m} // 0;
-			my ($op, $om) = (0, 0);
-			for (@ns) { $op += $passes{$_} // 0; $om += $total{$_} * 1000 }
-			printf " other_ns=%d other_passes=%d other_ms=%.3f work=%d\n", scalar @ns, $op, $om, $work // 0;
-		}
-	' $TRACING/trace
+	}' >"$T/pol.batch"
+	ip -n a -batch "$T/pol.batch" || die "policies"
+	ACT_POL=$1
+}
+spray_on() {	# spray_on K: traffic round-robin over idle SAs 0 .. K-1
+	act_policies "$1"
+	bg_start spray a "$SPRAY" -b 10.8.0.1 -d 10.100.0.0 -f 0 -n "$1" -r "$ACTIVE_PPS"
+	sleep 0.3
+}
+spray_off() { bg_stop spray | sed -n 's/^udpspray final //p'; }
+
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# cpu_window WHAT: one window of CPU_WINDOW s (x2 from 100k SAs) in the
+# current state; a BENCH cpu line.
+cpu_window() {
+	local what=$1 w=$CPU_WINDOW b0 b1 k0 k1 s0 s1 r0 r1 t0 t1
+	[ "$SA_TOTAL" -ge 100000 ] && w=$((CPU_WINDOW * 2))
+	s0=$(stat_kv a scans); r0=$(stat_kv a records)
+	b0=$(cpu_busy); k0=$(kw_ticks); t0=$(now)
+	sleep "$w"
+	b1=$(cpu_busy); k1=$(kw_ticks); t1=$(now)
+	s1=$(stat_kv a scans); r1=$(stat_kv a records)
+	bench cpu "sas=$SA_TOTAL what=$what secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')" \
+		"busy_jiffies=$((b1 - b0)) kworker_ticks=$((k1 - k0)) scans=$((s1 - s0)) records=$((r1 - r0))"
+	LAST_RECORDS=$((r1 - r0))
 }
 
-scan_step() {	# scan_step N: measurements at SA_TOTAL = N
-	local n=$SA_TOTAL window=$SCAN_WINDOW m0=$T/mem0 m1=$T/mem1 m2=$T/mem2 m3=$T/mem3
-	local rep s0 s1 b0 b1 t0 t1 p idle_rate st out
-	[ "$n" -ge 50000 ] && window=$((SCAN_WINDOW * 3))
+scale_step() {
+	local n=$SA_TOTAL act out st iv
+	act=$((n * ACTIVE_PCT / 100))
+	[ "$act" -gt "$ACTIVE_MAX" ] && act=$ACTIVE_MAX
+	[ "$act" -lt 1 ] && act=1
 
-	# Kernel memory of the SAs just added: m0 was taken before add_sas.
-	mem_snapshot "$m1"
+	# (d) memory: the kernel's SAs (m0 before add_sas, m1 now).
+	mem_snapshot "$T/m1"
 	bench mem "sas=$n what=kernel added=$ADDED" \
-		"sunreclaim_kb=$(mem_delta "$m0" "$m1" SUnreclaim) slab_kb=$(mem_delta "$m0" "$m1" Slab)" \
-		"slab_objs_kb=$(($(slab_total "$m1") - $(slab_total "$m0")))" \
-		"memfree_kb=$(mem_delta "$m0" "$m1" MemFree) percpu_kb=$(mem_delta "$m0" "$m1" Percpu)" \
-		"vmalloc_kb=$(mem_delta "$m0" "$m1" VmallocUsed)"
-	say "slab caches that grew (bytes): $(slab_delta_top "$m0" "$m1")"
+		"sunreclaim_kb=$(mem_delta "$T/m0" "$T/m1" SUnreclaim)" \
+		"slab_objs_kb=$(($(slab_total "$T/m1") - $(slab_total "$T/m0")))" \
+		"vmalloc_kb=$(mem_delta "$T/m0" "$T/m1" VmallocUsed) percpu_kb=$(mem_delta "$T/m0" "$T/m1" Percpu)"
 
-	# ip xfrm state list, the yardstick; "ip xfrm state count" (no walk)
-	# gives the cost of starting ip itself. One warm-up run first.
-	[ "$n" -le 1000 ] && ip -n a xfrm state list >/dev/null
-	local reps=$IPLIST_REPS
-	[ "$n" -ge 50000 ] && [ "$reps" -gt 3 ] && reps=3
-	for rep in $(seq "$reps"); do
-		out=$({ TIMEFORMAT='%3R %3U %3S'; time ip -n a xfrm state count >/dev/null; } 2>&1)
-		bench ipcount "sas=$n rep=$rep wall_ms=$(awk '{ print $1 * 1000 }' <<<"$out")" \
-			"user_ms=$(awk '{ print $2 * 1000 }' <<<"$out") sys_ms=$(awk '{ print $3 * 1000 }' <<<"$out")"
-		out=$({ TIMEFORMAT='%3R %3U %3S'; time ip -n a xfrm state list >/dev/null; } 2>&1)
-		bench iplist "sas=$n rep=$rep wall_ms=$(awk '{ print $1 * 1000 }' <<<"$out")" \
-			"user_ms=$(awk '{ print $2 * 1000 }' <<<"$out") sys_ms=$(awk '{ print $3 * 1000 }' <<<"$out")"
-	done
+	in_list "$n" "$CPU_STEPS" && cpu_window idle-nolistener
 
-	# Idle CPU with no listener (the module scans nothing).
-	b0=$(cpu_busy); t0=$(now)
-	[ "$PROBES" = 1 ] && p=$(probe_window "$window") || sleep "$window"
-	b1=$(cpu_busy); t1=$(now)
-	idle_rate=$(echo "$b0 $b1 $t0 $t1" | awk '{ printf "%.3f", ($2 - $1) / ($4 - $3) }')
-	bench idle "sas=$n secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }') busy_jiffies_per_s=$idle_rate ${p:-}"
-
-	# Listener on, scan interval 10 ms: the first pass creates the entries.
-	ip netns exec a "$XHAB" set-interval 10
-	bg_start scanl a "$XHAB" ha-listen -r "$T/scanl.ready"
-	bg_wait_ready scanl
-	ip netns exec a "$XHAB" wait-scans 2 -t 600000 || die "no scan"
-	sleep 1	# rhashtable resizes are deferred
-	mem_snapshot "$m2"
-	bench mem "sas=$n what=module added=$ADDED" \
-		"sunreclaim_kb=$(mem_delta "$m1" "$m2" SUnreclaim) slab_kb=$(mem_delta "$m1" "$m2" Slab)" \
-		"slab_objs_kb=$(($(slab_total "$m2") - $(slab_total "$m1")))" \
-		"memfree_kb=$(mem_delta "$m1" "$m2" MemFree) percpu_kb=$(mem_delta "$m1" "$m2" Percpu)" \
-		"vmalloc_kb=$(mem_delta "$m1" "$m2" VmallocUsed)"
-	say "slab caches that grew (bytes): $(slab_delta_top "$m1" "$m2")"
+	# A listener arms netns a; the first passes track the new SAs.
+	xha_on a 100
+	ip netns exec a "$XHAB" wait-scans 2 -t 1200000 >/dev/null ||
+		die "xha: no pass over $n SAs within 1200 s of a listener arming netns a"
+	sleep 1
+	mem_snapshot "$T/m2"
 	st=$(ip netns exec a "$XHAB" stats)
-	say "stats: $st"
+	bench mem "sas=$n what=module added=$ADDED tracked=$(kv sas <<<"$st") entry_bytes=$(kv entry_bytes <<<"$st")" \
+		"sunreclaim_kb=$(mem_delta "$T/m1" "$T/m2" SUnreclaim)" \
+		"slab_objs_kb=$(($(slab_total "$T/m2") - $(slab_total "$T/m1")))" \
+		"vmalloc_kb=$(mem_delta "$T/m1" "$T/m2" VmallocUsed) percpu_kb=$(mem_delta "$T/m1" "$T/m2" Percpu)"
+	say "slab caches that grew with the module's first pass (bytes): $(slab_delta_top "$T/m1" "$T/m2")"
 
-	local sb0 si0
-	for rep in $(seq "$SCAN_REPS"); do
-		sb0=$(ip netns exec b "$XHAB" stats | kv scans)
-		si0=$("$XHAB" stats | kv scans)
-		s0=$(ip netns exec a "$XHAB" stats | kv scans)
-		b0=$(cpu_busy); t0=$(now)
-		[ "$PROBES" = 1 ] && p=$(probe_window "$window") || sleep "$window"
-		b1=$(cpu_busy); t1=$(now)
-		s1=$(ip netns exec a "$XHAB" stats | kv scans)
-		# Scans of the namespaces with no listener (b, init): listeners
-		# are tracked per netlink protocol, not per namespace.
-		bench scan "sas=$n rep=$rep secs=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')" \
-			"scans=$((s1 - s0)) busy_jiffies=$((b1 - b0)) idle_jiffies_per_s=$idle_rate ${p:-}" \
-			"scans_b=$(($(ip netns exec b "$XHAB" stats | kv scans) - sb0))" \
-			"scans_init=$(($("$XHAB" stats | kv scans) - si0))"
-	done
+	if in_list "$n" "$CPU_STEPS"; then
+		cpu_window idle-listener
+		spray_on "$act"
+		cpu_window "active-listener active=$act"
+		[ "$LAST_RECORDS" -gt 0 ] ||
+			die "xha: no record published while $act of $n SAs carried traffic with a listener in netns a"
+		out=$(xha_off a)
+		sleep 0.5
+		cpu_window "active-nolistener active=$act"
+		bench spray "sas=$n active=$act $(spray_off)"
+	else
+		xha_off a >/dev/null
+	fi
 
-	# Listener off again: entries stay (nothing runs without a listener).
-	bg_stop scanl >/dev/null
-	ip netns exec a "$XHAB" set-interval 100
-	sleep 0.5
-	mem_snapshot "$m3"
-	say "after the listener left: SUnreclaim $(mem_delta "$m1" "$m3" SUnreclaim) kB above the no-listener level"
+	# (b) freshness of the probe SA under steady traffic on the others.
+	if in_list "$n" "$FRESH_STEPS"; then
+		spray_on "$act"
+		bg_start sink b "$UDPBLAST" recv 5002 -t 100000 -i 100000000
+		sleep 0.2
+		for iv in $FRESH_INTERVALS; do
+			ip netns exec a "$XHAB" config -p 2 -i "$iv" || die "config"
+			out=$(ip netns exec a "$XHAB" fresh ha 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" 2>&1) ||
+				die "fresh ha at $n SAs, interval $iv: $out"
+			bench fresh "sas=$n interval=$iv active=$act $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
+		done
+		ip netns exec a "$XHAB" config -i 100
+		if [ "$FRESH_AE" = 1 ]; then
+			FRESH_AE=0
+			out=$(ip netns exec a "$XHAB" fresh ae 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" 2>&1) ||
+				die "fresh ae at $n SAs: $out"
+			bench fresh "sas=$n interval=0 active=$act $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
+		fi
+		bg_stop sink >/dev/null
+		bench spray "sas=$n active=$act what=fresh $(spray_off)"
+	fi
+
+	# (e) a bulk write of every SA's counters into the kernel.
+	if in_list "$n" "$BULKW_STEPS"; then
+		out=$(ip netns exec a "$XHAB" bulk-write -a 1000 2>&1) || die "bulk write at $n SAs: $out"
+		bench bulkw "step=$n $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
+	fi
 }
 
-phase_scan() {
-	local target prev=0 add rate predicted
-	PROBES=0
-	probe_setup && PROBES=1
+phase_scale() {
+	local target add rate predicted per_sa_kb=3 t0
 	for target in $SA_STEPS; do
 		add=$((target - SA_TOTAL))
 		[ "$add" -gt 0 ] || continue
@@ -434,57 +437,32 @@ phase_scan() {
 			predicted=$(awk -v a="$add" -v r="$rate" 'BEGIN { printf "%d", a / r }')
 			if [ "$predicted" -gt "$MAX_SA_SECS" ]; then
 				say "skipping $target SAs: creating $add more would take ~${predicted}s (> MAX_SA_SECS=$MAX_SA_SECS)"
-				bench skip "sas=$target predicted_secs=$predicted"
-				continue
-			fi
-			if [ "$(meminfo_kb MemAvailable)" -lt $((add * PER_SA_KB * 3 / 2)) ]; then
-				say "skipping $target SAs: not enough memory ($(meminfo_kb MemAvailable) kB available)"
-				bench skip "sas=$target memory"
+				bench skip "sas=$target why=time predicted_secs=$predicted"
 				continue
 			fi
 		fi
-		gen_sas "$add"
-		mem_snapshot "$T/mem0"
-		prev=$(now)
+		if [ "$(meminfo_kb MemAvailable)" -lt $((add * per_sa_kb * 3 / 2 + 65536)) ]; then
+			say "skipping $target SAs: $(meminfo_kb MemAvailable) kB available, ~$((add * per_sa_kb)) kB needed (XHA_VM_MEM)"
+			bench skip "sas=$target why=memory avail_kb=$(meminfo_kb MemAvailable) need_kb=$((add * per_sa_kb * 3 / 2 + 65536))"
+			continue
+		fi
+		mem_snapshot "$T/m0"
+		t0=$(now)
 		add_sas "$add"
 		ADDED=$add
-		rate=$(echo "$prev $(now) $add" | awk '{ printf "%.3f", $3 / ($2 - $1) }')
-		scan_step
-		rm -f "$T/sas.batch"
-		PER_SA_KB=$(( ($(mem_delta "$T/mem0" "$T/mem1" MemFree) + add - 1) / add + 1 ))
-		if [ "$target" -eq 10000 ]; then
-			# The 10k-SA throughput and latency phases run now, before
-			# the table grows further.
-			for p in $PHASES; do
-				case $p in
-				tput10k) phase_tput 10k "$REPS10K" base xha100 xha10 ;;
-				lat10k) LAT_INTERVALS="10 100" phase_lat 10k ;;
-				esac
-			done
-		fi
+		rate=$(echo "$t0 $(now) $add" | awk '{ printf "%.3f", $3 / ($2 - $1) }')
+		scale_step
+		per_sa_kb=$(( ($(mem_delta "$T/m0" "$T/m1" MemFree) + add - 1) / add + 1 ))
 	done
-	if [ "$PROBES" = 1 ]; then
-		echo 0 >$TRACING/events/xhab/enable
-		echo >$TRACING/kprobe_events
-	fi
 }
 
 # ------------------------------------------------------------ misc facts
 facts() {
-	local pid groups
 	bench env "kernel=$KVER cpus=$(nproc) mem_kb=$(meminfo_kb MemTotal)" \
 		"rseqth=$(sysctl -n net.core.xfrm_aevent_rseqth) etime=$(sysctl -n net.core.xfrm_aevent_etime)" \
-		"hz_probe=$(getconf CLK_TCK)"
+		"user_hz=$(getconf CLK_TCK)"
 	say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
-	# Which groups does "ip xfrm monitor" join? (/proc/net/netlink: Groups
-	# is the first 32 group bits; XFRMNLGRP_AEVENTS is group 5, bit 0x10.)
-	ip netns exec a ip xfrm monitor >/dev/null 2>&1 &
-	pid=$!
-	sleep 0.5
-	groups=$(ip netns exec a cat /proc/net/netlink | awk -v p="$pid" '$2 == 6 && $3 == p { print $4 }')
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	bench monitor "cmd=ip_xfrm_monitor groups=0x${groups:-unknown}"
+	say "module stats in a: $(ip netns exec a "$XHAB" stats)"
 }
 
 # ------------------------------------------------------------ main
@@ -493,19 +471,20 @@ main() {
 	t0=$(now)
 	say "xfrm-ha bench on $KVER, phases: $PHASES"
 	# AES-NI and PCLMUL as on real hardware (TCG emulates them with -cpu max).
-	modprobe -qa nf_tables nft_xfrm aesni_intel ghash_clmulni_intel 2>/dev/null
+	modprobe -qa dummy aesni_intel ghash_clmulni_intel 2>/dev/null
 	setup_topology
 	facts
 	for p in $PHASES; do
 		say "---- phase $p (at $(elapsed_since "$t0")s)"
 		case $p in
-		tput) phase_tput 2sa "$REPS" base xha100 xha10 aev nft ;;
-		lat) phase_lat 2sa ;;
-		scan) phase_scan ;;
-		tput10k | lat10k) ;;	# run from phase_scan at 10k SAs
+		tput) phase_tput ;;
+		scale) phase_scale ;;
 		*) say "unknown phase $p" ;;
 		esac
 	done
+	# Free the guest's memory for what runs next in this VM.
+	ip netns del a
+	ip netns del b
 	bench 'done' "secs=$(elapsed_since "$t0")"
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/perl
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/summarize.pl RAW: turn the "BENCH kind key=value ..." lines of
-# bench/guest.sh (collected by bench/run.sh into build/KVER/bench/raw.txt)
-# into the markdown tables of docs/benchmarks.md. Core Perl only.
+# bench/summarize.pl RAW: turn the "BENCH kind clock=MODE key=value ..."
+# lines of bench/guest.sh and bench/bulk_sync.sh (collected by bench/run.sh
+# into build/KVER/bench/raw.txt) into the markdown tables of
+# docs/benchmarks.md: issue 8's table first (today's figures beside the
+# targets, both clocks), then one table per figure. Core Perl only.
 use strict;
 use warnings;
 
@@ -14,156 +16,237 @@ while (<>) {
 	my %r = (kind => $1);
 	for my $kv (split /\s+/) {
 		my ($k, $v) = split /=/, $kv, 2;
-		$r{$k} = $v if defined $v;
+		$r{$k} //= $v if defined $v;	# the first wins (xhabench repeats none that matter)
 	}
 	push @recs, \%r;
 }
 sub recs { my ($kind, %m) = @_; grep { my $r = $_; $r->{kind} eq $kind && !grep { ($r->{$_} // '') ne $m{$_} } keys %m } @recs }
 sub first { my @r = recs(@_); $r[0] }
-sub median { my @v = sort { $a <=> $b } grep { defined } @_; return undef unless @v; @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2 }
-sub min { my @v = sort { $a <=> $b } grep { defined } @_; $v[0] }
-sub max { my @v = sort { $a <=> $b } grep { defined } @_; $v[-1] }
-sub f { my ($fmt, $v) = @_; defined $v ? sprintf($fmt, $v) : 'n/a' }
-sub spread { my ($fmt, @v) = @_; @v ? f($fmt, min(@v)) . '–' . f($fmt, max(@v)) : 'n/a' }
-sub si { my $v = shift; return 'n/a' unless defined $v; $v >= 1e6 ? sprintf('%.2f M', $v / 1e6) : $v >= 1e4 ? sprintf('%.0f k', $v / 1e3) : sprintf('%.0f', $v) }
+sub median { my @v = sort { $a <=> $b } grep { defined && /^-?[\d.]+$/ } @_; return undef unless @v; @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2 }
+sub f { my ($fmt, $v) = @_; defined $v && $v =~ /^-?[\d.e+]+$/ ? sprintf($fmt, $v) : 'n/a' }
+sub kn { my $n = shift; $n >= 1e6 ? ($n / 1e6) . 'M' : $n >= 1e3 ? ($n / 1e3) . 'k' : $n }
+sub uniq { my %s; grep { !$s{$_}++ } @_ }
 
-my $env = first('env') // {};
-my $run = first('run') // {};
-my $icount = ($run->{icount} // 0) eq '1';
-my $shift = $run->{shift} // 0;
-my $ips = $icount ? 1e9 / 2**$shift : undef;	# guest instructions per guest second
+my @clocks = grep { my $c = $_; grep { ($_->{clock} // '') eq $c } @recs } qw(icount wall);
+my %env = map { $_ => first('env', clock => $_) // {} } @clocks;
+my %run = map { $_ => first('run', clock => $_) // {} } @clocks;
+my $hz = $env{icount}{user_hz} // $env{wall}{user_hz} // 100;
+my $shift = $run{icount}{shift} // 2;
+my $ips = 1e9 / 2**$shift;
+my $total = first('total');
+my @missing;
 
-print "### Run\n\n";
-printf "- kernel %s, %s vCPUs, %d MiB, QEMU TCG%s\n", $env->{kernel} // '?', $env->{cpus} // '?',
-	($env->{mem_kb} // 0) / 1024,
-	$icount ? sprintf(' with `-icount shift=%d,sleep=off`: one guest instruction = %d ns of guest time, a virtual CPU of %.0f M instructions/s; every time below is guest time', $shift, 2**$shift, $ips / 1e6) : ' (MTTCG, wall-clock guest time)';
-printf "- date %s, run took %s s of host time, host load average %s at the start and %s at the end on %s CPUs\n",
-	$run->{date} // '?', $run->{wall_secs} // '?', $run->{host_load_start} // '?', $run->{host_load_end} // '?', $run->{host_cpus} // '?';
-printf "- net.core.xfrm_aevent_rseqth=%s, xfrm_aevent_etime=%s\n", $env->{rseqth} // '?', $env->{etime} // '?';
-if (my $m = first('monitor')) {
-	my $g = hex($m->{groups} =~ s/^0x//r || 0);
-	printf "- `ip xfrm monitor` (no arguments) joins netlink groups 0x%x: XFRMNLGRP_AEVENTS (bit 0x10) is %s\n", $g,
-		$g & 0x10 ? 'among them, so a bare `ip xfrm monitor` turns replay aevents on for every namespace' : 'not among them';
+print "### Runs\n\n";
+for my $c (@clocks) {
+	printf "- **%s**: kernel %s, %s vCPUs, %d MiB, QEMU TCG%s; %s s of host time, verdict %s, host load %s -> %s on %s CPUs, %s\n",
+		$c, $env{$c}{kernel} // '?', $env{$c}{cpus} // '?', ($env{$c}{mem_kb} // 0) / 1024,
+		$c eq 'icount' ? sprintf(' `-icount shift=%d,sleep=off` (guest time = instructions: %d ns each, a %.0f M instructions/s CPU)', $shift, 2**$shift, $ips / 1e6)
+			: ' (single-threaded TCG: guest time = host wall-clock time)',
+		$run{$c}{wall_secs} // '?', $run{$c}{verdict} // '?', $run{$c}{host_load_start} // '?',
+		$run{$c}{host_load_end} // '?', $run{$c}{host_cpus} // '?', $run{$c}{date} // '?';
+}
+printf "- `make -C bench` total: %s s of host time\n", $total->{wall_secs} if $total;
+print "\n";
+
+# ------------------------------------------------------------ (a) throughput
+my %tput;	# clock -> variant -> median rx_pps
+my %tput_sas;
+for my $c (@clocks) {
+	for my $v (uniq(map { $_->{variant} } recs('tput', clock => $c))) {
+		$tput{$c}{$v} = median(map { $_->{rx_pps} } recs('tput', clock => $c, variant => $v));
+	}
+	$tput_sas{$c} = (first('tput', clock => $c) // {})->{sas};
+}
+sub ratio { my ($c, $v) = @_; my $b = $tput{$c}{base}; my $x = $tput{$c}{$v}; defined $b && defined $x && $b > 0 ? $x / $b : undef }
+
+# ------------------------------------------------------------ (b) freshness
+sub fresh { my ($c, $sas, $iv) = @_; first('fresh', clock => $c, sas => $sas, interval => $iv) }
+
+# ------------------------------------------------------------ (c) cpu
+# % of one CPU the kworkers spent, listener on minus off, in the same state.
+sub cpu_pct {
+	my ($sas, $state) = @_;
+	my ($on) = grep { $_->{what} eq "$state-listener" } recs('cpu', clock => 'icount', sas => $sas);
+	my ($off) = grep { $_->{what} eq "$state-nolistener" } recs('cpu', clock => 'icount', sas => $sas);
+	return unless $on && $off && $on->{secs} > 0 && $off->{secs} > 0;
+	my $kw = ($on->{kworker_ticks} / $on->{secs} - $off->{kworker_ticks} / $off->{secs}) / $hz * 100;
+	my $busy = ($on->{busy_jiffies} / $on->{secs} - $off->{busy_jiffies} / $off->{secs}) / $hz * 100;
+	return ($kw, $busy, $on);
+}
+
+# ------------------------------------------------------------ (d) memory
+sub mem_per_sa {
+	my ($c, $sas) = @_;
+	my $m = first('mem', clock => $c, sas => $sas, what => 'module') or return;
+	my $k = first('mem', clock => $c, sas => $sas, what => 'kernel');
+	return ($m->{slab_objs_kb} * 1024 / $m->{added}, $m->{sunreclaim_kb} * 1024 / $m->{added},
+		$m->{entry_bytes}, $k ? $k->{slab_objs_kb} * 1024 / $k->{added} : undef, $m);
+}
+
+# ------------------------------------------------------------ (g) wire
+sub wire {
+	my ($c) = @_;
+	my $t = first('wire', clock => $c, what => 'traffic') or return;
+	my $i = first('wire', clock => $c, what => 'idle');
+	my ($ib, $ip) = $i && $i->{ms} ? ($i->{link_bytes} / $i->{ms}, $i->{link_pkts} / $i->{ms}) : (0, 0);
+	my $bytes = $t->{link_bytes} - $ib * $t->{ms};
+	my $pkts = $t->{link_pkts} - $ip * $t->{ms};
+	my $secs = $t->{ms} / 1000;
+	return {
+		per_update => $t->{records} ? $bytes / $t->{records} : undef,
+		dgrams_s => $pkts / $secs, updates_s => $t->{records} / $secs,
+		ae_per_msg => $t->{ae_msgs} ? $t->{ae_bytes} / $t->{ae_msgs} : undef,
+		ae_s => ($t->{ae_newae} // 0) / $secs, pps => $t->{tx} / ($t->{spray_secs} || 1), t => $t,
+	};
+}
+
+# ------------------------------------------------------------ issue 8's table
+print "### Issue 8's table: today's figures beside the targets\n\n";
+print "| figure | target | icount (instructions as the clock) | wall clock (plain TCG) |\n|---|---|---|---|\n";
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my @p;
+		for my $v (qw(xha xha10 aev)) {
+			my $r = ratio($c, $v);
+			push @p, sprintf('%s %s', { xha => 'xfrm_ha (100 ms)', xha10 => 'xfrm_ha (10 ms)', aev => 'aevents' }->{$v}, f('%.3f', $r)) if defined $r;
+		}
+		push @cell, @p ? join(', ', @p) : 'n/a';
+	}
+	push @missing, 'throughput' if !grep { $_ ne 'n/a' } @cell;
+	printf "| (a) ESP rate with sync-packets 2, %s SAs, / rate without the module; the same for aevents with a listener | ≥ 0.99, and above aevents | %s | %s |\n",
+		$tput_sas{icount} // $tput_sas{wall} // '?', @cell;
+}
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my @p;
+		for my $sas (sort { $a <=> $b } uniq(map { $_->{sas} } grep { $_->{mode} eq 'ha' } recs('fresh', clock => $c))) {
+			my @iv;
+			for my $iv (sort { $b <=> $a } uniq(map { $_->{interval} } grep { $_->{mode} eq 'ha' } recs('fresh', clock => $c, sas => $sas))) {
+				my $r = fresh($c, $sas, $iv);
+				push @iv, sprintf('%s ms: %s / %s / %s ms, %s / %s / %s pkts', $iv, f('%.1f', $r->{delay_p50}), f('%.1f', $r->{delay_p99}), f('%.1f', $r->{delay_max}),
+					$r->{gap_p50}, $r->{gap_p99}, $r->{gap_max});
+			}
+			push @p, sprintf('%s: %s', kn($sas), join('; ', @iv));
+		}
+		my ($ae) = grep { $_->{mode} eq 'ae' } recs('fresh', clock => $c);
+		push @p, sprintf('aevents: %s / %s / %s ms', f('%.2f', $ae->{delay_p50}), f('%.1f', $ae->{delay_p99}), f('%.1f', $ae->{delay_max})) if $ae;
+		push @cell, @p ? join('<br>', @p) : 'n/a';
+	}
+	print "| (b) freshness, kernel part: packet to the record that carries it, p50 / p99 / max (at scan interval 100 ms, the default, and 10 ms) | p99 ≤ 10 ms | $cell[0] | $cell[1] |\n";
+}
+{
+	my @p;
+	for my $sas (sort { $a <=> $b } uniq(map { $_->{sas} } recs('cpu', clock => 'icount'))) {
+		my ($ik) = cpu_pct($sas, 'idle');
+		my ($ak, undef, $on) = cpu_pct($sas, 'active');
+		push @p, sprintf('%s: idle %s %%, active %s %%', kn($sas), f('%.1f', $ik), f('%.1f', $ak));
+	}
+	push @missing, 'cpu' unless @p;
+	my @skip = map { kn($_->{sas}) . " skipped ($_->{why})" } recs('skip', clock => 'icount');
+	printf "| (c) CPU for change detection, %% of one CPU (kworkers, listener on minus off) | at 100k with 10%% active: ≤ 5%% of one CPU | %s | not taken (host load) |\n",
+		join('<br>', @p, @skip) || 'n/a';
+}
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my @p;
+		for my $sas (sort { $a <=> $b } uniq(map { $_->{sas} } recs('mem', clock => $c, what => 'module'))) {
+			my ($slab, $sun, $eb) = mem_per_sa($c, $sas);
+			push @p, sprintf('%s: %s B (SUnreclaim %s B, ENTRY_BYTES %s)', kn($sas), f('%.0f', $slab), f('%.0f', $sun), $eb // '?');
+		}
+		push @cell, @p ? join('<br>', @p) : 'n/a';
+	}
+	print "| (d) kernel memory per tracked SA (slab objects) | ≤ 128 B | $cell[0] | $cell[1] |\n";
+}
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my @p;
+		push @p, sprintf('link %s: %s ms', kn($_->{sas}), $_->{bulk_ms}) for recs('bulk', clock => $c);
+		push @p, sprintf('kernel write %s: %s ms', kn($_->{step}), f('%.0f', $_->{write_ms})) for recs('bulkw', clock => $c);
+		push @cell, @p ? join('<br>', @p) : 'n/a';
+	}
+	print "| (e) bulk sync over the HA link (bulk request to verified end), bulk write of every SA's counters into the kernel | 100k in ≤ 1 s | $cell[0] | $cell[1] |\n";
+}
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my $t = first('takeover', clock => $c);
+		push @cell, $t ? sprintf('%s: %s ms in the agent (%s ms from `ha-ike group`), %s of %s SAs', kn($t->{sas}), $t->{agent_ms}, $t->{cmd_to_final_ms}, $t->{written}, $t->{tracked}) : 'n/a';
+	}
+	print "| (f) takeover: HA group active to every SA holding its final counters | ≤ 10 ms at 100k | $cell[0] | $cell[1] |\n";
+}
+{
+	my @cell;
+	for my $c (qw(icount wall)) {
+		my $w = wire($c);
+		push @cell, $w ? sprintf('%s B per update, %s datagrams/s for %s updates/s (%s SAs, %s pkt/s); aevents: %s B per message, %s messages/s',
+			f('%.1f', $w->{per_update}), f('%.0f', $w->{dgrams_s}), f('%.0f', $w->{updates_s}), $w->{t}{sas}, f('%.0f', $w->{pps}),
+			f('%.0f', $w->{ae_per_msg}), f('%.0f', $w->{ae_s})) : 'n/a';
+	}
+	print "| (g) HA link bytes per SA update (frames, keepalives subtracted) and datagrams/s, 1k active SAs, against one netlink aevent per update | ≤ 32 B per update | $cell[0] | $cell[1] |\n";
 }
 print "\n";
 
-# ------------------------------------------------------------ throughput
-my %what = (
-	base => 'nothing listening (xfrm_ha loaded)',
-	xha100 => 'xfrm_ha, a "seqnum" listener in each netns, scan-interval-ms 100',
-	xha10 => 'xfrm_ha, a "seqnum" listener in each netns, scan-interval-ms 10',
-	aev => 'an XFRMNLGRP_AEVENTS listener in each netns, draining',
-	nft => 'nftables: `rt ipsec exists counter` (postrouting, a), `meta secpath exists counter` (prerouting, b)',
-);
-for my $set ('2sa', '10k') {
-	my @t = recs('tput', set => $set);
-	next unless @t;
-	my @variants = grep { my $v = $_; grep { $_->{variant} eq $v } @t } qw(base xha100 xha10 aev nft);
-	my %bybase = map { $_->{rep} => $_->{rx_pps} } grep { $_->{variant} eq 'base' } @t;
-	my $base = median(values %bybase);
-	my $reps = max(map { $_->{rep} } @t);
-	printf "### Packet path%s: ESP a -> b, %s rounds\n\n", $set eq '10k' ? ' with 10k idle SAs in netns a' : '', $reps;
-	print "| variant | what runs | received pps, median | spread | ratio to baseline (spread) |",
-		$icount ? " guest instructions per packet | added per packet |" : '', " per packet |\n";
-	print "|---|---|---:|---|---|", $icount ? "---:|---:|" : '', "---|\n";
-	for my $v (@variants) {
-		my @r = grep { $_->{variant} eq $v } @t;
-		my @pps = map { $_->{rx_pps} } @r;
-		my $m = median(@pps);
-		my @ratios = map { $bybase{$_->{rep}} ? $_->{rx_pps} / $bybase{$_->{rep}} : () } @r;
-		my $extra = '';
-		if ($v eq 'aev') {
-			$extra = sprintf('%.2f NEWAE messages received (%.2f per packet per SA)',
-				median(map { ($_->{newae_a} + $_->{newae_b}) / $_->{received} } @r),
-				median(map { $_->{newae_a} / $_->{sent} } @r));
-			my $eb = max(map { $_->{enobufs} } @r);
-			$extra .= ", ENOBUFS $eb" if $eb;
-		} elsif ($v =~ /^xha/) {
-			$extra = sprintf('%.4f records', median(map { $_->{records} / $_->{received} } @r));
-		} elsif ($v eq 'nft') {
-			$extra = sprintf('%.2f rule matches', median(map { ($_->{nft_a} + $_->{nft_b}) / $_->{received} } @r));
+# ------------------------------------------------------------ details
+for my $c (@clocks) {
+	print "### Throughput ($c): received datagrams/s (first to last), median of rounds\n\n| variant | rounds | rx pps | ratio to base | sent/s (tx / send time) | ratio | records / NEWAE per round (a+b) |\n|---|---|---|---|---|---|---|\n";
+	for my $v (uniq(map { $_->{variant} } recs('tput', clock => $c))) {
+		my @r = recs('tput', clock => $c, variant => $v);
+		my $tx = median(map { $_->{tx_pps} } @r);
+		my $txb = median(map { $_->{tx_pps} } recs('tput', clock => $c, variant => 'base'));
+		printf "| %s | %d | %s | %s | %s | %s | %s |\n", $v, scalar @r, f('%.0f', $tput{$c}{$v}), f('%.3f', ratio($c, $v)),
+			f('%.0f', $tx), defined $tx && $txb ? f('%.3f', $tx / $txb) : 'n/a',
+			join(' ', map { defined $_->{records_a} ? "$_->{records_a}+$_->{records_b}" : defined $_->{newae_a} ? "$_->{newae_a}+$_->{newae_b}" : '-' } @r);
+	}
+	print "\n";
+}
+for my $c (@clocks) {
+	my @f = recs('fresh', clock => $c) or next;
+	print "### Freshness ($c): probe SA at a steady rate, other SAs active\n\n| SAs | mode | scan interval ms | pps | records | delay p50 / p99 / max ms | gap p50 / p99 / max pkts | age of the oldest unpublished p50 / p99 / max ms |\n|---|---|---|---|---|---|---|---|\n";
+	printf "| %s | %s | %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s / %s |\n", kn($_->{sas}), $_->{mode}, $_->{interval} || '-', $_->{pps}, $_->{records},
+		f('%.2f', $_->{delay_p50}), f('%.2f', $_->{delay_p99}), f('%.2f', $_->{delay_max}), $_->{gap_p50}, $_->{gap_p99}, $_->{gap_max},
+		f('%.2f', $_->{age_p50}), f('%.2f', $_->{age_p99}), f('%.2f', $_->{age_max}) for @f;
+	print "\n";
+}
+if (my @c = recs('cpu', clock => 'icount')) {
+	print "### CPU (icount): windows of guest time\n\n| SAs | state | secs | kworker ticks | busy jiffies | passes | records | changed SAs per pass |\n|---|---|---|---|---|---|---|---|\n";
+	printf "| %s | %s%s | %s | %s | %s | %s | %s | %s |\n", kn($_->{sas}), $_->{what}, defined $_->{active} ? " ($_->{active})" : '', $_->{secs}, $_->{kworker_ticks},
+		$_->{busy_jiffies}, $_->{scans}, $_->{records}, $_->{scans} ? f('%.0f', $_->{records} / $_->{scans}) : '-' for @c;
+	print "\nListener on minus off, as a share of one CPU and in instructions (icount: a CPU is ", f('%.0f', $ips / 1e6), " M instructions/s):\n\n| SAs | state | kworkers % | all CPUs busy % | M instructions/s | instructions per SA per pass |\n|---|---|---|---|---|---|\n";
+	for my $sas (uniq(map { $_->{sas} } @c)) {
+		for my $st (qw(idle active)) {
+			my ($kw, $busy, $on) = cpu_pct($sas, $st) or next;
+			printf "| %s | %s | %s | %s | %s | %s |\n", kn($sas), $st, f('%.2f', $kw), f('%.2f', $busy), f('%.1f', $kw / 100 * $ips / 1e6),
+				$on->{scans} ? f('%.0f', $kw / 100 * $ips * $on->{secs} / $on->{scans} / $sas) : '-';
 		}
-		printf "| %s | %s | %s | %s | **%.3f** (%s) |", $v, $what{$v}, si($m), spread('%.0f', @pps),
-			$base ? $m / $base : 0, spread('%.3f', @ratios);
-		printf " %s | %s |", si($ips / $m), $v eq 'base' ? '' : sprintf('%+.0f', $ips / $m - $ips / $base) if $icount;
-		print " $extra |\n";
 	}
 	print "\n";
 }
-
-# ------------------------------------------------------------ latency
-my @lat = recs('lat');
-if (@lat) {
-	print "### Notification latency: end of a 4-packet burst on an idle SA to the record\n\n";
-	print "| source | SAs in the netns | scan interval (ms) | samples | median (ms) | p90 (ms) | min–max (ms) | median / interval | scan period seen (ms) |\n";
-	print "|---|---|---:|---:|---:|---:|---|---:|---:|\n";
-	for my $r (@lat) {
-		my $sas = $r->{set} eq '10k' ? '10k + 2' : '2';
-		printf "| %s | %s | %s | %s | %.3f | %.3f | %.3f–%.3f | %s | %s |\n",
-			$r->{mode} eq 'ae' ? 'XFRM_MSG_NEWAE (aevents)' : 'xfrm_ha "seqnum"', $sas,
-			$r->{mode} eq 'ae' ? '–' : $r->{interval}, $r->{n}, $r->{median}, $r->{p90}, $r->{min}, $r->{max},
-			$r->{mode} eq 'ae' ? '–' : sprintf('%.2f', $r->{median} / $r->{interval}), $r->{scan_period_ms} // '–';
+for my $c (@clocks) {
+	my @m = recs('mem', clock => $c, what => 'module') or next;
+	print "### Memory ($c): per SA added\n\n| SAs | module slab objects B/SA | module SUnreclaim B/SA | ENTRY_BYTES | tracked | kernel's own slab objects B/SA |\n|---|---|---|---|---|---|\n";
+	for my $m (@m) {
+		my ($slab, $sun, $eb, $k) = mem_per_sa($c, $m->{sas});
+		printf "| %s | %s | %s | %s | %s | %s |\n", kn($m->{sas}), f('%.0f', $slab), f('%.0f', $sun), $eb // '?', $m->{tracked} // '?', f('%.0f', $k);
 	}
 	print "\n";
 }
-
-# ------------------------------------------------------------ scan
-my @steps = sort { $a <=> $b } map { $_->{sas} } recs('create');
-if (@steps) {
-	print "### Scan cost (scan-interval-ms 10, one \"seqnum\" listener in netns a, the SAs idle)\n\n";
-	print "| SAs | pass (ms), median | spread | per SA per pass | pass from /proc/stat (ms) |",
-		" `ip xfrm state list` CPU (ms) | **pass / ip list** | ip list, sys part (ms) | pass / sys part |",
-		$icount ? " scan instructions/s at the default 100 ms |" : '', "\n";
-	print "|---:|---:|---|---:|---:|---:|---:|---:|---:|", $icount ? "---:|" : '', "\n";
-	for my $n (@steps) {
-		my @s = recs('scan', sas => $n);
-		next unless @s;
-		my @pass = map { $_->{passes} ? $_->{total_ms} / $_->{passes} : () } @s;
-		my $p = median(@pass);
-		my @stat = map { $_->{scans} ? ($_->{busy_jiffies} - $_->{idle_jiffies_per_s} * $_->{secs}) * 10 / $_->{scans} : () } @s;
-		my @l = recs('iplist', sas => $n);
-		my $list = median(map { $_->{user_ms} + $_->{sys_ms} } @l);
-		my $sys = median(map { $_->{sys_ms} } @l);
-		my $per = $icount ? sprintf('%.0f instructions', $p * 1e-3 * $ips / $n) : sprintf('%.2f µs', $p * 1e3 / $n);
-		printf "| %s | %.2f | %s | %s | %.1f | %.0f | **%.3f** | %.0f | %.2f |", si($n), $p, spread('%.2f', @pass), $per,
-			median(@stat) // 0, $list, $list ? $p / $list : 0, $sys, $sys ? $p / $sys : 0;
-		printf " %s |", si($p * 1e-3 * $ips * 10) if $icount;
-		print "\n";
-	}
-	my $c = median(map { $_->{user_ms} + $_->{sys_ms} } recs('ipcount'));
-	printf "\n`ip xfrm state count` (starting ip, no walk) takes %.0f ms of CPU: process start-up is negligible next to the list.\n", $c if defined $c;
+for my $c (@clocks) {
+	my @b = (recs('bulkw', clock => $c), recs('bulk', clock => $c), recs('create', clock => $c)) or next;
+	print "### Bulk ($c)\n\n| what | SAs | ms |\n|---|---|---|\n";
+	printf "| kernel dump (xha_nl_sa_dump) | %s | %s |\n| kernel write, %d per sendmsg (xha_nl_sa_set_batch): %s ok, %s already higher, %s errors | %s | %s |\n",
+		$_->{sas}, f('%.0f', $_->{dump_ms}), 64, $_->{ok}, $_->{erange}, $_->{errors}, $_->{sas}, f('%.0f', $_->{write_ms}) for recs('bulkw', clock => $c);
+	printf "| HA link bulk sync, request to verified end (backup agent start to synced: %s ms) | %s | %s |\n", $_->{start_to_synced_ms}, $_->{sas}, $_->{bulk_ms} for recs('bulk', clock => $c);
+	printf "| creating SAs with ip -batch (%s added) | %s | %.0f |\n", $_->{added}, $_->{sas}, $_->{secs} * 1000 for recs('create', clock => $c);
 	print "\n";
-	my @other = map { $_->{scans_b} + $_->{scans_init} } recs('scan');
-	my @own = map { $_->{scans} } recs('scan');
-	printf "While only netns a had a listener, netns b and the initial namespace (no listener, 2 and 0 SAs) completed %s and %s scans per window against %s in a: ",
-		median(map { $_->{scans_b} } recs('scan')), median(map { $_->{scans_init} } recs('scan')), median(@own);
-	print median(@other) > 0 ? "**a listener in any namespace makes every namespace scan** (genl_has_listeners() tests a per-protocol bitmap, not a per-namespace one).\n"
-		: "namespaces without a listener do not scan.\n";
-	if (my $i = first('idle', sas => $steps[0])) {
-		printf "With no listener at all, xha_scan_work() still ran %.1f times per second (3 namespaces: one timer per namespace and scan interval, whether or not anyone listens).\n",
-			$i->{work} / ($i->{secs} || 1) if $i->{secs};
-	}
-	print "\n";
-
-	print "### Memory per SA (deltas of /proc/meminfo SUnreclaim and of /proc/slabinfo active objects)\n\n";
-	print "| SAs after the step | SAs added | kernel SUnreclaim per SA (B) | xfrm_ha SUnreclaim per SA (B) | **xfrm_ha / kernel** | kernel slab objects per SA (B) | xfrm_ha slab objects per SA (B) | objects ratio | kernel MemFree drop per SA (B) | SA creation rate (SAs/s) |\n";
-	print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-	for my $n (@steps) {
-		my $k = first('mem', sas => $n, what => 'kernel') or next;
-		my $m = first('mem', sas => $n, what => 'module') or next;
-		my $c = first('create', sas => $n);
-		my $a = $k->{added};
-		my ($ko, $mo) = ($k->{slab_objs_kb}, $m->{slab_objs_kb});
-		printf "| %s | %s | %.0f | %.0f | **%.3f** | %s | %s | %s | %.0f | %.0f |\n", si($n), si($a),
-			$k->{sunreclaim_kb} * 1024 / $a, $m->{sunreclaim_kb} * 1024 / $a,
-			$k->{sunreclaim_kb} ? $m->{sunreclaim_kb} / $k->{sunreclaim_kb} : 0,
-			defined $ko ? sprintf('%.0f', $ko * 1024 / $a) : 'n/a', defined $mo ? sprintf('%.0f', $mo * 1024 / $a) : 'n/a',
-			$ko ? sprintf('%.3f', $mo / $ko) : 'n/a',
-			$k->{memfree_kb} * 1024 / $a, $c->{secs} ? $a / $c->{secs} : 0;
-	}
-	print "\n";
-	for my $s (recs('skip')) {
-		printf "Skipped the %s-SA step: %s.\n", si($s->{sas}),
-			$s->{predicted_secs} ? "creating the SAs would have taken ~$s->{predicted_secs} s of guest time" : 'not enough memory';
-	}
+}
+for my $c (@clocks) {
+	my $w = wire($c) or next;
+	my $t = $w->{t};
+	printf "### Wire (%s)\n\n%s SAs, %s datagrams sent in %s s (%s pkt/s): %s SA updates published (%s/s), the HA link carried %s bytes in %s frames during %s ms (idle rate subtracted: %s B per update, %s datagrams/s); an aevent listener got %s NEWAE (%s/s) of %s B each.\n\n",
+		$c, $t->{sas}, $t->{tx}, $t->{spray_secs}, f('%.0f', $w->{pps}), $t->{records}, f('%.0f', $w->{updates_s}), $t->{link_bytes}, $t->{link_pkts}, $t->{ms},
+		f('%.1f', $w->{per_update}), f('%.0f', $w->{dgrams_s}), $t->{ae_newae} // '?', f('%.0f', $w->{ae_s}), f('%.0f', $w->{ae_per_msg});
 }

@@ -9,18 +9,32 @@
  *       Join XFRMNLGRP_AEVENTS on NETLINK_XFRM (as a key manager that wants
  *       replay events would) and drain it. On SIGINT/SIGTERM prints
  *       "msgs=N newae=A bytes=B enobufs=E".
- *   xhabench latency ha|ae DST PORT SPI [-n SAMPLES] [-b BURST] [-g GAP_MS]
- *       SAMPLES times: sleep 5 ms + a random time in [0, GAP_MS], send a
- *       burst of BURST (default 4) UDP datagrams to DST:PORT (they must leave
- *       through the outbound SA with SPI), then wait for the first record
- *       (ha: an xfrm_ha SA_NOTIFY record; ae: an XFRM_MSG_NEWAE) for that
- *       SPI. Prints one "sample=MS" line per burst, the time from the end of
- *       the burst to the arrival of the record, then a summary.
+ *   xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-w WAIT_MS]
+ *       Freshness under steady traffic: PPS datagrams per second (default
+ *       200) to DST:PORT for SECS seconds (default 3); they must leave
+ *       through the outbound SA with SPI, and nothing else may use it.
+ *       Meanwhile it reads the records for that SA (ha: the xfrm_ha
+ *       "seqnum" group; ae: XFRM_MSG_NEWAE on XFRMNLGRP_AEVENTS) and their
+ *       OSEQ. Per packet: the time from its sendmsg() to the first record
+ *       whose OSEQ covers it ("delay"); at every send: the packets sent
+ *       but not yet covered by a record ("gap", in packets) and the age of
+ *       the oldest of them ("age", ms). Prints "fresh n= ... delay_p50=
+ *       delay_p99= delay_max= gap_p50= gap_p99= gap_max= age_p50= ...
+ *       records= uncovered=" (ms, packets); exit 1 if no record came.
+ *   xhabench bulk-write [-a ADD]
+ *       Dump every SA of this namespace (xha_nl_sa_dump), then write all
+ *       their counters back raised by ADD (default 1000): OSEQ and SEQ,
+ *       XHA_BATCH_MAX SA_SET requests per sendmsg (xha_nl_sa_set_batch),
+ *       as the agent's takeover and bulk apply do. Prints "bulkw sas=
+ *       dump_ms= write_ms= ok= erange= errors="; exit 1 on any error or
+ *       when no SA was written.
  *   xhabench stats
  *       The xfrm_ha statistics and configuration of this namespace, as
  *       key=value pairs on one line.
  *   xhabench set-interval MS
  *       Set scan-interval-ms of this namespace.
+ *   xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS]
+ *       Set those of this namespace (any request arms its scan).
  *   xhabench wait-scans K [-t TIMEOUT_MS]
  *       Wait until K more complete scans were counted (polling the stats
  *       every 2 ms); exit 1 on timeout (default 60000 ms).
@@ -28,6 +42,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 #include <netinet/in.h>
@@ -86,9 +101,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xhabench ha-listen [-r READYFILE]\n"
 		"       xhabench ae-listen [-r READYFILE]\n"
-		"       xhabench latency ha|ae DST PORT SPI [-n SAMPLES] [-b BURST] [-g GAP_MS]\n"
+		"       xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-w WAIT_MS]\n"
+		"       xhabench bulk-write [-a ADD]\n"
 		"       xhabench stats\n"
 		"       xhabench set-interval MS\n"
+		"       xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS]\n"
 		"       xhabench wait-scans K [-t TIMEOUT_MS]\n");
 	exit(2);
 }
@@ -275,45 +292,73 @@ static int cmd_ae_listen(int argc, char **argv)
 	return 0;
 }
 
-/* ------------------------------------------------------------ latency */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
 
-struct match {
+	return x < y ? -1 : x > y;
+}
+
+/* ------------------------------------------------------------ freshness */
+
+struct oseq_match {
 	uint32_t spi;		/* network byte order */
 	int found;
+	uint64_t oseq;		/* the highest OSEQ seen for spi */
 };
 
-static int match_sa(const struct xha_sa *sa, void *arg)
+static int match_oseq(const struct xha_sa *sa, void *arg)
 {
-	struct match *m = arg;
+	struct oseq_match *m = arg;
 
-	if (sa->spi == m->spi)
+	if (sa->spi == m->spi && (sa->has & XHA_SA_HAS_OSEQ)) {
+		if (!m->found || sa->oseq > m->oseq)
+			m->oseq = sa->oseq;
 		m->found = 1;
+	}
 	return 0;
 }
 
-/* Read what is pending on fd; returns 1 if a record for m->spi was seen. */
-static int ha_read(struct xha_nl *nl, struct match *m)
+static void ha_read_oseq(struct xha_nl *nl, struct oseq_match *m)
 {
 	int err;
 
-	m->found = 0;
 	for (;;) {
-		err = xha_nl_recv_notify(nl, match_sa, m);
+		err = xha_nl_recv_notify(nl, match_oseq, m);
 		if (err == -EAGAIN)
-			break;
+			return;
 		if (err && err != -ENOBUFS && err != -EINTR) {
 			fprintf(stderr, "xhabench: %s\n", xha_nl_error(nl));
 			exit(1);
 		}
 	}
-	return m->found;
 }
 
-static int ae_read(int fd, struct match *m)
+/* The OSEQ of an XFRM_MSG_NEWAE: XFRMA_REPLAY_ESN_VAL or XFRMA_REPLAY_VAL. */
+static int ae_oseq_attr(const struct nlattr *attr, void *arg)
+{
+	uint64_t *oseq = arg;
+
+	if (mnl_attr_get_type(attr) == XFRMA_REPLAY_ESN_VAL &&
+	    mnl_attr_get_payload_len(attr) >= sizeof(struct xfrm_replay_state_esn)) {
+		struct xfrm_replay_state_esn esn;
+
+		memcpy(&esn, mnl_attr_get_payload(attr), sizeof(esn));
+		*oseq = (uint64_t)esn.oseq_hi << 32 | esn.oseq;
+	} else if (mnl_attr_get_type(attr) == XFRMA_REPLAY_VAL &&
+		   mnl_attr_get_payload_len(attr) >= sizeof(struct xfrm_replay_state)) {
+		struct xfrm_replay_state rs;
+
+		memcpy(&rs, mnl_attr_get_payload(attr), sizeof(rs));
+		*oseq = rs.oseq;
+	}
+	return MNL_CB_OK;
+}
+
+static void ae_read_oseq(int fd, struct oseq_match *m)
 {
 	static char buf[1 << 16];
 
-	m->found = 0;
 	for (;;) {
 		const struct nlmsghdr *nlh;
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -321,7 +366,7 @@ static int ae_read(int fd, struct match *m)
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+				return;
 			if (errno == ENOBUFS || errno == EINTR)
 				continue;
 			perror("xhabench: recv");
@@ -330,35 +375,51 @@ static int ae_read(int fd, struct match *m)
 		len = (int)n;
 		for (nlh = (const struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len)) {
-			const struct xfrm_aevent_id *id = NLMSG_DATA(nlh);
+			struct xfrm_aevent_id id;
+			uint64_t oseq = 0;
 
-			if (nlh->nlmsg_type == XFRM_MSG_NEWAE &&
-			    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*id)) &&
-			    id->sa_id.spi == m->spi)
-				m->found = 1;
+			if (nlh->nlmsg_type != XFRM_MSG_NEWAE ||
+			    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(id)))
+				continue;
+			memcpy(&id, NLMSG_DATA(nlh), sizeof(id));
+			if (id.sa_id.spi != m->spi)
+				continue;
+			mnl_attr_parse(nlh, sizeof(id), ae_oseq_attr, &oseq);
+			if (!m->found || oseq > m->oseq)
+				m->oseq = oseq;
+			m->found = 1;
 		}
 	}
-	return m->found;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* p-th percentile (0..100) of a sorted array of n. */
+static double pct(const double *v, long n, double p)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	long i;
 
-	return x < y ? -1 : x > y;
+	if (n <= 0)
+		return -1;
+	i = (long)((double)n * p / 100.0 + 0.999999) - 1;
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	return v[i];
 }
 
-static int cmd_latency(int argc, char **argv)
+static int cmd_fresh(int argc, char **argv)
 {
 	static char payload[64];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
-	struct mmsghdr msgs[64];
-	struct iovec iov = { payload, sizeof(payload) };
-	long samples = 20, burst = 4, gap = 100;
-	struct xha_nl *nl = NULL;
-	struct match m;
-	double *lat;
-	int ha, fd, lfd, opt, i, timeouts = 0, got = 0;
+	struct xha_nl *nl = NULL, *req;
+	struct xha_sa id, cur;
+	struct oseq_match m = { 0 };
+	long pps = 200, secs = 3, wait_ms = 3000, total, sent = 0, covered = 0;
+	long nd = 0, ng = 0, records = 0, k;
+	double *tsend, *delay, *gap, *age, t0, period, next, t_end;
+	uint64_t base;
+	int ha, fd, lfd, opt;
+	char err[256];
 
 	if (argc < 5)
 		usage();
@@ -373,20 +434,35 @@ static int cmd_latency(int argc, char **argv)
 	dst.sin_port = htons((uint16_t)num(argv[3]));
 	m.spi = htonl((uint32_t)num(argv[4]));
 	optind = 5;
-	while ((opt = getopt(argc, argv, "n:b:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:w:")) != -1) {
 		switch (opt) {
-		case 'n': samples = num(optarg); break;
-		case 'b': burst = num(optarg); break;
-		case 'g': gap = num(optarg); break;
+		case 'r': pps = num(optarg); break;
+		case 'd': secs = num(optarg); break;
+		case 'w': wait_ms = num(optarg); break;
 		default: usage();
 		}
 	}
-	if (samples < 1 || burst < 1 || burst > 64)
+	if (pps < 1 || secs < 1)
 		usage();
-	lat = calloc((size_t)samples, sizeof(*lat));
-	if (!lat)
+	total = pps * secs;
+	tsend = calloc((size_t)total + 1, sizeof(double));
+	delay = calloc((size_t)total + 1, sizeof(double));
+	gap = calloc((size_t)total + 1, sizeof(double));
+	age = calloc((size_t)total + 1, sizeof(double));
+	if (!tsend || !delay || !gap || !age)
 		return 1;
 
+	/* The SA's OSEQ before the first packet (the request arms the scan). */
+	req = xha_nl_open(err, sizeof(err));
+	if (!req) {
+		fprintf(stderr, "xhabench: %s\n", err);
+		return 1;
+	}
+	memset(&id, 0, sizeof(id));
+	id.family = AF_INET;
+	id.proto = IPPROTO_ESP;
+	id.spi = m.spi;
+	memcpy(id.daddr, &dst.sin_addr, 4);
 	if (ha) {
 		nl = open_xha_listener();
 		lfd = xha_nl_fd(nl);
@@ -399,66 +475,164 @@ static int cmd_latency(int argc, char **argv)
 		perror("xhabench: udp socket");
 		return 1;
 	}
-	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < burst; i++) {
-		msgs[i].msg_hdr.msg_iov = &iov;
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	srand((unsigned int)getpid());
-	/* Let a first scan see the listener and publish whatever is due. */
+	/* Let a first pass see the listener and publish what is due. */
 	sleep_ms(300);
+	if (xha_nl_sa_get(req, &id, &cur) || !(cur.has & XHA_SA_HAS_OSEQ)) {
+		fprintf(stderr, "xhabench: SA_GET of spi 0x%x: %s\n",
+			ntohl(m.spi), xha_nl_error(req));
+		return 1;
+	}
+	base = cur.oseq;
+	if (ha)
+		ha_read_oseq(nl, &m);	/* drain */
+	else
+		ae_read_oseq(lfd, &m);
+	m.found = 0;
 
-	for (i = 0; i < samples && !stop; i++) {
-		double t_end, t_rec = 0;
-		int sent = 0;
+	period = 1000.0 / (double)pps;
+	t0 = now_ms();
+	next = t0;
+	t_end = t0 + (double)secs * 1000.0;
+	for (;;) {
+		double t = now_ms();
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int timeout;
 
-		sleep_ms(5 + (double)gap * rand() / RAND_MAX);
-		if (ha)
-			ha_read(nl, &m);	/* drain */
-		else
-			ae_read(lfd, &m);
-		while (sent < burst) {
-			int n = sendmmsg(fd, msgs + sent,
-					 (unsigned int)(burst - sent), 0);
-
-			if (n < 0) {
-				perror("xhabench: sendmmsg");
+		if (stop)
+			break;
+		if (sent < total && t >= next) {
+			if (send(fd, payload, sizeof(payload), 0) < 0) {
+				if (errno == EINTR)
+					continue;
+				perror("xhabench: send");
 				return 1;
 			}
-			sent += n;
-		}
-		t_end = now_ms();
-		for (;;) {
-			struct pollfd p = { .fd = lfd, .events = POLLIN };
-			int left = (int)(t_end + 10000 - now_ms());
-
-			if (left <= 0 || stop)
-				break;
-			if (poll(&p, 1, left) <= 0)
-				continue;
-			if (ha ? ha_read(nl, &m) : ae_read(lfd, &m)) {
-				t_rec = now_ms();
-				break;
-			}
-		}
-		if (!t_rec) {
-			timeouts++;
-			printf("sample=timeout\n");
+			tsend[++sent] = now_ms();
+			next += period;
+			gap[ng] = (double)(sent - covered);
+			age[ng++] = tsend[sent] - tsend[covered + 1];
 			continue;
 		}
-		lat[got++] = t_rec - t_end;
-		printf("sample=%.3f\n", t_rec - t_end);
+		if (sent >= total && (covered >= sent || t > t_end + (double)wait_ms))
+			break;
+		timeout = sent < total ? (int)(next - t) + 1 : 20;
+		if (poll(&p, 1, timeout < 1 ? 1 : timeout) <= 0)
+			continue;
+		m.found = 0;
+		if (ha)
+			ha_read_oseq(nl, &m);
+		else
+			ae_read_oseq(lfd, &m);
+		if (!m.found)
+			continue;
+		records++;
+		t = now_ms();
+		k = m.oseq > base ? (long)(m.oseq - base) : 0;
+		if (k > sent)
+			k = sent;	/* only packets of ours are timed */
+		for (; covered < k; covered++)
+			delay[nd++] = t - tsend[covered + 1];
 	}
-	if (got) {
-		qsort(lat, (size_t)got, sizeof(*lat), cmp_double);
-		printf("latency n=%d timeouts=%d min=%.3f median=%.3f p90=%.3f max=%.3f\n",
-		       got, timeouts, lat[0], lat[got / 2],
-		       lat[(got * 9) / 10 < got ? (got * 9) / 10 : got - 1],
-		       lat[got - 1]);
-	} else {
-		printf("latency n=0 timeouts=%d\n", timeouts);
+	qsort(delay, (size_t)nd, sizeof(double), cmp_double);
+	qsort(gap, (size_t)ng, sizeof(double), cmp_double);
+	qsort(age, (size_t)ng, sizeof(double), cmp_double);
+	printf("fresh mode=%s pps=%ld secs=%ld n=%ld records=%ld uncovered=%ld"
+	       " delay_p50=%.3f delay_p99=%.3f delay_max=%.3f"
+	       " gap_p50=%.0f gap_p99=%.0f gap_max=%.0f"
+	       " age_p50=%.3f age_p99=%.3f age_max=%.3f\n",
+	       ha ? "ha" : "ae", pps, secs, sent, records, sent - covered,
+	       pct(delay, nd, 50), pct(delay, nd, 99), pct(delay, nd, 100),
+	       pct(gap, ng, 50), pct(gap, ng, 99), pct(gap, ng, 100),
+	       pct(age, ng, 50), pct(age, ng, 99), pct(age, ng, 100));
+	if (!records)
+		fprintf(stderr, "xhabench: fresh: no record for spi 0x%x in %ld s\n",
+			ntohl(m.spi), secs);
+	return records ? 0 : 1;
+}
+
+/* ------------------------------------------------------------ bulk write */
+
+/*
+ * The dump is read whole before the callback sees its first SA (libxha
+ * retries a torn one), so the first call ends the dump's time; the writes
+ * go out from the callback, XHA_BATCH_MAX at a time, on a second handle.
+ */
+struct bulkw {
+	struct xha_nl *w;
+	struct xha_sa batch[XHA_BATCH_MAX];
+	unsigned int n;
+	long add;
+	double t_dumped;
+	unsigned long sas, ok, erange, errors;
+};
+
+static int bulkw_flush(struct bulkw *b)
+{
+	struct xha_nl_result res[XHA_BATCH_MAX];
+	unsigned int i;
+
+	if (!b->n)
+		return 0;
+	if (xha_nl_sa_set_batch(b->w, b->batch, b->n, res)) {
+		fprintf(stderr, "xhabench: set batch: %s\n", xha_nl_error(b->w));
+		return -EIO;
 	}
-	return got ? 0 : 1;
+	for (i = 0; i < b->n; i++) {
+		if (!res[i].err)
+			b->ok++;
+		else if (res[i].err == -ERANGE)
+			b->erange++;
+		else if (b->errors++ < 3)
+			fprintf(stderr, "xhabench: write: %s\n", res[i].msg);
+	}
+	b->n = 0;
+	return 0;
+}
+
+static int bulkw_sa(const struct xha_sa *sa, void *arg)
+{
+	struct bulkw *b = arg;
+	struct xha_sa *s = &b->batch[b->n++];
+
+	if (!b->sas++)
+		b->t_dumped = now_ms();
+	*s = *sa;
+	s->has = XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ;
+	s->oseq += (uint64_t)b->add;
+	s->seq += (uint64_t)b->add;
+	return b->n == XHA_BATCH_MAX ? bulkw_flush(b) : 0;
+}
+
+static int cmd_bulk_write(int argc, char **argv)
+{
+	static struct bulkw b;
+	struct xha_nl *nl = open_xha();
+	double t0, t1;
+	int opt, err;
+
+	b.add = 1000;
+	while ((opt = getopt(argc, argv, "a:")) != -1) {
+		if (opt == 'a')
+			b.add = num(optarg);
+		else
+			usage();
+	}
+	b.w = open_xha();
+	t0 = now_ms();
+	err = xha_nl_sa_dump(nl, bulkw_sa, &b);
+	if (!err)
+		err = bulkw_flush(&b);
+	t1 = now_ms();
+	if (err) {
+		fprintf(stderr, "xhabench: bulk write: %s\n",
+			err == -EIO ? "failed" : xha_nl_error(nl));
+		return 1;
+	}
+	if (!b.sas)
+		b.t_dumped = t1;
+	printf("bulkw sas=%lu dump_ms=%.1f write_ms=%.1f ok=%lu erange=%lu errors=%lu\n",
+	       b.sas, b.t_dumped - t0, t1 - b.t_dumped, b.ok, b.erange, b.errors);
+	return b.errors || !b.ok ? 1 : 0;
 }
 
 /* ---------------------------------------------------- stats, config */
@@ -483,13 +657,14 @@ static int cmd_stats(void)
 		return 1;
 	printf("sas=%u events=%llu scans=%llu records=%llu batches=%llu "
 	       "send_errors=%llu writes=%llu writes_refused=%llu "
-	       "sync_packets=%u sync_time_ms=%u scan_interval_ms=%u\n",
+	       "entry_bytes=%u sync_packets=%u sync_time_ms=%u scan_interval_ms=%u\n",
 	       st.sas, (unsigned long long)st.events,
 	       (unsigned long long)st.scans, (unsigned long long)st.records,
 	       (unsigned long long)st.batches,
 	       (unsigned long long)st.send_errors,
 	       (unsigned long long)st.writes,
-	       (unsigned long long)st.writes_refused, cfg.sync_packets,
+	       (unsigned long long)st.writes_refused, st.entry_bytes,
+	       cfg.sync_packets,
 	       cfg.sync_time_ms, cfg.scan_interval_ms);
 	return 0;
 }
@@ -502,6 +677,37 @@ static int cmd_set_interval(const char *ms)
 		.has = XHA_CFG_HAS_SCAN_INTERVAL_MS,
 	};
 
+	if (xha_nl_config_set(nl, &cfg)) {
+		fprintf(stderr, "xhabench: config set: %s\n", xha_nl_error(nl));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	struct xha_nl *nl = open_xha();
+	struct xha_config cfg = { 0 };
+	int opt;
+
+	while ((opt = getopt(argc, argv, "p:t:i:")) != -1) {
+		switch (opt) {
+		case 'p':
+			cfg.sync_packets = (uint32_t)num(optarg);
+			cfg.has |= XHA_CFG_HAS_SYNC_PACKETS;
+			break;
+		case 't':
+			cfg.sync_time_ms = (uint32_t)num(optarg);
+			cfg.has |= XHA_CFG_HAS_SYNC_TIME_MS;
+			break;
+		case 'i':
+			cfg.scan_interval_ms = (uint32_t)num(optarg);
+			cfg.has |= XHA_CFG_HAS_SCAN_INTERVAL_MS;
+			break;
+		default:
+			usage();
+		}
+	}
 	if (xha_nl_config_set(nl, &cfg)) {
 		fprintf(stderr, "xhabench: config set: %s\n", xha_nl_error(nl));
 		return 1;
@@ -555,8 +761,12 @@ int main(int argc, char **argv)
 		return cmd_ha_listen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ae-listen"))
 		return cmd_ae_listen(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "latency"))
-		return cmd_latency(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fresh"))
+		return cmd_fresh(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bulk-write"))
+		return cmd_bulk_write(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "config"))
+		return cmd_config(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))
 		return cmd_stats();
 	if (!strcmp(argv[1], "set-interval") && argc == 3)
