@@ -8,6 +8,8 @@
 
 #include "sync.h"
 
+#include <linux/xfrm_ha.h>
+
 #define NOTIFY_BURST 64		/* datagrams read per wakeup */
 
 int sync_init(struct sync *s, const struct config *cfg, enum role role,
@@ -54,6 +56,7 @@ void sync_set_role(struct sync *s, enum role role)
 
 #define DUMP_STEPS 64		/* kernel dump datagrams read per pump */
 #define DUMP_AHEAD (2 * PEER_WINDOW)	/* messages encoded ahead */
+#define BULK_TORN_RETRIES 2
 
 static void bulk_out_clear(struct bulk_out *o)
 {
@@ -161,6 +164,9 @@ static int notify_cb(const struct xha_sa *sa, void *arg)
 	struct sync *s = arg;
 
 	s->st.notify_records++;
+	/* The SA is gone here; the backup's copy goes with charon's. */
+	if (sa->event == XFRM_HA_EVENT_DELETED)
+		return 0;
 	if (!peer_session(s->peer)) {
 		/* The backup asks for a bulk sync when the link comes up. */
 		s->st.records_link_down++;
@@ -289,6 +295,19 @@ static void dump_done(struct sync *s)
 		bulk_out_clear(o);
 		return;
 	}
+	/*
+	 * SAs came or went while the dump ran (NLM_F_DUMP_INTR): no
+	 * BULK_END, so the backup asks again, up to BULK_TORN_RETRIES
+	 * times in a row; then a torn dump is served (its SAs are all
+	 * there but those that came and went, and new ones are
+	 * announced live), so that constant churn cannot starve it.
+	 */
+	if (o->torn && s->torn_streak < BULK_TORN_RETRIES) {
+		s->torn_streak++;
+		bulk_fail(s, "kernel dump torn by concurrent SA changes");
+		return;
+	}
+	s->torn_streak = 0;
 	if (o->id)
 		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
 	if ((s->batch.hdr.count || s->batch.hdr.flags) && out_keep(s) < 0) {

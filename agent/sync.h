@@ -79,6 +79,7 @@ struct sync {
 	struct proto_batch batch;
 	bool resync;			/* ENOBUFS seen: resync when possible */
 	bool dump_sends;		/* the dump in progress goes out */
+	unsigned int torn_streak;	/* torn bulk dumps in a row */
 	/* active: the bulk being sent, paced by the stream's window */
 	struct bulk_out {
 		struct proto_batch **msg;

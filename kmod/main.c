@@ -26,9 +26,13 @@ static int __init xha_init(void)
 		goto err_netns;
 
 	/* Last: from here on, SA events kick the per-netns scans. */
-	xha_km_init();
+	err = xha_km_init();
+	if (err)
+		goto err_genl;
 	return 0;
 
+err_genl:
+	xha_genl_exit();
 err_netns:
 	xha_netns_exit();
 err_cache:

@@ -24,6 +24,11 @@ static struct netlink_range_validation xha_scan_interval_range = {
 	.max = XFRM_HA_SCAN_INTERVAL_MS_MAX,
 };
 
+static struct netlink_range_validation xha_idle_interval_range = {
+	.min = 0,
+	.max = XFRM_HA_IDLE_INTERVAL_MS_MAX,
+};
+
 static struct netlink_range_validation xha_wrap_margin_range = {
 	.min = 0,
 	.max = XFRM_HA_OSEQ_WRAP_MARGIN_MAX,
@@ -51,6 +56,7 @@ static const struct nla_policy xha_sa_policy[XFRM_HA_SA_A_MAX + 1] = {
 		NLA_POLICY_RANGE(NLA_BINARY, sizeof(u32),
 				 XFRM_HA_BITMAP_MAX_BYTES),
 	[XFRM_HA_SA_A_OSEQ_MIN]		= { .type = NLA_U64 },
+	[XFRM_HA_SA_A_EVENT]		= XHA_READ_ONLY,
 };
 
 static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
@@ -61,18 +67,36 @@ static const struct nla_policy xha_cfg_policy[XFRM_HA_CFG_A_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_scan_interval_range),
 	[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_wrap_margin_range),
+	[XFRM_HA_CFG_A_IDLE_INTERVAL_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &xha_idle_interval_range),
 };
 
-static const struct nla_policy xha_sa_req_policy[XFRM_HA_A_MAX + 1] = {
+#define XHA_NOT_HERE { .type = NLA_REJECT, \
+		       .reject_message = "attribute not valid in this command" }
+
+static const struct nla_policy xha_sa_get_policy[XFRM_HA_A_MAX + 1] = {
 	[XFRM_HA_A_SA]		= NLA_POLICY_NESTED(xha_sa_policy),
-	[XFRM_HA_A_CONFIG]	= { .type = NLA_REJECT },
-	[XFRM_HA_A_STATS]	= { .type = NLA_REJECT },
+	[XFRM_HA_A_CONFIG]	= XHA_NOT_HERE,
+	[XFRM_HA_A_STATS]	= XHA_NOT_HERE,
+	[XFRM_HA_A_BATCH]	= XHA_NOT_HERE,
+	[XFRM_HA_A_RESULT]	= XHA_READ_ONLY,
+};
+
+/* Each XFRM_HA_A_BATCH entry is parsed on its own: see xha_sa_set_batch(). */
+static const struct nla_policy xha_sa_set_policy[XFRM_HA_A_MAX + 1] = {
+	[XFRM_HA_A_SA]		= NLA_POLICY_NESTED(xha_sa_policy),
+	[XFRM_HA_A_CONFIG]	= XHA_NOT_HERE,
+	[XFRM_HA_A_STATS]	= XHA_NOT_HERE,
+	[XFRM_HA_A_BATCH]	= { .type = NLA_NESTED },
+	[XFRM_HA_A_RESULT]	= XHA_READ_ONLY,
 };
 
 static const struct nla_policy xha_cfg_req_policy[XFRM_HA_A_MAX + 1] = {
-	[XFRM_HA_A_SA]		= { .type = NLA_REJECT },
+	[XFRM_HA_A_SA]		= XHA_NOT_HERE,
 	[XFRM_HA_A_CONFIG]	= NLA_POLICY_NESTED(xha_cfg_policy),
 	[XFRM_HA_A_STATS]	= XHA_READ_ONLY,
+	[XFRM_HA_A_BATCH]	= XHA_NOT_HERE,
+	[XFRM_HA_A_RESULT]	= XHA_NOT_HERE,
 };
 
 static struct genl_family xha_family;
@@ -116,7 +140,8 @@ int xha_genl_put_sa(struct sk_buff *skb, const struct xha_snap *s)
 			      XFRM_HA_SA_A_PAD) ||
 	    (s->bmp_words &&
 	     nla_put(skb, XFRM_HA_SA_A_BITMAP, s->bmp_words * sizeof(u32),
-		     s->bmp))) {
+		     s->bmp)) ||
+	    (s->event && nla_put_u8(skb, XFRM_HA_SA_A_EVENT, s->event))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -150,10 +175,60 @@ int xha_genl_notify_send(struct xha_net *xn, struct sk_buff *skb, void *hdr)
 	genlmsg_end(skb, hdr);
 	err = genlmsg_multicast_netns(&xha_family, xn->net, skb, 0,
 				      XHA_MCGRP_SEQNUM, GFP_KERNEL);
+	xn->sent_last = jiffies;
 	if (err != -ESRCH)
 		return err;
 	WRITE_ONCE(xn->armed, false);
 	return 0;
+}
+
+/*
+ * Nothing was published for a while: send a notification without records
+ * to learn whether anyone here still listens. Another namespace's
+ * listener keeps genl_has_listeners() true, but not this one armed.
+ */
+void xha_genl_probe(struct xha_net *xn)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = xha_genl_notify_new(&hdr);
+	if (!skb) {
+		atomic64_inc(&xn->stats.send_errors);
+		return;
+	}
+	if (xha_genl_notify_send(xn, skb, hdr))
+		atomic64_inc(&xn->stats.send_errors);
+}
+
+/*
+ * Refuse an attribute given twice among the len bytes at head (a message's
+ * or a nest's payload): the policies would silently take the last one.
+ * skip: a type that may repeat (XFRM_HA_A_SA inside a batch), or 0.
+ */
+static int xha_unique(const struct nlattr *head, int len, int skip,
+		      struct netlink_ext_ack *extack)
+{
+	unsigned long seen = 0;
+	const struct nlattr *a;
+	int rem, t;
+
+	nla_for_each_attr(a, head, len, rem) {
+		t = nla_type(a);
+		if (t == skip || t >= BITS_PER_LONG)
+			continue;
+		if (__test_and_set_bit(t, &seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "attribute given twice");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int xha_unique_top(struct genl_info *info)
+{
+	return xha_unique(genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), 0, info->extack);
 }
 
 /* Parse XFRM_HA_A_SA and find the VALID SA it names, with a reference. */
@@ -231,19 +306,39 @@ static struct xha_net *xha_net_info(struct genl_info *info)
 	return xn;
 }
 
+/* Parse one XFRM_HA_A_SA nest and find its SA, with a reference. */
+static struct xfrm_state *xha_sa_from_nest(struct net *net,
+					   const struct nlattr *nest,
+					   struct nlattr **tb,
+					   struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (nla_type(nest) != XFRM_HA_A_SA) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "expected an XFRM_HA_A_SA nest");
+		return ERR_PTR(-EINVAL);
+	}
+	err = nla_parse_nested(tb, XFRM_HA_SA_A_MAX, (struct nlattr *)nest,
+			       xha_sa_policy, extack);
+	if (!err)
+		err = xha_unique(nla_data(nest), nla_len(nest), 0, extack);
+	if (err)
+		return ERR_PTR(err);
+	return xha_sa_lookup(net, tb, (struct nlattr *)nest, extack);
+}
+
 static struct xfrm_state *xha_sa_from_info(struct genl_info *info,
 					   struct nlattr **tb)
 {
-	struct nlattr *nest = info->attrs[XFRM_HA_A_SA];
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, XFRM_HA_A_SA))
 		return ERR_PTR(-EINVAL);
-	err = nla_parse_nested(tb, XFRM_HA_SA_A_MAX, nest, xha_sa_policy,
-			       info->extack);
+	err = xha_unique_top(info);
 	if (err)
 		return ERR_PTR(err);
-	return xha_sa_lookup(genl_info_net(info), tb, nest, info->extack);
+	return xha_sa_from_nest(genl_info_net(info), info->attrs[XFRM_HA_A_SA],
+				tb, info->extack);
 }
 
 static int xha_reply_sa(struct genl_info *info, const struct xha_snap *s)
@@ -338,31 +433,37 @@ static int xha_write_from_attrs(struct nlattr **tb, struct nlattr *nest,
 	return 0;
 }
 
-static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Apply one XFRM_HA_A_SA nest of a SA_SET request. Refusals are counted and
+ * explained in extack; a refused record changes nothing.
+ */
+static int xha_sa_set_one(struct xha_net *xn, struct net *net,
+			  const struct nlattr *nest,
+			  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[XFRM_HA_SA_A_MAX + 1];
-	struct xha_net *xn = xha_net_info(info);
 	struct xha_write w = {};
 	struct xfrm_state *x;
 	struct xha_snap s;
 	u64 vals[5];
 	int err;
 
-	x = xha_sa_from_info(info, tb);
+	x = xha_sa_from_nest(net, nest, tb, extack);
 	if (IS_ERR(x)) {
 		err = PTR_ERR(x);
 		goto refused;
 	}
 	w.wrap_margin = READ_ONCE(xn->oseq_wrap_margin);
-	err = xha_write_from_attrs(tb, info->attrs[XFRM_HA_A_SA], &w, vals,
-				   info->extack);
+	err = xha_write_from_attrs(tb, (struct nlattr *)nest, &w, vals,
+				   extack);
 	if (!err)
-		err = xha_counters_write(x, &w, &s, info->extack);
+		err = xha_counters_write(x, &w, &s, extack);
+	if (!err)
+		xha_track_written(xn, x, &s);
 	xfrm_state_put(x);
 	if (err)
 		goto refused;
 
-	xha_track_written(xn, &s);
 	atomic64_inc(&xn->stats.writes);
 	if (w.clamped)
 		atomic64_inc(&xn->stats.oseq_clamped);
@@ -375,11 +476,113 @@ refused:
 	return err;
 }
 
-/* Dump state, from .start to .done. */
+/* The longest extack message a result carries, with its NUL. */
+#define XHA_RESULT_MSG_MAX	128
+/* The largest XFRM_HA_A_RESULT: index, error and an extack message. */
+#define XHA_RESULT_SIZE	(nla_total_size(0) + 2 * nla_total_size(sizeof(u32)) + \
+			 nla_total_size(XHA_RESULT_MSG_MAX))
+
+/*
+ * XFRM_HA_A_BATCH: up to XFRM_HA_BATCH_MAX XFRM_HA_A_SA nests, each applied
+ * on its own. A malformed batch is refused whole; past that, a bad record
+ * refuses only itself. The reply holds one XFRM_HA_A_RESULT per record, in
+ * order, and the request's ACK follows.
+ */
+static int xha_sa_set_batch(struct xha_net *xn, struct genl_info *info)
+{
+	struct nlattr *batch = info->attrs[XFRM_HA_A_BATCH];
+	struct net *net = genl_info_net(info);
+	const struct nlattr *a;
+	struct sk_buff *msg;
+	u32 n = 0, i = 0;
+	int rem, err;
+	void *hdr;
+
+	if (info->attrs[XFRM_HA_A_SA]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, batch,
+				    "give XFRM_HA_A_SA or XFRM_HA_A_BATCH, not both");
+		return -EINVAL;
+	}
+	nla_for_each_nested(a, batch, rem) {
+		if (nla_type(a) != XFRM_HA_A_SA) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "a batch holds XFRM_HA_A_SA nests only");
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!n || n > XFRM_HA_BATCH_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, batch,
+				    "a batch holds 1 to XFRM_HA_BATCH_MAX (256) records");
+		return -EINVAL;
+	}
+
+	msg = genlmsg_new(n * XHA_RESULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &xha_family, 0, XFRM_HA_CMD_SA_SET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_for_each_nested(a, batch, rem) {
+		struct netlink_ext_ack ext = {};
+		char text[XHA_RESULT_MSG_MAX];
+		struct nlattr *res;
+
+		err = xha_sa_set_one(xn, net, a, &ext);
+		if (ext._msg)
+			strscpy(text, ext._msg, sizeof(text));
+		res = nla_nest_start(msg, XFRM_HA_A_RESULT);
+		if (!res ||
+		    nla_put_u32(msg, XFRM_HA_RESULT_A_INDEX, i++) ||
+		    nla_put_u32(msg, XFRM_HA_RESULT_A_ERROR, -err) ||
+		    (ext._msg && nla_put_string(msg, XFRM_HA_RESULT_A_MSG,
+						text))) {
+			/* Sized for the worst case: cannot happen. */
+			nlmsg_free(msg);
+			NL_SET_ERR_MSG(info->extack, "batch reply too large");
+			return -EMSGSIZE;
+		}
+		nla_nest_end(msg, res);
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xha_net *xn = xha_net_info(info);
+	int err;
+
+	err = xha_unique_top(info);
+	if (err)
+		return err;
+	if (info->attrs[XFRM_HA_A_BATCH])
+		return xha_sa_set_batch(xn, info);
+	if (GENL_REQ_ATTR_CHECK(info, XFRM_HA_A_SA)) {
+		atomic64_inc(&xn->stats.writes_refused);
+		return -EINVAL;
+	}
+	return xha_sa_set_one(xn, genl_info_net(info), info->attrs[XFRM_HA_A_SA],
+			      info->extack);
+}
+
+/*
+ * The largest record a dump puts: identity, counters, the read-only
+ * attributes and a full bitmap.
+ */
+#define XHA_RECORD_MAX	(nla_total_size(0) + 4 * nla_total_size(sizeof(u32)) + \
+			 2 * nla_total_size(sizeof(struct in6_addr)) + \
+			 2 * nla_total_size(sizeof(u8)) + \
+			 nla_total_size(sizeof(u16)) + \
+			 4 * nla_total_size_64bit(sizeof(u64)) + \
+			 nla_total_size(XFRM_HA_BITMAP_MAX_BYTES))
+
+/* Dump state, from .start to .done. The walker's marker pins no SA. */
 struct xha_dump {
 	struct xfrm_state_walk walk;
 	bool walk_done;
-	struct xha_chunk chunk;
 };
 
 static int xha_sa_dump_start(struct netlink_callback *cb)
@@ -400,51 +603,68 @@ static int xha_sa_dump_done(struct netlink_callback *cb)
 	struct xha_dump *d = (struct xha_dump *)cb->args[0];
 
 	if (d) {
-		xha_chunk_release(&d->chunk);
 		xfrm_state_walk_done(&d->walk, sock_net(cb->skb->sk));
 		kfree(d);
 	}
 	return 0;
 }
 
+/*
+ * Each call takes from the walk only as many SAs as surely fit in skb, so
+ * that no SA stays referenced between two recvmsg() calls. An SA added or
+ * deleted in the namespace since the dump began sets NLM_F_DUMP_INTR.
+ */
 static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct xha_dump *d = (struct xha_dump *)cb->args[0];
 	struct net *net = sock_net(skb->sk);
-	struct xha_chunk *c = &d->chunk;
+	struct xha_chunk c = {};
 	unsigned int records = 0;
-	struct xha_snap s;
+	struct xha_snap *s;
 	bool full = false;
 	void *hdr;
 
+	/* Never 0: 0 means "not checked" to nl_dump_check_consistent(). */
+	cb->seq = (u32)atomic_read(&xha_net(net)->gen) << 1 | 1;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &xha_family, NLM_F_MULTI, XFRM_HA_CMD_SA_GET);
 	if (!hdr)
 		return -EMSGSIZE;
 
-	for (;;) {
-		/* What did not fit last time stays in the chunk, held. */
-		for (; c->next < c->n; c->next++) {
-			if (xha_snap_read(c->x[c->next], &s, true))
-				continue;
-			if (xha_genl_put_sa(skb, &s)) {
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s) {
+		genlmsg_cancel(skb, hdr);
+		return -ENOMEM;
+	}
+	while (!d->walk_done && !full) {
+		c.max = min_t(unsigned int, XHA_CHUNK,
+			      skb_tailroom(skb) / XHA_RECORD_MAX);
+		if (!c.max)
+			break;
+		d->walk_done = !xha_chunk_fill(net, &d->walk, &c);
+		for (; c.next < c.n; c.next++) {
+			if (xha_snap_read(c.x[c.next], s, true))
+				continue;	/* died since: not listed */
+			if (xha_genl_put_sa(skb, s)) {
+				/* Cannot happen (sized above): say so. */
 				full = true;
+				cb->seq++;
 				break;
 			}
 			records++;
 		}
-		if (full)
-			break;
-		xha_chunk_release(c);
-		if (d->walk_done)
-			break;
-		d->walk_done = !xha_chunk_fill(net, &d->walk, c);
+		xha_chunk_release(&c);
 	}
+	kfree(s);
 
+	/* An empty last message: NLMSG_DONE carries the flag instead. */
 	if (!records) {
 		genlmsg_cancel(skb, hdr);
-		return full ? -EMSGSIZE : 0;
+		if (d->walk_done)
+			return 0;
+		return skb->len ? skb->len : -EMSGSIZE;
 	}
+	genl_dump_check_consistent(cb, hdr);
 	genlmsg_end(skb, hdr);
 	return skb->len;
 }
@@ -463,7 +683,9 @@ static int xha_config_put(struct sk_buff *msg, struct xha_net *xn)
 	    nla_put_u32(msg, XFRM_HA_CFG_A_SCAN_INTERVAL_MS,
 			READ_ONCE(xn->scan_interval_ms)) ||
 	    nla_put_u32(msg, XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN,
-			READ_ONCE(xn->oseq_wrap_margin)))
+			READ_ONCE(xn->oseq_wrap_margin)) ||
+	    nla_put_u32(msg, XFRM_HA_CFG_A_IDLE_INTERVAL_MS,
+			READ_ONCE(xn->idle_interval_ms)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 
@@ -494,6 +716,17 @@ static int xha_config_put(struct sk_buff *msg, struct xha_net *xn)
 			      XFRM_HA_STATS_A_PAD) ||
 	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_SOFT_EXPIRES,
 			      atomic64_read(&st->soft_expires),
+			      XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u32(msg, XFRM_HA_STATS_A_HOT, READ_ONCE(xn->n_hot)) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_CHECKS,
+			      atomic64_read(&st->checks), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_READS,
+			      atomic64_read(&st->reads), XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_RECONCILES,
+			      atomic64_read(&st->reconciles),
+			      XFRM_HA_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, XFRM_HA_STATS_A_LIFECYCLE,
+			      atomic64_read(&st->lifecycle),
 			      XFRM_HA_STATS_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -527,9 +760,16 @@ static int xha_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, XFRM_HA_A_CONFIG))
 		return -EINVAL;
+	err = xha_unique_top(info);
+	if (err)
+		return err;
 	err = nla_parse_nested(tb, XFRM_HA_CFG_A_MAX,
 			       info->attrs[XFRM_HA_A_CONFIG], xha_cfg_policy,
 			       info->extack);
+	if (!err)
+		err = xha_unique(nla_data(info->attrs[XFRM_HA_A_CONFIG]),
+				 nla_len(info->attrs[XFRM_HA_A_CONFIG]), 0,
+				 info->extack);
 	if (err)
 		return err;
 
@@ -546,6 +786,9 @@ static int xha_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN])
 		WRITE_ONCE(xn->oseq_wrap_margin,
 			   nla_get_u32(tb[XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN]));
+	if (tb[XFRM_HA_CFG_A_IDLE_INTERVAL_MS])
+		WRITE_ONCE(xn->idle_interval_ms,
+			   nla_get_u32(tb[XFRM_HA_CFG_A_IDLE_INTERVAL_MS]));
 	mutex_unlock(&xn->lock);
 
 	/* Apply a shorter interval now rather than after the old one. */
@@ -560,14 +803,14 @@ static const struct genl_ops xha_ops[] = {
 		.start = xha_sa_dump_start,
 		.dumpit = xha_sa_dump,
 		.done = xha_sa_dump_done,
-		.policy = xha_sa_req_policy,
+		.policy = xha_sa_get_policy,
 		.maxattr = XFRM_HA_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = XFRM_HA_CMD_SA_SET,
 		.doit = xha_sa_set_doit,
-		.policy = xha_sa_req_policy,
+		.policy = xha_sa_set_policy,
 		.maxattr = XFRM_HA_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -599,6 +842,8 @@ static struct genl_family xha_family __ro_after_init = {
 	.version = XFRM_HA_GENL_VERSION,
 	.maxattr = XFRM_HA_A_MAX,
 	.netnsok = true,
+	/* Every command locks what it touches: no need for genl_mutex. */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = xha_ops,
 	.n_ops = ARRAY_SIZE(xha_ops),

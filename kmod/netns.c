@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace state: configuration, statistics and the scan work.
+ * Per network namespace state: configuration, statistics and the scan work,
+ * which runs on xfrm_ha's own unbound workqueue.
  */
 
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/xfrm_ha.h>
@@ -11,6 +14,7 @@
 #include "xfrm_ha.h"
 
 static unsigned int xha_net_id __read_mostly;
+struct workqueue_struct *xha_wq __read_mostly;
 
 /* Every live xha_net, so that module unload can stop their scans early. */
 static LIST_HEAD(xha_nets);
@@ -22,30 +26,21 @@ struct xha_net *xha_net(const struct net *net)
 }
 
 /*
- * While nobody listens, entries of SAs that are gone are still swept: at
- * once after an SA event, and at least this often.
+ * Caller holds kick_lock. move: set the time even if a run is pending;
+ * otherwise only pull a pending run forward, never push it back.
  */
-#define XHA_GC_PERIOD	(60 * HZ)
-
-/*
- * Passes that SA events bring forward begin at least this far apart (or
- * the scan interval, if shorter).
- */
-#define XHA_EVENT_GAP_MS	1000
-
-/* Caller holds kick_lock. */
 static void xha_queue_locked(struct xha_net *xn, unsigned long delay,
 			     bool move)
 {
+	unsigned long at = jiffies + delay;
+
 	if (xn->dying)
 		return;
-	if (move)
-		mod_delayed_work(system_power_efficient_wq, &xn->scan_work,
-				 delay);
-	else if (!queue_delayed_work(system_power_efficient_wq,
-				     &xn->scan_work, delay))
+	if (!move && delayed_work_pending(&xn->scan_work) &&
+	    !time_before(at, xn->queued_at))
 		return;
-	xn->queued_at = jiffies + delay;
+	mod_delayed_work(xha_wq, &xn->scan_work, delay);
+	xn->queued_at = at;
 }
 
 /* Queue (or pull forward) the scan, unless the namespace is going away. */
@@ -59,69 +54,85 @@ void xha_kick(struct xha_net *xn, unsigned long delay)
 }
 
 /*
- * An SA was added, changed or (gone) went away: the next pass picks it up
- * or sweeps its entry. Events never start passes closer together than the
- * scan interval or XHA_EVENT_GAP_MS, whichever is shorter: a burst of 10k
- * rekeys brings the next pass forward to that gap after the last one began,
- * it does not run one per event (nor one after each pass that the events
- * overlapped). Atomic context.
+ * An SA was added (event ADDED) or updated (REPLACED) while the namespace
+ * is scanned: queue it, with a reference, for the work to track and
+ * announce at its next run (at most a scan interval away), or right away
+ * when the queue is half full. A full queue costs a reconcile walk instead.
+ * Atomic context.
  */
-void xha_kick_event(struct xha_net *xn, bool gone)
+void xha_kick_event(struct xha_net *xn, struct xfrm_state *x, u8 event)
 {
-	unsigned long flags, now = jiffies, at;
-	u32 gap = min_t(u32, READ_ONCE(xn->scan_interval_ms),
-			XHA_EVENT_GAP_MS);
+	unsigned long flags;
 
-	if (gone)
-		WRITE_ONCE(xn->gc_due, true);
-	at = READ_ONCE(xn->pass_started) + msecs_to_jiffies(gap);
-	if (time_before(at, now))
-		at = now;
 	spin_lock_irqsave(&xn->kick_lock, flags);
-	if (!delayed_work_pending(&xn->scan_work) ||
-	    time_before(at, xn->queued_at))
-		xha_queue_locked(xn, at - now, true);
+	if (xn->dying) {
+		spin_unlock_irqrestore(&xn->kick_lock, flags);
+		return;
+	}
+	if (xn->evq_len < XHA_EVQ_LEN) {
+		xfrm_state_hold(x);
+		xn->evq[xn->evq_len].x = x;
+		xn->evq[xn->evq_len].event = event;
+		xn->evq_len++;
+	} else {
+		xn->evq_lost = true;
+	}
+	if (xn->evq_len >= XHA_EVQ_LEN / 2)
+		xha_queue_locked(xn, 0, false);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+/*
+ * An SA went away (deleted, expired, flushed, its device unregistered):
+ * prune within XHA_PRUNE_GAP, so that no reference outlives the SA for
+ * long, and a burst of deletes costs a prune per gap. Atomic context.
+ */
+void xha_kick_gone(struct xha_net *xn)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	xn->gone = true;
+	xha_queue_locked(xn, XHA_PRUNE_GAP, false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
 /*
  * A request was made in this netns: scan it while the group has listeners.
- * An idle scan work is queued at once, and so is one that only waits for
- * the periodic sweep; one due within the scan interval keeps its time (the
+ * Entries are charged to the memcg of the first process that armed it.
+ * An idle scan work is queued at once; a pending one keeps its time (the
  * agent's writes are requests too: they must not pull passes forward).
  */
 void xha_arm(struct xha_net *xn)
 {
-	unsigned long flags, soon;
+	unsigned long flags;
 
-	WRITE_ONCE(xn->armed, true);
-	soon = jiffies + msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms));
+	if (!READ_ONCE(xn->memcg)) {
+		mutex_lock(&xn->lock);
+		if (!xn->memcg)
+			WRITE_ONCE(xn->memcg, get_mem_cgroup_from_mm(current->mm));
+		mutex_unlock(&xn->lock);
+	}
+	if (!READ_ONCE(xn->armed)) {
+		WRITE_ONCE(xn->armed, true);
+		spin_lock_irqsave(&xn->kick_lock, flags);
+		xn->reconcile = true;
+		spin_unlock_irqrestore(&xn->kick_lock, flags);
+	}
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	if (xn->running)
 		xn->rearm = true;	/* the run's tail decides */
-	else if (!delayed_work_pending(&xn->scan_work) ||
-		 time_after(xn->queued_at, soon))
-		xha_queue_locked(xn, 0, true);
+	else
+		xha_queue_locked(xn, 0, false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
-}
-
-/* Nobody listens: is a sweep-only pass worth running? Under xn->lock. */
-static bool xha_gc_wanted(struct xha_net *xn)
-{
-	if (xn->walking)
-		return true;
-	if (!xn->n_entries)
-		return false;
-	return READ_ONCE(xn->gc_due) ||
-	       time_after_eq(jiffies, xn->pass_started + XHA_GC_PERIOD);
 }
 
 static void xha_scan_work(struct work_struct *work)
 {
 	struct xha_net *xn = container_of(to_delayed_work(work),
 					  struct xha_net, scan_work);
-	bool listening, again = false, entries;
-	unsigned long flags, delay;
+	unsigned long flags, delay = 0;
+	bool listening, again = false;
 
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	xn->running = true;
@@ -131,18 +142,16 @@ static void xha_scan_work(struct work_struct *work)
 	mutex_lock(&xn->lock);
 	listening = xha_genl_listening(xn);
 	if (listening)
-		again = xha_track_scan(xn, true);
-	else if (xha_gc_wanted(xn))
-		again = xha_track_scan(xn, false);
-	entries = xn->n_entries;
+		delay = xha_track_run(xn);
+	else
+		xha_track_clear(xn);
 	mutex_unlock(&xn->lock);
 
 	/*
-	 * An unfinished pass goes on at once, and so does one that a request
-	 * armed while this run found nobody listening. Listening: the next
-	 * pass after the interval. Nobody listening: sleep until a request
-	 * (xha_arm()), an SA event or a config change kicks us, or, while
-	 * entries exist, until the next periodic sweep.
+	 * Listening: when the run says (the next pass, a prune, at once for
+	 * an unfinished reconcile walk), or sooner if kicked meanwhile.
+	 * Nobody listening: sleep until a request arms the namespace
+	 * (xha_arm()), unless one did meanwhile.
 	 */
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	xn->running = false;
@@ -150,15 +159,9 @@ static void xha_scan_work(struct work_struct *work)
 		again = true;
 	xn->rearm = false;
 	if (again)
-		delay = 0;
+		xha_queue_locked(xn, 0, false);
 	else if (listening)
-		delay = msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms));
-	else if (entries)
-		delay = XHA_GC_PERIOD;
-	else
-		goto out;
-	xha_queue_locked(xn, delay, again);
-out:
+		xha_queue_locked(xn, delay, false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
@@ -179,8 +182,13 @@ static int __net_init xha_net_init(struct net *net)
 	xn->sync_packets = XFRM_HA_SYNC_PACKETS_DEFAULT;
 	xn->sync_time_ms = XFRM_HA_SYNC_TIME_MS_DEFAULT;
 	xn->scan_interval_ms = XFRM_HA_SCAN_INTERVAL_MS_DEFAULT;
+	xn->idle_interval_ms = XFRM_HA_IDLE_INTERVAL_MS_DEFAULT;
 	xn->oseq_wrap_margin = XFRM_HA_OSEQ_WRAP_MARGIN_DEFAULT;
-	xn->pass_started = jiffies;
+	xn->reconciled = jiffies;
+	xn->sent_last = jiffies;
+	xn->cold_last = jiffies;
+	xn->pass_last = jiffies;
+	xn->pruned = jiffies;
 	mutex_init(&xn->lock);
 	spin_lock_init(&xn->kick_lock);
 	INIT_DELAYED_WORK(&xn->scan_work, xha_scan_work);
@@ -192,8 +200,6 @@ static int __net_init xha_net_init(struct net *net)
 	mutex_lock(&xha_nets_lock);
 	list_add(&xn->node, &xha_nets);
 	mutex_unlock(&xha_nets_lock);
-
-	xha_kick(xn, msecs_to_jiffies(xn->scan_interval_ms));
 	return 0;
 }
 
@@ -207,6 +213,7 @@ static void __net_exit xha_net_exit(struct net *net)
 
 	xha_net_stop(xn);
 	xha_track_destroy(xn);
+	mem_cgroup_put(xn->memcg);
 }
 
 static struct pernet_operations xha_net_ops = {
@@ -216,23 +223,40 @@ static struct pernet_operations xha_net_ops = {
 	.size = sizeof(struct xha_net),
 };
 
-/* Module unload: no scan may run once the netlink family is gone. */
+/*
+ * Module unload: no scan may run once the netlink family is gone, and no
+ * reference on an SA may be held once the hook is.
+ */
 void xha_netns_stop_all(void)
 {
 	struct xha_net *xn;
 
 	mutex_lock(&xha_nets_lock);
-	list_for_each_entry(xn, &xha_nets, node)
+	list_for_each_entry(xn, &xha_nets, node) {
 		xha_net_stop(xn);
+		mutex_lock(&xn->lock);
+		xha_track_clear(xn);
+		mutex_unlock(&xn->lock);
+	}
 	mutex_unlock(&xha_nets_lock);
 }
 
 int xha_netns_init(void)
 {
-	return register_pernet_subsys(&xha_net_ops);
+	int err;
+
+	/* Unbound: a pass over 100k SAs must not pin one CPU's queue. */
+	xha_wq = alloc_workqueue("xfrm_ha", WQ_UNBOUND, 0);
+	if (!xha_wq)
+		return -ENOMEM;
+	err = register_pernet_subsys(&xha_net_ops);
+	if (err)
+		destroy_workqueue(xha_wq);
+	return err;
 }
 
 void xha_netns_exit(void)
 {
 	unregister_pernet_subsys(&xha_net_ops);
+	destroy_workqueue(xha_wq);
 }

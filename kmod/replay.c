@@ -114,6 +114,20 @@ int xha_snap_read(struct xfrm_state *x, struct xha_snap *snap, bool window)
 	return err;
 }
 
+/*
+ * The counters of x whatever its state, without the window: the final
+ * record of an SA that is gone. x must have replay state, which only a
+ * VALID SA is checked for: a dead one kept what it had.
+ */
+void xha_snap_read_any(struct xfrm_state *x, struct xha_snap *snap)
+{
+	xha_snap_init(x, snap, false);
+	spin_lock_bh(&x->lock);
+	if (x->repl_mode == XFRM_REPLAY_MODE_LEGACY || x->replay_esn)
+		xha_snap_fill(x, snap, false);
+	spin_unlock_bh(&x->lock);
+}
+
 /* Words of the window a bitmap of wsize positions takes. */
 static u32 xha_bmp_words(u32 wsize)
 {

@@ -20,7 +20,7 @@ static int xha_chunk_take(struct xfrm_state *x, int count, void *data)
 	if (x->km.state != XFRM_STATE_VALID)
 		return 0;
 	/* Non-zero stops the walk before x: the next call starts at x. */
-	if (c->n == ARRAY_SIZE(c->x))
+	if (c->n == (c->max ?: ARRAY_SIZE(c->x)))
 		return -ENOBUFS;
 	xfrm_state_hold(x);
 	c->x[c->n++] = x;

@@ -500,6 +500,7 @@ static const enum mnl_attr_data_type sa_attr_type[XFRM_HA_SA_A_MAX + 1] = {
 	[XFRM_HA_SA_A_BYTES] = MNL_TYPE_U64,
 	[XFRM_HA_SA_A_PACKETS] = MNL_TYPE_U64,
 	[XFRM_HA_SA_A_BITMAP] = MNL_TYPE_BINARY,
+	[XFRM_HA_SA_A_EVENT] = MNL_TYPE_U8,
 };
 
 /* An address attribute of the family's length, copied out. */
@@ -577,6 +578,8 @@ int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out)
 		sa.packets = mnl_attr_get_u64(tb[XFRM_HA_SA_A_PACKETS]);
 		sa.has |= XHA_SA_HAS_LIFETIME;
 	}
+	if (tb[XFRM_HA_SA_A_EVENT])
+		sa.event = mnl_attr_get_u8(tb[XFRM_HA_SA_A_EVENT]);
 	if (tb[XFRM_HA_SA_A_BITMAP]) {
 		size_t blen = mnl_attr_get_payload_len(tb[XFRM_HA_SA_A_BITMAP]);
 
@@ -855,18 +858,64 @@ int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa)
 	return talk(nl, nlh, NULL, NULL, NULL);
 }
 
-/*
- * Several SA_SET requests in one sendmsg, each with NLM_F_ACK and its own
- * sequence number (the kernel handles the messages of a datagram one after
- * the other and acknowledges each), then every ack read back.
- */
+struct batch_ctx {
+	struct xha_nl_result *res;
+	unsigned int n;
+	const unsigned int *idx;	/* record -> caller's index */
+	unsigned int seen;
+};
+
+/* The reply: one XFRM_HA_A_RESULT per record sent, in order. */
+static int batch_reply_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct batch_ctx *ctx = arg;
+	const struct nlattr *a, *r;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		uint32_t index = UINT32_MAX, error = 0;
+		const char *msg = NULL;
+		struct xha_nl_result *res;
+
+		if (mnl_attr_get_type(a) != XFRM_HA_A_RESULT)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			return -EBADMSG;
+		mnl_attr_for_each_nested(r, a) {
+			switch (mnl_attr_get_type(r)) {
+			case XFRM_HA_RESULT_A_INDEX:
+				if (mnl_attr_validate(r, MNL_TYPE_U32) < 0)
+					return -EBADMSG;
+				index = mnl_attr_get_u32(r);
+				break;
+			case XFRM_HA_RESULT_A_ERROR:
+				if (mnl_attr_validate(r, MNL_TYPE_U32) < 0)
+					return -EBADMSG;
+				error = mnl_attr_get_u32(r);
+				break;
+			case XFRM_HA_RESULT_A_MSG:
+				if (mnl_attr_validate(r, MNL_TYPE_NUL_STRING) < 0)
+					return -EBADMSG;
+				msg = mnl_attr_get_str(r);
+				break;
+			}
+		}
+		if (index >= ctx->n || error > 4095)
+			return -EBADMSG;
+		res = &ctx->res[ctx->idx[index]];
+		res->err = -(int)error;
+		snprintf(res->msg, sizeof(res->msg), "%s", msg ? msg : "");
+		ctx->seen++;
+	}
+	return 0;
+}
+
 int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
 			unsigned int n, struct xha_nl_result *res)
 {
-	uint16_t idx[XHA_BATCH_MAX];	/* request of each sent message */
-	unsigned int i, sent = 0, done = 0;
-	uint32_t first;
-	size_t off = 0;
+	unsigned int idx[XHA_BATCH_MAX], i, sent = 0;
+	struct batch_ctx ctx = { .res = res, .idx = idx };
+	struct nlmsghdr *nlh;
+	struct nlattr *batch;
 	char *buf;
 	int err = 0;
 
@@ -880,10 +929,10 @@ int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
 	buf = malloc((size_t)n * XHA_SET_MSG_MAX + MNL_SOCKET_BUFFER_SIZE);
 	if (!buf)
 		return seterr(nl, -ENOMEM, "out of memory");
-	first = nl->seq + 1;
+	nlh = msg_start(buf, nl->family_id, XFRM_HA_CMD_SA_SET, NLM_F_ACK);
+	batch = mnl_attr_nest_start(nlh, XFRM_HA_A_BATCH);
+	batch->nla_type |= NLA_F_NESTED;
 	for (i = 0; i < n; i++) {
-		struct nlmsghdr *nlh;
-
 		if (!(sa[i].has & (XHA_SA_HAS_OSEQ | XHA_SA_HAS_SEQ |
 				   XHA_SA_HAS_LIFETIME))) {
 			res[i].err = -EINVAL;
@@ -891,8 +940,6 @@ int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
 				 "no counter to set");
 			continue;
 		}
-		nlh = msg_start(buf + off, nl->family_id, XFRM_HA_CMD_SA_SET,
-				NLM_F_ACK);
 		if (put_sa(nlh, &sa[i], true)) {
 			res[i].err = -EAFNOSUPPORT;
 			snprintf(res[i].msg, sizeof(res[i].msg),
@@ -900,47 +947,16 @@ int xha_nl_sa_set_batch(struct xha_nl *nl, const struct xha_sa *sa,
 				 sa[i].family);
 			continue;
 		}
-		nlh->nlmsg_seq = first + sent;
-		nlh->nlmsg_pid = 0;
-		idx[sent++] = (uint16_t)i;
-		off += nlh->nlmsg_len;
+		idx[sent++] = i;
 	}
-	nl->seq = first + sent - 1;
-	nl->ext_msg[0] = '\0';
-	nl->ext_miss_type = -1;
-	if (sent && mnl_socket_sendto(nl->sock, buf, off) < 0) {
-		err = seterr(nl, -errno, "netlink send: %s", strerror(errno));
-		goto out;
-	}
-	while (done < sent) {
-		const struct nlmsghdr *nlh;
-		ssize_t got = recv_datagram(nl, true);
-		int len;
-
-		if (got < 0) {
-			err = (int)got;
-			goto out;
-		}
-		len = (int)got;
-		for (nlh = (const struct nlmsghdr *)nl->rx;
-		     mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			uint32_t k = nlh->nlmsg_seq - first;
-			struct xha_nl_result *r;
-
-			if (nlh->nlmsg_pid != nl->portid || k >= sent ||
-			    nlh->nlmsg_type != NLMSG_ERROR)
-				continue;	/* not ours, or not an ack */
-			r = &res[idx[k]];
-			if (r->err != -EINPROGRESS)
-				continue;
-			r->err = parse_nlmsgerr(nl, nlh);
-			if (r->err)
-				snprintf(r->msg, sizeof(r->msg), "%s", nl->err);
-			done++;
-		}
-	}
-out:
-	/* Requests whose ack never came (a local failure): that failure. */
+	mnl_attr_nest_end(nlh, batch);
+	ctx.n = sent;
+	if (sent)
+		err = talk(nl, nlh, batch_reply_cb, &ctx, NULL);
+	if (!err && ctx.seen != sent)
+		err = seterr(nl, -EBADMSG, "%u results for %u records",
+			     ctx.seen, sent);
+	/* Records left without a result: the request's failure. */
 	for (i = 0; i < n; i++)
 		if (res[i].err == -EINPROGRESS) {
 			res[i].err = err;
@@ -978,6 +994,10 @@ static int parse_config(const struct nlattr *nest, struct xha_config *cfg)
 			dst = &cfg->oseq_wrap_margin;
 			bit = XHA_CFG_HAS_OSEQ_WRAP_MARGIN;
 			break;
+		case XFRM_HA_CFG_A_IDLE_INTERVAL_MS:
+			dst = &cfg->idle_interval_ms;
+			bit = XHA_CFG_HAS_IDLE_INTERVAL_MS;
+			break;
 		default:
 			continue;
 		}
@@ -1004,6 +1024,10 @@ static const size_t stats_u64_offset[XFRM_HA_STATS_A_MAX + 1] = {
 		offsetof(struct xha_stats, oseq_clamped),
 	[XFRM_HA_STATS_A_SOFT_EXPIRES] =
 		offsetof(struct xha_stats, soft_expires),
+	[XFRM_HA_STATS_A_CHECKS] = offsetof(struct xha_stats, checks),
+	[XFRM_HA_STATS_A_READS] = offsetof(struct xha_stats, reads),
+	[XFRM_HA_STATS_A_RECONCILES] = offsetof(struct xha_stats, reconciles),
+	[XFRM_HA_STATS_A_LIFECYCLE] = offsetof(struct xha_stats, lifecycle),
 };
 
 static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
@@ -1022,6 +1046,10 @@ static int parse_stats(const struct nlattr *nest, struct xha_stats *st)
 			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 				return -EBADMSG;
 			st->entry_bytes = mnl_attr_get_u32(a);
+		} else if (type == XFRM_HA_STATS_A_HOT) {
+			if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+				return -EBADMSG;
+			st->hot = mnl_attr_get_u32(a);
 		} else if (type <= XFRM_HA_STATS_A_MAX && stats_u64_offset[type]) {
 			if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 				return -EBADMSG;
@@ -1108,6 +1136,9 @@ int xha_nl_config_set(struct xha_nl *nl, const struct xha_config *cfg)
 	if (cfg->has & XHA_CFG_HAS_OSEQ_WRAP_MARGIN)
 		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN,
 				 cfg->oseq_wrap_margin);
+	if (cfg->has & XHA_CFG_HAS_IDLE_INTERVAL_MS)
+		mnl_attr_put_u32(nlh, XFRM_HA_CFG_A_IDLE_INTERVAL_MS,
+				 cfg->idle_interval_ms);
 	mnl_attr_nest_end(nlh, nest);
 	return talk(nl, nlh, NULL, NULL, NULL);
 }

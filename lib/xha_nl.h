@@ -36,6 +36,7 @@ struct xha_sa {
 	uint16_t family;	/* AF_INET or AF_INET6 */
 	uint8_t proto;		/* IPPROTO_ESP or IPPROTO_AH */
 	uint8_t replay_mode;	/* enum xfrm_ha_replay_mode */
+	uint8_t event;		/* enum xfrm_ha_event (notifications), or 0 */
 	uint32_t spi;		/* network byte order */
 	uint8_t daddr[16];	/* first 4 bytes used for AF_INET */
 	uint8_t saddr[16];
@@ -62,6 +63,7 @@ enum {
 	XHA_CFG_HAS_SYNC_TIME_MS = 1u << 1,
 	XHA_CFG_HAS_SCAN_INTERVAL_MS = 1u << 2,
 	XHA_CFG_HAS_OSEQ_WRAP_MARGIN = 1u << 3,
+	XHA_CFG_HAS_IDLE_INTERVAL_MS = 1u << 4,
 };
 
 struct xha_config {
@@ -69,6 +71,7 @@ struct xha_config {
 	uint32_t sync_time_ms;
 	uint32_t scan_interval_ms;
 	uint32_t oseq_wrap_margin;
+	uint32_t idle_interval_ms;
 	unsigned int has;	/* XHA_CFG_HAS_*: for set, which to change */
 };
 
@@ -85,6 +88,11 @@ struct xha_stats {
 	uint64_t swept;
 	uint64_t oseq_clamped;
 	uint64_t soft_expires;
+	uint32_t hot;		/* SAs looked at every pass */
+	uint64_t checks;	/* lock-free looks */
+	uint64_t reads;		/* reads under the SA's lock */
+	uint64_t reconciles;
+	uint64_t lifecycle;	/* added, replaced, deleted records */
 };
 
 typedef int (*xha_sa_cb)(const struct xha_sa *sa, void *arg);
@@ -132,12 +140,12 @@ int xha_nl_sa_dump_step(struct xha_nl *nl, xha_sa_cb cb, void *arg,
 int xha_nl_sa_set(struct xha_nl *nl, const struct xha_sa *sa);
 
 /*
- * Batched writes: n (at most XHA_BATCH_MAX) SA_SET requests in one
- * sendmsg, each with NLM_F_ACK and its own sequence number; then every
- * ack is read. res[i] is request i's result: err 0 or a negative errno,
- * msg the kernel's extack (or a local description) when err is not 0.
- * Returns 0 when every ack was read (whatever they said), or the local
- * failure (send, receive) that left the requests without an ack with it.
+ * Batched writes: n (at most XHA_BATCH_MAX) records in one SA_SET request
+ * (XFRM_HA_A_BATCH), applied one by one by the kernel. res[i] is record
+ * i's result: err 0 or a negative errno, msg the kernel's extack (or a
+ * local description) when there is one. Returns 0 when the kernel
+ * answered (whatever it said of each record), or the failure (send,
+ * receive, a refused batch) that left every record with it.
  */
 #define XHA_BATCH_MAX 64
 /* The largest SA_SET message put_sa() builds, rounded up. */

@@ -31,30 +31,38 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 		printf("{\"config\":{\"sync_period_packets\":%" PRIu32
 		       ",\"sync_period_time_ms\":%" PRIu32
 		       ",\"scan_interval_ms\":%" PRIu32
+		       ",\"idle_interval_ms\":%" PRIu32
 		       ",\"oseq_wrap_margin\":%" PRIu32 "},",
 		       cfg.sync_packets, cfg.sync_time_ms,
-		       cfg.scan_interval_ms, cfg.oseq_wrap_margin);
+		       cfg.scan_interval_ms, cfg.idle_interval_ms,
+		       cfg.oseq_wrap_margin);
 		printf("\"stats\":{\"sas\":%" PRIu32 ",\"events\":%" PRIu64
 		       ",\"scans\":%" PRIu64 ",\"records\":%" PRIu64
 		       ",\"batches\":%" PRIu64 ",\"send_errors\":%" PRIu64
 		       ",\"writes\":%" PRIu64 ",\"writes_refused\":%" PRIu64
 		       ",\"entry_bytes\":%" PRIu32 ",\"swept\":%" PRIu64
 		       ",\"oseq_clamped\":%" PRIu64 ",\"soft_expires\":%" PRIu64
-		       "}}\n",
+		       ",\"hot\":%" PRIu32 ",\"checks\":%" PRIu64
+		       ",\"reads\":%" PRIu64 ",\"reconciles\":%" PRIu64
+		       ",\"lifecycle\":%" PRIu64 "}}\n",
 		       st.sas, st.events, st.scans, st.records, st.batches,
 		       st.send_errors, st.writes, st.writes_refused,
 		       st.entry_bytes, st.swept, st.oseq_clamped,
-		       st.soft_expires);
+		       st.soft_expires, st.hot, st.checks, st.reads,
+		       st.reconciles, st.lifecycle);
 		return EXIT_OK;
 	}
 	printf("config:\n"
 	       "  sync-period-packets: %" PRIu32 "%s\n"
 	       "  sync-period-time-ms: %" PRIu32 "%s\n"
 	       "  scan-interval-ms:    %" PRIu32 "\n"
+	       "  idle-interval-ms:    %" PRIu32 "%s\n"
 	       "  oseq-wrap-margin:    %" PRIu32 "%s\n",
 	       cfg.sync_packets, cfg.sync_packets ? "" : " (disabled)",
 	       cfg.sync_time_ms, cfg.sync_time_ms ? "" : " (disabled)",
-	       cfg.scan_interval_ms, cfg.oseq_wrap_margin,
+	       cfg.scan_interval_ms, cfg.idle_interval_ms,
+	       cfg.idle_interval_ms ? "" : " (every SA every pass)",
+	       cfg.oseq_wrap_margin,
 	       cfg.oseq_wrap_margin ? "" : " (disabled)");
 	printf("stats:\n"
 	       "  sas:            %" PRIu32 "\n"
@@ -68,10 +76,16 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 	       "  entry-bytes:    %" PRIu32 " (memory per tracked SA)\n"
 	       "  swept:          %" PRIu64 "\n"
 	       "  oseq-clamped:   %" PRIu64 "\n"
-	       "  soft-expires:   %" PRIu64 "\n",
+	       "  soft-expires:   %" PRIu64 "\n"
+	       "  hot:            %" PRIu32 " (looked at every pass)\n"
+	       "  checks:         %" PRIu64 " (lock-free looks)\n"
+	       "  reads:          %" PRIu64 " (under the SA's lock)\n"
+	       "  reconciles:     %" PRIu64 "\n"
+	       "  lifecycle:      %" PRIu64 " (added, replaced, deleted)\n",
 	       st.sas, st.events, st.scans, st.records, st.batches,
 	       st.send_errors, st.writes, st.writes_refused, st.entry_bytes,
-	       st.swept, st.oseq_clamped, st.soft_expires);
+	       st.swept, st.oseq_clamped, st.soft_expires, st.hot, st.checks,
+	       st.reads, st.reconciles, st.lifecycle);
 	return EXIT_OK;
 }
 
@@ -93,6 +107,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "oseq-wrap-margin", XHA_CFG_HAS_OSEQ_WRAP_MARGIN, 0,
 	  XFRM_HA_OSEQ_WRAP_MARGIN_MAX,
 	  offsetof(struct xha_config, oseq_wrap_margin) },
+	{ "idle-interval-ms", XHA_CFG_HAS_IDLE_INTERVAL_MS, 0,
+	  XFRM_HA_IDLE_INTERVAL_MS_MAX,
+	  offsetof(struct xha_config, idle_interval_ms) },
 };
 
 int cmd_set_config(int argc, char **argv, const char *name)

@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	  "show the configuration and statistics of this network namespace" },
 	{ "set", "config", cmd_set_config,
 	  "[sync-period-packets N] [sync-period-time-ms N] [scan-interval-ms N]\n"
-	  "      [oseq-wrap-margin N]",
+	  "      [idle-interval-ms N] [oseq-wrap-margin N]",
 	  "change the configuration of this network namespace" },
 	{ "monitor", NULL, cmd_monitor, "[--json] [--count N]",
 	  "print every SA, then the records the module publishes" },
