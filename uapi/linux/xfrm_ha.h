@@ -69,6 +69,12 @@
  * Read-only attributes, present in replies and notifications and refused
  * with -EINVAL in requests:
  *
+ *    XFRM_HA_SA_A_EVENT: NLA_U8, enum xfrm_ha_event, notifications only:
+ *                        UPDATE (the counters moved), ADDED (a new SA),
+ *                        REPLACED (an SA updated in place by
+ *                        XFRM_MSG_UPDSA), DELETED (the SA is gone: its
+ *                        final counters, without BITMAP)
+ *
  *    XFRM_HA_SA_A_SADDR: NLA_BINARY, 4 or 16 bytes, the SA's source address
  *    XFRM_HA_SA_A_REPLAY_MODE: NLA_U8, enum xfrm_ha_replay_mode
  *    XFRM_HA_SA_A_REPLAY_WINDOW: NLA_U32, replay window in packets
@@ -84,13 +90,33 @@
  *         read-only attributes. -ENOENT if no VALID SA matches.
  *   dump: no attributes. Every VALID ESP and AH SA of the namespace, in one
  *         or more messages, each holding one or more XFRM_HA_A_SA nests.
- *         SAs added or deleted while the dump runs may or may not appear.
+ *         SAs added or deleted while the dump runs may or may not appear,
+ *         and every message from then on, NLMSG_DONE included, carries
+ *         NLM_F_DUMP_INTR: dump again for a consistent view. A dump holds
+ *         no reference on any SA between two reads of the socket.
  *
  * XFRM_HA_CMD_SA_SET (do only)
  *   The request holds one XFRM_HA_A_SA with the identity attributes and at
  *   least one of OSEQ, SEQ, BYTES and PACKETS; BITMAP only together with
  *   SEQ. -EINVAL if nothing is given, for a BITMAP without SEQ or not made
  *   of whole words; -ERANGE for a BITMAP longer than 512 bytes.
+ *
+ *   Or, instead of XFRM_HA_A_SA, one XFRM_HA_A_BATCH nest holding 1 to
+ *   XFRM_HA_BATCH_MAX (256) XFRM_HA_A_SA nests, each a record as above,
+ *   applied one after the other. A batch holding anything else, or none
+ *   or too many records, is refused whole with -EINVAL. Past that, each
+ *   record succeeds or fails on its own (a bad record does not stop the
+ *   others): the reply (before the ACK) holds one XFRM_HA_A_RESULT per
+ *   record, in order:
+ *      XFRM_HA_RESULT_A_INDEX: NLA_U32, the record's position, from 0
+ *      XFRM_HA_RESULT_A_ERROR: NLA_U32, 0 or the positive errno it got
+ *      XFRM_HA_RESULT_A_MSG: NLA_NUL_STRING, the extack message, if any
+ *                            (a refusal's reason, or the wrap guard's
+ *                            clamping notice), at most 127 bytes
+ *
+ *   In every command, an attribute given twice at the top level or in the
+ *   same nest (but XFRM_HA_A_SA inside XFRM_HA_A_BATCH) is refused with
+ *   -EINVAL: the policies would otherwise silently take the last one.
  *
  *   OSEQ and SEQ only move forward: if a given value is lower than the SA's
  *   current one, the whole request is refused with -ERANGE and nothing is
@@ -133,7 +159,8 @@
  *   allowed to wrap, or an ESN SA, is never clamped.
  *
  *   The written values become the baseline for change detection, so a
- *   write is not echoed back on XFRM_HA_MCGRP_SEQNUM. -ENOENT if no VALID
+ *   write is not echoed back on XFRM_HA_MCGRP_SEQNUM (while the namespace
+ *   is watched, the written SA is tracked from then on). -ENOENT if no VALID
  *   SA matches. -EOPNOTSUPP for an SA without replay state or offloaded to
  *   hardware.
  *
@@ -147,25 +174,42 @@
  * XFRM_HA_CMD_SA_NOTIFY (multicast only, group XFRM_HA_MCGRP_SEQNUM)
  *   One message holds as many XFRM_HA_A_SA nests as fit in NLMSG_GOODSIZE
  *   (up to 8 KiB, more if the allocator rounds up: receive with a buffer of
- *   at least 32 KiB); the records of one scan are spread over as few
- *   messages as possible. Each nest holds identity, counters and the
- *   read-only attributes.
- *   A record is published when an SA's OSEQ or SEQ moved by at least
- *   SYNC_PACKETS since its last record, or when SYNC_TIME_MS elapsed since
- *   its last record and either counter changed. Changes are detected by a
- *   periodic scan of the namespace's SAs every SCAN_INTERVAL_MS; an SA being
- *   added, updated, expired, deleted or flushed brings the next scan
- *   forward, to no sooner than SCAN_INTERVAL_MS (at most 1 s) after the
- *   last one began.
- *   An SA seen for the first time counts as last published at 0/0: one
- *   that already carried traffic is published by the first scan.
- *   A namespace is scanned while the group has a listener and the
- *   namespace is armed: any request but XFRM_HA_CMD_CONFIG_GET arms it, a
- *   notification that reached no socket in it disarms it (the kernel only
- *   tracks group membership per protocol, not per namespace). So a new
- *   listener must dump with XFRM_HA_CMD_SA_GET (or make another request)
- *   after joining the group. A listener that sees ENOBUFS on its socket
- *   lost records and must dump again, which also re-arms the scan;
+ *   at least 32 KiB); the records of one pass are spread over as few
+ *   messages as possible. Each nest holds identity, counters, the
+ *   read-only attributes and XFRM_HA_SA_A_EVENT. A message may hold no
+ *   record at all (see "idle probe" below): ignore it.
+ *
+ *   UPDATE records: an SA is published when its OSEQ or SEQ moved since
+ *   its last record and either its packet counter (XFRM_HA_SA_A_PACKETS,
+ *   which every packet moves together with the replay counters) moved by
+ *   at least SYNC_PACKETS since then, or SYNC_TIME_MS elapsed since its
+ *   last record. An SA that moved recently is looked at every
+ *   SCAN_INTERVAL_MS; one that has been idle for IDLE_INTERVAL_MS is looked
+ *   at once per IDLE_INTERVAL_MS until it moves again (0: every SA every
+ *   SCAN_INTERVAL_MS). A look reads one counter without a lock; the
+ *   counters and window are read under the SA's lock only when it is due.
+ *   A counter written without traffic (at creation, XFRM_MSG_NEWAE, another
+ *   writer) is published by the reconcile walk, at most 10 s later.
+ *
+ *   Lifecycle records: ADDED when an SA is added or (XFRM_MSG_UPDSA)
+ *   installed over a larval one, REPLACED when XFRM_MSG_UPDSA updates a
+ *   tracked SA in place, DELETED with its final counters when it is
+ *   deleted, expires or is flushed (one record per SA). They come at the
+ *   next pass, and DELETED within 100 ms. An SA that appeared without an
+ *   event (migration) is found by the reconcile walk and published as an
+ *   UPDATE if it carries counters.
+ *
+ *   A namespace is watched while the group has a listener and the
+ *   namespace is armed: any request but XFRM_HA_CMD_CONFIG_GET arms it
+ *   (and starts a reconcile walk that tracks its SAs), a notification that
+ *   reached no socket in it disarms it (the kernel only tracks group
+ *   membership per protocol, not per namespace). While armed and nothing
+ *   was published for 10 s, an idle probe (a notification without
+ *   records) finds out. So a new listener must dump with XFRM_HA_CMD_SA_GET
+ *   (or make another request) after joining the group. While a namespace
+ *   is not watched the module holds nothing of it: no entry, no reference
+ *   on any SA. A listener that sees ENOBUFS on its socket lost records and
+ *   must dump again, which also re-arms the namespace;
  *   XFRM_HA_STATS_A_SEND_ERRORS counts such losses only for listeners that
  *   set NETLINK_BROADCAST_ERROR.
  *
@@ -178,22 +222,29 @@
  *    XFRM_HA_CFG_A_SYNC_TIME_MS: NLA_U32, milliseconds, at most 86400000;
  *                                0 disables the time trigger.
  *                                Default 10000.
- *    XFRM_HA_CFG_A_SCAN_INTERVAL_MS: NLA_U32, milliseconds, 10 to 60000.
- *                                    Default 100. Bounds how late a packet
- *                                    trigger is noticed.
+ *    XFRM_HA_CFG_A_SCAN_INTERVAL_MS: NLA_U32, milliseconds, 1 to 60000,
+ *                                    rounded up to a jiffy. Default 10.
+ *                                    Bounds how late a packet trigger is
+ *                                    noticed on an SA that moved recently.
+ *    XFRM_HA_CFG_A_IDLE_INTERVAL_MS: NLA_U32, milliseconds, at most 60000.
+ *                                    Default 1000. An SA idle this long is
+ *                                    looked at this often, not every scan
+ *                                    interval; it bounds how late the first
+ *                                    packets after an idle spell are
+ *                                    noticed. 0: no idle tier.
  *    XFRM_HA_CFG_A_OSEQ_WRAP_MARGIN: NLA_U32, packets, at most 2^31. The
  *                                    wrap guard of XFRM_HA_CMD_SA_SET.
  *                                    Default 2^24; 0 disables it.
  *
  * XFRM_HA_A_STATS (read-only, counts since the namespace appeared or the
  * module was loaded):
- *    XFRM_HA_STATS_A_SAS: NLA_U32, SAs currently tracked: those scanned
- *                         while someone listened and those written; the
- *                         entries of SAs that are gone are freed after the
- *                         next scan, whether or not anyone listens
+ *    XFRM_HA_STATS_A_SAS: NLA_U32, SAs currently tracked (each holding a
+ *                         reference on its SA): every VALID ESP/AH SA
+ *                         while the namespace is watched, none otherwise
  *    XFRM_HA_STATS_A_EVENTS: NLA_U64, SA lifecycle events seen (add,
  *                            update, expire, delete, flush)
- *    XFRM_HA_STATS_A_SCANS: NLA_U64, complete scans of the SA table
+ *    XFRM_HA_STATS_A_SCANS: NLA_U64, passes (looks at the moving SAs and
+ *                           a slice of the idle ones)
  *    XFRM_HA_STATS_A_RECORDS: NLA_U64, SA records published
  *    XFRM_HA_STATS_A_BATCHES: NLA_U64, notification messages published
  *    XFRM_HA_STATS_A_SEND_ERRORS: NLA_U64, notification messages that could
@@ -207,12 +258,18 @@
  *                                    validation never reach the module and
  *                                    are not counted
  *    XFRM_HA_STATS_A_ENTRY_BYTES: NLA_U32, memory per tracked SA (its
- *                                 entry's slab object; the hash table adds
- *                                 its bucket array, about one pointer per
- *                                 SA)
+ *                                 entry's slab object and its vector slot;
+ *                                 the hash table adds its bucket array,
+ *                                 one to two pointers per SA)
  *    XFRM_HA_STATS_A_SWEPT: NLA_U64, entries freed because their SA was gone
  *    XFRM_HA_STATS_A_OSEQ_CLAMPED: NLA_U64, writes the wrap guard clamped
  *    XFRM_HA_STATS_A_SOFT_EXPIRES: NLA_U64, soft expires the guard sent
+ *    XFRM_HA_STATS_A_HOT: NLA_U32, tracked SAs looked at every pass
+ *    XFRM_HA_STATS_A_CHECKS: NLA_U64, lock-free looks at an SA
+ *    XFRM_HA_STATS_A_READS: NLA_U64, reads of an SA under its lock
+ *    XFRM_HA_STATS_A_RECONCILES: NLA_U64, complete reconcile walks
+ *    XFRM_HA_STATS_A_LIFECYCLE: NLA_U64, ADDED, REPLACED and DELETED
+ *                               records published (also in RECORDS)
  *    XFRM_HA_STATS_A_PAD: padding for 64-bit attributes
  */
 
