@@ -188,6 +188,16 @@ static void xha_walk_stop(struct xha_net *xn)
 	xn->walking = false;
 }
 
+/* Have the next run start a reconcile walk. */
+static void xha_want_reconcile(struct xha_net *xn)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	xn->reconcile = true;
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
 /* Take the queued events off the queue; the caller drops the references. */
 static u32 xha_evq_take(struct xha_net *xn, struct xha_ev *evs)
 {
@@ -222,6 +232,8 @@ void xha_track_clear(struct xha_net *xn)
 
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	n = xn->evq_len;
+	/* Whoever listens next gets every SA tracked at once. */
+	xn->reconcile = true;
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 	if (!n && !xn->n_entries && !xn->walking && !xn->vec)
 		return;
@@ -424,7 +436,7 @@ static void xha_drain_events(struct xha_net *xn, struct xha_batch *b)
 
 	evs = kmalloc_array(XHA_EVQ_LEN, sizeof(*evs), GFP_KERNEL);
 	if (!evs) {
-		xn->reconcile = true;	/* the queue is emptied below */
+		xha_want_reconcile(xn);	/* and drained at the next run */
 		return;
 	}
 	n = xha_evq_take(xn, evs);
@@ -446,7 +458,7 @@ static void xha_drain_events(struct xha_net *xn, struct xha_batch *b)
 			e = xha_entry_new(xn, x, true);
 			if (!e) {
 				xfrm_state_put(x);
-				xn->reconcile = true;
+				xha_want_reconcile(xn);
 				continue;
 			}
 		}
@@ -568,13 +580,14 @@ unsigned long xha_track_run(struct xha_net *xn)
 	struct xha_batch b = { .now = jiffies };
 	unsigned long flags, next;
 	struct mem_cgroup *old;
-	bool gone, more = false, lost;
+	bool gone, more = false, recon;
 
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	gone = xn->gone;
-	lost = xn->evq_lost;
+	recon = xn->evq_lost || xn->reconcile;
 	xn->gone = false;
 	xn->evq_lost = false;
+	xn->reconcile = false;
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 
 	old = set_active_memcg(xn->memcg);
@@ -599,9 +612,8 @@ unsigned long xha_track_run(struct xha_net *xn)
 			atomic64_inc(&xn->stats.scans);
 		}
 	}
-	if (lost || xn->walking || xn->reconcile ||
+	if (recon || xn->walking ||
 	    time_after_eq(b.now, xn->reconciled + XHA_RECONCILE_PERIOD)) {
-		xn->reconcile = false;
 		more = xha_reconcile(xn, &b);
 		/* A safety net for deaths no event reported. */
 		if (!more) {

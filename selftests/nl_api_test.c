@@ -2176,6 +2176,56 @@ T(notify_lifecycle)
 	xha_nl_close(mc);
 }
 
+/*
+ * Membership is per protocol: a listener in another namespace keeps
+ * genl_has_listeners() true everywhere. A namespace whose own listener
+ * left must still stop being watched, and drop what it holds: the idle
+ * probe finds out within 10 s.
+ */
+T(idle_probe_disarms)
+{
+	struct xha_nl *mc, *other = NULL;
+	struct xha_stats st;
+	uint64_t s1;
+	char err[256];
+	int fd, i;
+
+	ASSERT_EQ(0, run("ip netns add xha-probe-other"));
+	fd = open("/var/run/netns/xha-probe-other", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setns(fd, CLONE_NEWNET));
+	other = xha_nl_open(err, sizeof(err));
+	ASSERT_EQ(0, setns(self->self_ns, CLONE_NEWNET));
+	close(fd);
+	ASSERT_NE(NULL, other) TH_LOG("%s", err);
+	ASSERT_EQ(0, xha_nl_subscribe(other));
+
+	ASSERT_EQ(0, run("ip xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0x800 replay-window 32 " ESP_KEY));
+	mc = subscribed();
+	ASSERT_NE(NULL, mc);
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, stats_get(self->nl, &st));
+		if (st.sas == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(1, st.sas);
+	xha_nl_close(mc);
+	for (i = 0; i < 150; i++) {
+		ASSERT_EQ(0, stats_get(self->nl, &st));
+		if (!st.sas)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(0, st.sas) TH_LOG("still watched %d ms after the listener left", i * 100);
+	s1 = st.scans;
+	usleep(500 * 1000);
+	ASSERT_EQ(0, stats_get(self->nl, &st));
+	EXPECT_EQ(s1, st.scans);
+	xha_nl_close(other);
+	run("ip netns del xha-probe-other");
+}
+
 /* Bulk writes ------------------------------------------------------------ */
 
 /* One request, many records, a result each; a bad one spoils nothing. */
@@ -2431,12 +2481,13 @@ T(cli)
 	{
 		static const char head[] =
 			"{\"config\":{\"sync_period_packets\":3,\"sync_period_time_ms\":10000,\"scan_interval_ms\":50,"
-			"\"oseq_wrap_margin\":16777216},\"stats\":{\"sas\":";
+			"\"idle_interval_ms\":1000,\"oseq_wrap_margin\":16777216},\"stats\":{\"sas\":";
 
 		EXPECT_EQ(0, strncmp(out, head, strlen(head))) TH_LOG("%s", out);
 	}
 	EXPECT_TRUE(strstr(out, "\"writes\":1,\"writes_refused\":1,\"entry_bytes\":") != NULL) TH_LOG("%s", out);
-	EXPECT_TRUE(strstr(out, ",\"swept\":0,\"oseq_clamped\":0,\"soft_expires\":0}}\n") != NULL) TH_LOG("%s", out);
+	EXPECT_TRUE(strstr(out, ",\"swept\":0,\"oseq_clamped\":0,\"soft_expires\":0,\"hot\":") != NULL) TH_LOG("%s", out);
+	EXPECT_TRUE(strstr(out, ",\"lifecycle\":") && strstr(out, "}}\n")) TH_LOG("%s", out);
 
 	/* Lifetimes and the window through the CLI. */
 	EXPECT_EQ(0, run("%s set sa dst 10.1.0.1 spi 0x1234 seq 40 packets 99 bytes 4242", ha));
