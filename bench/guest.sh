@@ -60,6 +60,7 @@ FRESH_STEPS="1000 10000 100000"	# SA counts with freshness probes
 FRESH_INTERVALS="100 10"	# scan-interval-ms values probed (100: the default)
 FRESH_PPS=200		# the probe SA's steady rate
 FRESH_SECS=3
+FRESH_WARM_MS=1500	# steady traffic before the measurement (an idle SA may be looked at seldom)
 FRESH_AE=1		# also the kernel's aevents at the first FRESH_STEPS count
 BULKW_STEPS="10000 100000"	# SA counts with a bulk write of every SA
 BENCH_PARAMS=${BENCH_PARAMS:-$REPO/build/$KVER/bench/params}
@@ -208,14 +209,23 @@ setup_tput_sas() {
 }
 
 # ------------------------------------------------------------ listeners
-xha_on() {	# xha_on NS INTERVAL: sync-packets 2, the interval, a listener that arms NS
-	ip netns exec "$1" "$XHAB" config -p 2 -i "$2" || die "config in $1"
+DEF_IV=''	# the module's default scan-interval-ms (read by facts())
+xha_on() {	# xha_on NS [INTERVAL]: sync-packets 2, the interval (else the module's default), a listener that arms NS
+	ip netns exec "$1" "$XHAB" config -p 2 -i "${2:-$DEF_IV}" || die "config in $1"
 	bg_start "hal_$1" "$1" "$XHAB" ha-listen -r "$T/hal_$1.ready"
 	bg_wait_ready "hal_$1"
 }
-xha_off() {	# xha_off NS: stop the listener, print its counts; interval back to 100
+xha_off() {	# xha_off NS: stop the listener, print its counts
 	bg_stop "hal_$1"
-	ip netns exec "$1" "$XHAB" config -i 100 >/dev/null
+}
+# wait_tracked N SECS: until the module tracks at least N SAs in netns a
+# (the first passes, or the reconcile walk, after the namespace was armed).
+wait_tracked() {
+	local deadline=$((SECONDS + $2))
+	while [ "$(stat_kv a sas)" -lt "$1" ]; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.5
+	done
 }
 
 # ------------------------------------------------------------ (a) throughput
@@ -372,14 +382,17 @@ scale_step() {
 
 	in_list "$n" "$CPU_STEPS" && cpu_window idle-nolistener
 
-	# A listener arms netns a; the first passes track the new SAs.
-	xha_on a 100
+	# A listener arms netns a (the module's default intervals); the first
+	# passes track the new SAs.
+	xha_on a
 	ip netns exec a "$XHAB" wait-scans 2 -t 1200000 >/dev/null ||
 		die "xha: no pass over $n SAs within 1200 s of a listener arming netns a"
+	wait_tracked "$n" 1200 || die "xha: $(stat_kv a sas) of $n SAs tracked 1200 s after a listener armed netns a"
 	sleep 1
 	mem_snapshot "$T/m2"
 	st=$(ip netns exec a "$XHAB" stats)
 	bench mem "sas=$n what=module added=$ADDED tracked=$(kv sas <<<"$st") entry_bytes=$(kv entry_bytes <<<"$st")" \
+		"scan_interval_ms=$(kv scan_interval_ms <<<"$st") idle_interval_ms=$(kv idle_interval_ms <<<"$st")" \
 		"sunreclaim_kb=$(mem_delta "$T/m1" "$T/m2" SUnreclaim)" \
 		"slab_objs_kb=$(($(slab_total "$T/m2") - $(slab_total "$T/m1")))" \
 		"vmalloc_kb=$(mem_delta "$T/m1" "$T/m2" VmallocUsed) percpu_kb=$(mem_delta "$T/m1" "$T/m2" Percpu)"
@@ -403,22 +416,27 @@ scale_step() {
 	if in_list "$n" "$FRESH_STEPS"; then
 		spray_on "$act"
 		bg_start sink b "$UDPBLAST" recv 5002 -t 100000 -i 100000000
+		# A listener stays for the whole probe (steady state: the
+		# namespace watched, its SAs tracked, the others' records
+		# flowing); the probe listens beside it.
+		xha_on a
+		wait_tracked "$n" 1200 || die "xha: $(stat_kv a sas) of $n SAs tracked before the freshness probe"
 		sleep 0.2
 		for iv in $FRESH_INTERVALS; do
 			ip netns exec a "$XHAB" config -p 2 -i "$iv" || die "config"
-			out=$(ip netns exec a "$XHAB" fresh ha 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" 2>&1) ||
+			out=$(ip netns exec a "$XHAB" fresh ha 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" -W "$FRESH_WARM_MS" 2>&1) ||
 				die "fresh ha at $n SAs, interval $iv: $out"
 			bench fresh "sas=$n interval=$iv active=$act $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
 		done
-		ip netns exec a "$XHAB" config -i 100
 		if [ "$FRESH_AE" = 1 ]; then
 			FRESH_AE=0
-			out=$(ip netns exec a "$XHAB" fresh ae 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" 2>&1) ||
+			out=$(ip netns exec a "$XHAB" fresh ae 10.9.0.2 5002 $SPI_AB -r "$FRESH_PPS" -d "$FRESH_SECS" -W "$FRESH_WARM_MS" 2>&1) ||
 				die "fresh ae at $n SAs: $out"
 			bench fresh "sas=$n interval=0 active=$act $(tail -n1 <<<"$out" | cut -d' ' -f2-)"
 		fi
+		out=$(xha_off a)
 		bg_stop sink >/dev/null
-		bench spray "sas=$n active=$act what=fresh $(spray_off)"
+		bench spray "sas=$n active=$act what=fresh $(spray_off) listener_records=$(kv records <<<"$out")"
 	fi
 
 	# (e) a bulk write of every SA's counters into the kernel.
@@ -463,6 +481,7 @@ facts() {
 		"user_hz=$(getconf CLK_TCK)"
 	say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 	say "module stats in a: $(ip netns exec a "$XHAB" stats)"
+	DEF_IV=$(stat_kv a scan_interval_ms)
 }
 
 # ------------------------------------------------------------ main

@@ -134,7 +134,7 @@ print "| figure | target | icount (instructions as the clock) | wall clock (plai
 		push @p, sprintf('aevents: %s / %s / %s ms', f('%.2f', $ae->{delay_p50}), f('%.1f', $ae->{delay_p99}), f('%.1f', $ae->{delay_max})) if $ae;
 		push @cell, @p ? join('<br>', @p) : 'n/a';
 	}
-	print "| (b) freshness, kernel part: packet to the record that carries it, p50 / p99 / max (at scan interval 100 ms, the default, and 10 ms) | p99 ≤ 10 ms | $cell[0] | $cell[1] |\n";
+	print "| (b) freshness, kernel part: packet to the record that carries it, p50 / p99 / max, at scan-interval-ms 100 and 10 | p99 ≤ 10 ms | $cell[0] | $cell[1] |\n";
 }
 {
 	my @p;
@@ -238,7 +238,7 @@ for my $c (@clocks) {
 	my @b = (recs('bulkw', clock => $c), recs('bulk', clock => $c), recs('create', clock => $c)) or next;
 	print "### Bulk ($c)\n\n| what | SAs | ms |\n|---|---|---|\n";
 	printf "| kernel dump (xha_nl_sa_dump) | %s | %s |\n| kernel write, %d per sendmsg (xha_nl_sa_set_batch): %s ok, %s already higher, %s errors | %s | %s |\n",
-		$_->{sas}, f('%.0f', $_->{dump_ms}), 64, $_->{ok}, $_->{erange}, $_->{errors}, $_->{sas}, f('%.0f', $_->{write_ms}) for recs('bulkw', clock => $c);
+		$_->{sas}, f('%.0f', $_->{dump_ms}), $_->{batch} // 64, $_->{ok}, $_->{erange}, $_->{errors}, $_->{sas}, f('%.0f', $_->{write_ms}) for recs('bulkw', clock => $c);
 	printf "| HA link bulk sync, request to verified end (backup agent start to synced: %s ms) | %s | %s |\n", $_->{start_to_synced_ms}, $_->{sas}, $_->{bulk_ms} for recs('bulk', clock => $c);
 	printf "| creating SAs with ip -batch (%s added) | %s | %.0f |\n", $_->{added}, $_->{sas}, $_->{secs} * 1000 for recs('create', clock => $c);
 	print "\n";

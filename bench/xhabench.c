@@ -9,10 +9,12 @@
  *       Join XFRMNLGRP_AEVENTS on NETLINK_XFRM (as a key manager that wants
  *       replay events would) and drain it. On SIGINT/SIGTERM prints
  *       "msgs=N newae=A bytes=B enobufs=E".
- *   xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-w WAIT_MS]
+ *   xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-W WARM_MS] [-w WAIT_MS]
  *       Freshness under steady traffic: PPS datagrams per second (default
- *       200) to DST:PORT for SECS seconds (default 3); they must leave
- *       through the outbound SA with SPI, and nothing else may use it.
+ *       200) to DST:PORT for WARM_MS (default 1500, not measured: an SA
+ *       that was idle may be looked at less often until it moves) then
+ *       SECS seconds (default 3); they must leave through the outbound SA
+ *       with SPI, and nothing else may use it.
  *       Meanwhile it reads the records for that SA (ha: the xfrm_ha
  *       "seqnum" group; ae: XFRM_MSG_NEWAE on XFRMNLGRP_AEVENTS) and their
  *       OSEQ. Per packet: the time from its sendmsg() to the first record
@@ -33,7 +35,7 @@
  *       key=value pairs on one line.
  *   xhabench set-interval MS
  *       Set scan-interval-ms of this namespace.
- *   xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS]
+ *   xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS] [-I IDLE_INTERVAL_MS]
  *       Set those of this namespace (any request arms its scan).
  *   xhabench wait-scans K [-t TIMEOUT_MS]
  *       Wait until K more complete scans were counted (polling the stats
@@ -101,11 +103,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xhabench ha-listen [-r READYFILE]\n"
 		"       xhabench ae-listen [-r READYFILE]\n"
-		"       xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-w WAIT_MS]\n"
+		"       xhabench fresh ha|ae DST PORT SPI [-r PPS] [-d SECS] [-W WARM_MS] [-w WAIT_MS]\n"
 		"       xhabench bulk-write [-a ADD]\n"
 		"       xhabench stats\n"
 		"       xhabench set-interval MS\n"
-		"       xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS]\n"
+		"       xhabench config [-p SYNC_PACKETS] [-t SYNC_TIME_MS] [-i INTERVAL_MS] [-I IDLE_INTERVAL_MS]\n"
 		"       xhabench wait-scans K [-t TIMEOUT_MS]\n");
 	exit(2);
 }
@@ -414,8 +416,8 @@ static int cmd_fresh(int argc, char **argv)
 	struct xha_nl *nl = NULL, *req;
 	struct xha_sa id, cur;
 	struct oseq_match m = { 0 };
-	long pps = 200, secs = 3, wait_ms = 3000, total, sent = 0, covered = 0;
-	long nd = 0, ng = 0, records = 0, k;
+	long pps = 200, secs = 3, wait_ms = 3000, warm_ms = 1500, total, sent = 0;
+	long covered = 0, nd = 0, ng = 0, records = 0, k, warm;
 	double *tsend, *delay, *gap, *age, t0, period, next, t_end;
 	uint64_t base;
 	int ha, fd, lfd, opt;
@@ -434,17 +436,19 @@ static int cmd_fresh(int argc, char **argv)
 	dst.sin_port = htons((uint16_t)num(argv[3]));
 	m.spi = htonl((uint32_t)num(argv[4]));
 	optind = 5;
-	while ((opt = getopt(argc, argv, "r:d:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:d:w:W:")) != -1) {
 		switch (opt) {
 		case 'r': pps = num(optarg); break;
 		case 'd': secs = num(optarg); break;
 		case 'w': wait_ms = num(optarg); break;
+		case 'W': warm_ms = num(optarg); break;
 		default: usage();
 		}
 	}
 	if (pps < 1 || secs < 1)
 		usage();
-	total = pps * secs;
+	warm = pps * warm_ms / 1000;
+	total = warm + pps * secs;
 	tsend = calloc((size_t)total + 1, sizeof(double));
 	delay = calloc((size_t)total + 1, sizeof(double));
 	gap = calloc((size_t)total + 1, sizeof(double));
@@ -492,7 +496,7 @@ static int cmd_fresh(int argc, char **argv)
 	period = 1000.0 / (double)pps;
 	t0 = now_ms();
 	next = t0;
-	t_end = t0 + (double)secs * 1000.0;
+	t_end = t0 + (double)(secs * 1000 + warm_ms);
 	for (;;) {
 		double t = now_ms();
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
@@ -509,8 +513,10 @@ static int cmd_fresh(int argc, char **argv)
 			}
 			tsend[++sent] = now_ms();
 			next += period;
-			gap[ng] = (double)(sent - covered);
-			age[ng++] = tsend[sent] - tsend[covered + 1];
+			if (sent > warm) {
+				gap[ng] = (double)(sent - covered);
+				age[ng++] = tsend[sent] - tsend[covered + 1];
+			}
 			continue;
 		}
 		if (sent >= total && (covered >= sent || t > t_end + (double)wait_ms))
@@ -525,22 +531,24 @@ static int cmd_fresh(int argc, char **argv)
 			ae_read_oseq(lfd, &m);
 		if (!m.found)
 			continue;
-		records++;
+		if (sent > warm)
+			records++;
 		t = now_ms();
 		k = m.oseq > base ? (long)(m.oseq - base) : 0;
 		if (k > sent)
 			k = sent;	/* only packets of ours are timed */
 		for (; covered < k; covered++)
-			delay[nd++] = t - tsend[covered + 1];
+			if (covered + 1 > warm)
+				delay[nd++] = t - tsend[covered + 1];
 	}
 	qsort(delay, (size_t)nd, sizeof(double), cmp_double);
 	qsort(gap, (size_t)ng, sizeof(double), cmp_double);
 	qsort(age, (size_t)ng, sizeof(double), cmp_double);
-	printf("fresh mode=%s pps=%ld secs=%ld n=%ld records=%ld uncovered=%ld"
+	printf("fresh mode=%s pps=%ld secs=%ld warm_ms=%ld n=%ld records=%ld uncovered=%ld"
 	       " delay_p50=%.3f delay_p99=%.3f delay_max=%.3f"
 	       " gap_p50=%.0f gap_p99=%.0f gap_max=%.0f"
 	       " age_p50=%.3f age_p99=%.3f age_max=%.3f\n",
-	       ha ? "ha" : "ae", pps, secs, sent, records, sent - covered,
+	       ha ? "ha" : "ae", pps, secs, warm_ms, sent - warm, records, sent - covered,
 	       pct(delay, nd, 50), pct(delay, nd, 99), pct(delay, nd, 100),
 	       pct(gap, ng, 50), pct(gap, ng, 99), pct(gap, ng, 100),
 	       pct(age, ng, 50), pct(age, ng, 99), pct(age, ng, 100));
@@ -630,8 +638,8 @@ static int cmd_bulk_write(int argc, char **argv)
 	}
 	if (!b.sas)
 		b.t_dumped = t1;
-	printf("bulkw sas=%lu dump_ms=%.1f write_ms=%.1f ok=%lu erange=%lu errors=%lu\n",
-	       b.sas, b.t_dumped - t0, t1 - b.t_dumped, b.ok, b.erange, b.errors);
+	printf("bulkw sas=%lu batch=%d dump_ms=%.1f write_ms=%.1f ok=%lu erange=%lu errors=%lu\n",
+	       b.sas, XHA_BATCH_MAX, b.t_dumped - t0, t1 - b.t_dumped, b.ok, b.erange, b.errors);
 	return b.errors || !b.ok ? 1 : 0;
 }
 
@@ -657,15 +665,19 @@ static int cmd_stats(void)
 		return 1;
 	printf("sas=%u events=%llu scans=%llu records=%llu batches=%llu "
 	       "send_errors=%llu writes=%llu writes_refused=%llu "
-	       "entry_bytes=%u sync_packets=%u sync_time_ms=%u scan_interval_ms=%u\n",
+	       "entry_bytes=%u hot=%u checks=%llu reads=%llu reconciles=%llu "
+	       "lifecycle=%llu sync_packets=%u sync_time_ms=%u scan_interval_ms=%u "
+	       "idle_interval_ms=%u\n",
 	       st.sas, (unsigned long long)st.events,
 	       (unsigned long long)st.scans, (unsigned long long)st.records,
 	       (unsigned long long)st.batches,
 	       (unsigned long long)st.send_errors,
 	       (unsigned long long)st.writes,
-	       (unsigned long long)st.writes_refused, st.entry_bytes,
-	       cfg.sync_packets,
-	       cfg.sync_time_ms, cfg.scan_interval_ms);
+	       (unsigned long long)st.writes_refused, st.entry_bytes, st.hot,
+	       (unsigned long long)st.checks, (unsigned long long)st.reads,
+	       (unsigned long long)st.reconciles,
+	       (unsigned long long)st.lifecycle, cfg.sync_packets,
+	       cfg.sync_time_ms, cfg.scan_interval_ms, cfg.idle_interval_ms);
 	return 0;
 }
 
@@ -690,7 +702,7 @@ static int cmd_config(int argc, char **argv)
 	struct xha_config cfg = { 0 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:t:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:i:I:")) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.sync_packets = (uint32_t)num(optarg);
@@ -703,6 +715,10 @@ static int cmd_config(int argc, char **argv)
 		case 'i':
 			cfg.scan_interval_ms = (uint32_t)num(optarg);
 			cfg.has |= XHA_CFG_HAS_SCAN_INTERVAL_MS;
+			break;
+		case 'I':
+			cfg.idle_interval_ms = (uint32_t)num(optarg);
+			cfg.has |= XHA_CFG_HAS_IDLE_INTERVAL_MS;
 			break;
 		default:
 			usage();
