@@ -62,7 +62,7 @@ static int xha_km_notify(struct xfrm_state *x, const struct km_event *c)
 			break;	/* a soft expire changes nothing here */
 		fallthrough;
 	default:
-		if (READ_ONCE(xn->n_entries))
+		if (READ_ONCE(xn->n_entries) || READ_ONCE(xn->evq_len))
 			xha_kick_gone(xn);
 		break;
 	}
@@ -104,7 +104,7 @@ static int xha_netdev_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETDEV_DOWN && event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	xn = xha_net(dev_net(dev));
-	if (xn && READ_ONCE(xn->n_entries))
+	if (xn && (READ_ONCE(xn->n_entries) || READ_ONCE(xn->evq_len)))
 		xha_kick_gone(xn);
 	return NOTIFY_DONE;
 }

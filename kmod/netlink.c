@@ -178,7 +178,7 @@ int xha_genl_notify_send(struct xha_net *xn, struct sk_buff *skb, void *hdr)
 	xn->sent_last = jiffies;
 	if (err != -ESRCH)
 		return err;
-	WRITE_ONCE(xn->armed, false);
+	xha_disarm(xn);
 	return 0;
 }
 
@@ -246,8 +246,11 @@ static struct xfrm_state *xha_sa_lookup(struct net *net, struct nlattr **tb,
 	if (NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_FAMILY) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_DADDR) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_SPI) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_PROTO))
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_PROTO)) {
+		/* Also in words: a batch's results carry only the message. */
+		NL_SET_ERR_MSG(extack, "an SA needs FAMILY, DADDR, SPI and PROTO");
 		return ERR_PTR(-EINVAL);
+	}
 
 	family = nla_get_u16(tb[XFRM_HA_SA_A_FAMILY]);
 	switch (family) {
@@ -511,6 +514,11 @@ static int xha_sa_set_batch(struct xha_net *xn, struct genl_info *info)
 		}
 		n++;
 	}
+	if (rem) {
+		NL_SET_ERR_MSG_ATTR(info->extack, batch,
+				    "bytes left over after the batch's records");
+		return -EINVAL;
+	}
 	if (!n || n > XFRM_HA_BATCH_MAX) {
 		NL_SET_ERR_MSG_ATTR(info->extack, batch,
 				    "a batch holds 1 to XFRM_HA_BATCH_MAX (256) records");
@@ -624,8 +632,6 @@ static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	bool full = false;
 	void *hdr;
 
-	/* Never 0: 0 means "not checked" to nl_dump_check_consistent(). */
-	cb->seq = (u32)atomic_read(&xha_net(net)->gen) << 1 | 1;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &xha_family, NLM_F_MULTI, XFRM_HA_CMD_SA_GET);
 	if (!hdr)
@@ -657,6 +663,11 @@ static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	kfree(s);
 
+	/*
+	 * The generation after the walk: what changed until now is flagged.
+	 * Never 0, which means "not checked" to nl_dump_check_consistent().
+	 */
+	cb->seq = (u32)atomic_read(&xha_net(net)->gen) << 1 | 1;
 	/* An empty last message: NLMSG_DONE carries the flag instead. */
 	if (!records) {
 		genlmsg_cancel(skb, hdr);

@@ -77,8 +77,13 @@ void xha_kick_event(struct xha_net *xn, struct xfrm_state *x, u8 event)
 	} else {
 		xn->evq_lost = true;
 	}
-	if (xn->evq_len >= XHA_EVQ_LEN / 2)
-		xha_queue_locked(xn, 0, false);
+	/*
+	 * A run is due within the scan interval (a queued reference must
+	 * never wait for a run nobody scheduled), at once when half full.
+	 */
+	xha_queue_locked(xn, xn->evq_len >= XHA_EVQ_LEN / 2 ? 0 :
+			 msecs_to_jiffies(READ_ONCE(xn->scan_interval_ms)),
+			 false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
@@ -107,23 +112,39 @@ void xha_arm(struct xha_net *xn)
 {
 	unsigned long flags;
 
-	if (!READ_ONCE(xn->memcg)) {
+	if (!READ_ONCE(xn->memcg_taken)) {
 		mutex_lock(&xn->lock);
-		if (!xn->memcg)
-			WRITE_ONCE(xn->memcg, get_mem_cgroup_from_mm(current->mm));
+		if (!xn->memcg_taken) {
+			xn->memcg = get_mem_cgroup_from_mm(current->mm);
+			WRITE_ONCE(xn->memcg_taken, true);
+		}
 		mutex_unlock(&xn->lock);
 	}
-	if (!READ_ONCE(xn->armed)) {
-		WRITE_ONCE(xn->armed, true);
-		spin_lock_irqsave(&xn->kick_lock, flags);
-		xn->reconcile = true;
-		spin_unlock_irqrestore(&xn->kick_lock, flags);
-	}
 	spin_lock_irqsave(&xn->kick_lock, flags);
+	/* A disarm decided by a run that began before this loses. */
+	xn->arm_seq++;
+	if (!xn->armed) {
+		WRITE_ONCE(xn->armed, true);
+		xn->reconcile = true;
+	}
 	if (xn->running)
 		xn->rearm = true;	/* the run's tail decides */
-	else
-		xha_queue_locked(xn, 0, false);
+	else if (!delayed_work_pending(&xn->scan_work))
+		xha_queue_locked(xn, 0, true);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
+}
+
+/*
+ * A notification reached nobody here: disarm, unless a request armed the
+ * namespace again since this run began. Worker context.
+ */
+void xha_disarm(struct xha_net *xn)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&xn->kick_lock, flags);
+	if (xn->arm_seq == xn->run_arm_seq)
+		WRITE_ONCE(xn->armed, false);
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 }
 
@@ -137,6 +158,7 @@ static void xha_scan_work(struct work_struct *work)
 	spin_lock_irqsave(&xn->kick_lock, flags);
 	xn->running = true;
 	xn->rearm = false;
+	xn->run_arm_seq = xn->arm_seq;
 	spin_unlock_irqrestore(&xn->kick_lock, flags);
 
 	mutex_lock(&xn->lock);
@@ -167,9 +189,11 @@ static void xha_scan_work(struct work_struct *work)
 
 static void xha_net_stop(struct xha_net *xn)
 {
-	spin_lock_bh(&xn->kick_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&xn->kick_lock, flags);
 	xn->dying = true;
-	spin_unlock_bh(&xn->kick_lock);
+	spin_unlock_irqrestore(&xn->kick_lock, flags);
 	cancel_delayed_work_sync(&xn->scan_work);
 }
 
@@ -214,6 +238,7 @@ static void __net_exit xha_net_exit(struct net *net)
 	xha_net_stop(xn);
 	xha_track_destroy(xn);
 	mem_cgroup_put(xn->memcg);
+	mutex_destroy(&xn->lock);
 }
 
 static struct pernet_operations xha_net_ops = {

@@ -101,7 +101,8 @@ static int xha_vec_grow(struct xha_net *xn)
 	u32 cap = max_t(u32, 64, xn->cap * 2);
 	struct xha_entry **v;
 
-	v = kvmalloc_array(cap, sizeof(*v), GFP_KERNEL_ACCOUNT);
+	v = kvmalloc_array(cap, sizeof(*v),
+			   GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN);
 	if (!v)
 		return -ENOMEM;
 	if (xn->n_entries)
@@ -146,7 +147,9 @@ static struct xha_entry *xha_entry_new(struct xha_net *xn,
 
 	if (xn->n_entries == xn->cap && xha_vec_grow(xn))
 		return NULL;
-	e = kmem_cache_zalloc(xha_entry_cache, GFP_KERNEL_ACCOUNT);
+	/* Over the memcg's limit: fail (a reconcile retries), do not OOM. */
+	e = kmem_cache_zalloc(xha_entry_cache,
+			      GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN);
 	if (!e)
 		return NULL;
 	e->x = x;
@@ -381,7 +384,7 @@ static void xha_look(struct xha_net *xn, struct xha_entry *e,
 		     unsigned long idle)
 {
 	/* A torn or stale read only costs a locked read, or one pass. */
-	u64 p = data_race(READ_ONCE(e->x->curlft.packets));
+	u64 p = READ_ONCE(e->x->curlft.packets);
 	bool hot = e->idx < xn->n_hot;
 
 	b->checks++;
@@ -612,8 +615,13 @@ unsigned long xha_track_run(struct xha_net *xn)
 			atomic64_inc(&xn->stats.scans);
 		}
 	}
-	if (recon || xn->walking ||
+	/* SAs added behind a walk's marker wait for the next walk. */
+	if (recon && xn->walking)
+		xn->rewalk = true;
+	if (recon || xn->walking || xn->rewalk ||
 	    time_after_eq(b.now, xn->reconciled + XHA_RECONCILE_PERIOD)) {
+		if (!xn->walking)
+			xn->rewalk = false;
 		more = xha_reconcile(xn, &b);
 		/* A safety net for deaths no event reported. */
 		if (!more) {

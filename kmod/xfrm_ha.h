@@ -147,6 +147,8 @@ struct xha_net {
 	 * (or an idle probe) that reached nobody here disarms it.
 	 */
 	bool armed;
+	bool rewalk;			/* reconcile again once this walk ends */
+	bool memcg_taken;		/* memcg was looked up (may be NULL) */
 
 	spinlock_t kick_lock;		/* everything below */
 	bool dying;
@@ -154,6 +156,8 @@ struct xha_net {
 	bool rearm;			/* a request armed us meanwhile */
 	bool gone;			/* an SA died: prune before the pass */
 	bool evq_lost;			/* evq overflowed: reconcile */
+	u32 arm_seq;			/* requests that armed the namespace */
+	u32 run_arm_seq;		/* arm_seq when the current run began */
 	unsigned long queued_at;	/* jiffies scan_work is due, if pending */
 	bool reconcile;			/* reconcile now (armed, config) */
 	u32 evq_len;
@@ -176,6 +180,7 @@ void xha_kick(struct xha_net *xn, unsigned long delay);
 void xha_kick_event(struct xha_net *xn, struct xfrm_state *x, u8 event);
 void xha_kick_gone(struct xha_net *xn);
 void xha_arm(struct xha_net *xn);
+void xha_disarm(struct xha_net *xn);
 
 /* walk.c */
 void xha_chunk_release(struct xha_chunk *c);

@@ -91,9 +91,10 @@
  *   dump: no attributes. Every VALID ESP and AH SA of the namespace, in one
  *         or more messages, each holding one or more XFRM_HA_A_SA nests.
  *         SAs added or deleted while the dump runs may or may not appear,
- *         and every message from then on, NLMSG_DONE included, carries
- *         NLM_F_DUMP_INTR: dump again for a consistent view. A dump holds
- *         no reference on any SA between two reads of the socket.
+ *         and the next message (or NLMSG_DONE) carries NLM_F_DUMP_INTR:
+ *         treat the whole dump as torn and dump again for a consistent
+ *         view. A dump holds no reference on any SA between two reads of
+ *         the socket.
  *
  * XFRM_HA_CMD_SA_SET (do only)
  *   The request holds one XFRM_HA_A_SA with the identity attributes and at
