@@ -14,6 +14,11 @@ if [ ! -x "$tools/scripts/checkpatch.pl" ]; then
 		'*/scripts/const_structs.checkpatch'
 fi
 
+# Without sparse, kbuild's C=2 fails in a way the filter below would not
+# show: the lint would pass having checked nothing.
+command -v "${CHECK:-sparse}" >/dev/null ||
+	{ echo "lint: sparse missing: run make deps" >&2; exit 1; }
+
 rc=0
 echo "== checkpatch"
 "$tools/scripts/checkpatch.pl" --no-tree --strict --show-types \
