@@ -8,6 +8,10 @@
 # make lab        the QEMU lab: two HA nodes and a peer, with a failover
 # make demo       the HA IKE lab (strongSwan ha plugin, keepalived, SecGW,
 #                 road warrior) with failover/failback, narrated, in a VM
+# make check-debug  the selftests on a debug kernel (KASAN, lockdep,
+#                 kmemleak, DEBUG_OBJECTS) built from linux-source-6.12
+#                 (scripts/debug-kernel.sh; cached: ~15 min on 2 cores the
+#                 first time)
 # make lint       checkpatch + sparse on the module
 # make fuzz       build and run the libFuzzer targets for a short while
 
@@ -20,15 +24,20 @@ all: modules userspace
 
 modules: $(MODULES)
 
+# The kernel tree to build against: Debian's headers, or for the debug
+# kernel (its release ends in -xha-debug) the tree scripts/debug-kernel.sh
+# built.
+kdir = $(if $(filter %-xha-debug,$(1)),$(shell ./scripts/debug-kernel.sh --dir)/linux,/usr/src/linux-headers-$(1))
+
 # One private tree per kernel under build/, so that two kernels' objects
 # never share a directory; the sources are symlinked into it.
 build/%/kmod/xfrm_ha.ko: $(KMOD_SRC) Kbuild
-	@test -d /usr/src/linux-headers-$* || { echo "no headers for $*: run make deps" >&2; exit 1; }
+	@test -d $(call kdir,$*) || { echo "no headers for $* ($(call kdir,$*)): run make deps, or scripts/debug-kernel.sh" >&2; exit 1; }
 	@mkdir -p build/$*/kmod
 	@ln -sfn ../../uapi build/$*/uapi
 	@cp Kbuild build/$*/Kbuild
 	@for f in kmod/*.c kmod/*.h kmod/Kbuild; do ln -sf ../../../$$f build/$*/kmod/; done
-	$(MAKE) -C /usr/src/linux-headers-$* M=$(TOP)/build/$* W=1 modules
+	$(MAKE) -C $(call kdir,$*) M=$(TOP)/build/$* W=1 modules
 
 userspace:
 	$(MAKE) -C lib
@@ -46,6 +55,21 @@ check: all
 	@rc=0; ./selftests/run.sh || rc=1; \
 	$(MAKE) -C fuzz check || rc=1; \
 	exit $$rc
+
+# The debug kernel is built (or taken from its cache), the module built
+# against it, and the whole suite run in one VM. KASAN and lockdep under
+# TCG are several times slower than Debian's kernels: longer timeouts and
+# more memory (KASAN's shadow, kmemleak's metadata), unless given. The
+# module is always rebuilt (-B): a new debug tree (another config) keeps
+# the same release, so its sources' times alone say nothing.
+check-debug: userspace
+	@dir=$$(./scripts/debug-kernel.sh) && kver=$$(cat "$$dir/kernelrelease") && \
+	$(MAKE) -B "build/$$kver/kmod/xfrm_ha.ko" && \
+	XHA_VM_KERNEL="$$dir/bzImage" XHA_JOBS=1 \
+	XHA_VM_MEM="$${XHA_VM_MEM:-2G}" \
+	XHA_VM_TIMEOUT="$${XHA_VM_TIMEOUT:-7200}" \
+	XHA_TEST_TIMEOUT="$${XHA_TEST_TIMEOUT:-1800}" \
+	./selftests/run.sh "$$kver"
 
 lab: all
 	./selftests/lab.sh
@@ -67,4 +91,4 @@ clean:
 	$(MAKE) -C selftests clean
 	-$(MAKE) -C fuzz clean
 
-.PHONY: all modules userspace deps check lab demo lint fuzz clean
+.PHONY: all modules userspace deps check check-debug lab demo lint fuzz clean

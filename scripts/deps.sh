@@ -3,6 +3,10 @@
 # Idempotent: apt-get only installs what is missing. clang and
 # libclang-rt-14-dev build the libFuzzer targets that make check runs
 # (fuzz/), llvm gives their crash reports symbols (llvm-symbolizer).
+# linux-source-6.12 has checkpatch for make lint and the source of the debug
+# kernel (make check-debug, scripts/debug-kernel.sh), which also needs bc,
+# bison, flex and libelf-dev (objtool); libssl-dev for the host tools that
+# certs/ builds.
 set -eu
 
 PKGS="
@@ -15,6 +19,8 @@ iproute2 iputils-ping procps util-linux nftables
 keepalived
 strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd tcpdump
 sparse clang libclang-rt-14-dev llvm
+python3-yaml python3-jsonschema jq
+linux-source-6.12 bc bison flex libelf-dev libssl-dev
 "
 
 missing=""

@@ -16,6 +16,9 @@
 #   XHA_VM_SMP, XHA_VM_MEM vCPUs (2) and memory (1G) per VM
 #   XHA_VM_TCG_THREAD      single (default) or multi: TCG threading
 #   XHA_VM_TIMEOUT=SEC     per VM (1500); XHA_TEST_TIMEOUT=SEC per test (600)
+#   XHA_VM_KERNEL=BZIMAGE  boot this kernel instead of /boot/vmlinuz-KVER,
+#                          for the one KVER given (its uname -r; all built
+#                          in): make check-debug, the debug kernel
 #   XHA_VM_AGENT=PATH      use this ha-ike-agent binary in the guest
 #                          (mutation checks: show that a test can fail)
 #   XHA_ALLOW_MISSING=1    development only: a missing module or test
@@ -40,7 +43,11 @@ if [ ${#kvers[@]} -eq 0 ]; then
 	echo "run.sh: no kernel with both /usr/src/linux-headers-*-amd64 and /boot/vmlinuz-*: run make deps" >&2
 	exit 1
 fi
-if [ "$(id -u)" != 0 ] && [ ! -r "/boot/vmlinuz-${kvers[0]}" ]; then
+if [ -n "${XHA_VM_KERNEL:-}" ] && [ ${#kvers[@]} -ne 1 ]; then
+	echo "run.sh: XHA_VM_KERNEL needs exactly one KVER, its release" >&2
+	exit 1
+fi
+if [ -z "${XHA_VM_KERNEL:-}" ] && [ "$(id -u)" != 0 ] && [ ! -r "/boot/vmlinuz-${kvers[0]}" ]; then
 	echo "run.sh: /boot/vmlinuz-* is not readable: run as root" >&2
 	exit 1
 fi

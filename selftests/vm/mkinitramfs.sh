@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh KVER OUT: build a tiny busybox initramfs for the selftest VM.
+# mkinitramfs.sh [--builtin] KVER OUT: build a tiny busybox initramfs for the
+# selftest VM. --builtin: KVER has everything built in and no /lib/modules
+# (the debug kernel, scripts/debug-kernel.sh): no modules go in.
 #
 # The initramfs only knows how to mount the host's root filesystem, shared
 # read-only over virtio-9p, under a tmpfs overlay and switch_root into it:
@@ -11,13 +13,18 @@
 # decompressed because busybox insmod may not read .ko.xz/.ko.zst.
 set -euo pipefail
 
-kver=${1:?usage: mkinitramfs.sh KVER OUT}
-out=${2:?usage: mkinitramfs.sh KVER OUT}
+builtin_all=0
+if [[ ${1:-} = --builtin ]]; then
+	builtin_all=1
+	shift
+fi
+kver=${1:?usage: mkinitramfs.sh [--builtin] KVER OUT}
+out=${2:?usage: mkinitramfs.sh [--builtin] KVER OUT}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 moddir=/lib/modules/$kver
 busybox=${BUSYBOX:-/bin/busybox}
 
-[[ -f $moddir/modules.dep ]] || { echo "mkinitramfs: $moddir/modules.dep missing" >&2; exit 1; }
+[[ $builtin_all = 1 || -f $moddir/modules.dep ]] || { echo "mkinitramfs: $moddir/modules.dep missing" >&2; exit 1; }
 [[ -x $busybox ]] || { echo "mkinitramfs: $busybox missing (apt-get install busybox-static)" >&2; exit 1; }
 if ! LC_ALL=C file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
 	if ldd "$busybox" >/dev/null 2>&1; then
@@ -29,9 +36,10 @@ fi
 # Modules the init needs, in the order they are wanted; dependencies are
 # resolved from modules.dep and loaded first. Built-in ones are skipped.
 WANT=(virtio_pci virtio_pci_modern_dev 9pnet_virtio 9p overlay)
+[[ $builtin_all = 0 ]] || WANT=()
 
 declare -A dep_of=() path_of=() builtin=() seen=()
-while IFS= read -r line; do
+[[ $builtin_all = 1 ]] || while IFS= read -r line; do
 	mod=${line%%:*}
 	name=${mod##*/}
 	name=${name%%.ko*}
@@ -64,7 +72,7 @@ resolve() {
 	done
 	order+=("$name")
 }
-for m in "${WANT[@]}"; do
+for m in ${WANT[@]+"${WANT[@]}"}; do
 	resolve "$m"
 done
 
@@ -79,7 +87,7 @@ cp "$here/init" "$tmp/init"
 chmod 755 "$tmp/init"
 
 : >"$tmp/lib/modules/order"
-for name in "${order[@]}"; do
+for name in ${order[@]+"${order[@]}"}; do
 	src=$moddir/${path_of[$name]}
 	dst=$tmp/lib/modules/$name.ko
 	case $src in

@@ -31,6 +31,12 @@ REPO=$(cd "$VM_DIR/../.." && pwd)
 : "${XHA_TEST_TIMEOUT:=600}"	# each test inside the VM, seconds
 : "${XHA_ALLOW_MISSING:=0}"	# development only: missing pieces are SKIPs
 : "${XHA_QEMU:=qemu-system-x86_64}"
+# A kernel of our own instead of /boot/vmlinuz-KVER, e.g. the debug kernel
+# (scripts/debug-kernel.sh): XHA_VM_KERNEL=its bzImage, and KVER its
+# kernelrelease (the module is build/KVER/kmod/xfrm_ha.ko). It must have
+# built in whatever the initramfs would load from /lib/modules/KVER (virtio,
+# 9p, overlay): there is no such directory for it.
+: "${XHA_VM_KERNEL:=}"
 
 # Kernels to test: every /usr/src/linux-headers-*-amd64 with a /boot/vmlinuz.
 vm_default_kvers() {
@@ -68,11 +74,15 @@ vm_preflight() {
 		echo "$XHA_QEMU not found: run make deps"
 		return 1
 	fi
-	if [ ! -r "/boot/vmlinuz-$k" ]; then
+	if [ -n "$XHA_VM_KERNEL" ]; then
+		if [ ! -r "$XHA_VM_KERNEL" ]; then
+			echo "XHA_VM_KERNEL=$XHA_VM_KERNEL missing or unreadable"
+			return 1
+		fi
+	elif [ ! -r "/boot/vmlinuz-$k" ]; then
 		echo "/boot/vmlinuz-$k missing or unreadable: run make deps"
 		return 1
-	fi
-	if [ ! -d "/lib/modules/$k/kernel" ]; then
+	elif [ ! -d "/lib/modules/$k/kernel" ]; then
 		echo "/lib/modules/$k missing: run make deps"
 		return 1
 	fi
@@ -93,10 +103,12 @@ vm_preflight() {
 # Returns qemu's exit status (124 on timeout).
 vm_run() {
 	local k=$1 mode=$2 console=$3 results=$4 tests=${5:-} initrd cmdline rc
-	local -a serial0
+	local kernel=${XHA_VM_KERNEL:-/boot/vmlinuz-$1}
+	local -a serial0 mkinitramfs=("$VM_DIR/mkinitramfs.sh")
 
 	initrd=$REPO/build/$k/initramfs.cpio.gz
-	"$VM_DIR/mkinitramfs.sh" "$k" "$initrd" || return 1
+	[ -n "$XHA_VM_KERNEL" ] && mkinitramfs+=(--builtin)
+	"${mkinitramfs[@]}" "$k" "$initrd" || return 1
 
 	cmdline="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic slab_nomerge"
 	cmdline+=" mitigations=off tsc=reliable no_timer_check random.trust_cpu=on"
@@ -117,7 +129,7 @@ vm_run() {
 	timeout -k 10 "$XHA_VM_TIMEOUT" "$XHA_QEMU" \
 		-accel "tcg,thread=$XHA_VM_TCG_THREAD" -cpu "$XHA_VM_CPU" -smp "$XHA_VM_SMP" -m "$XHA_VM_MEM" \
 		-nodefaults -display none -no-reboot \
-		-kernel "/boot/vmlinuz-$k" -initrd "$initrd" -append "$cmdline" \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-rng-pci \
 		"${serial0[@]}" -serial "file:$results" </dev/null
