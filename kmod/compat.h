@@ -15,7 +15,7 @@
 #ifndef NL_SET_ERR_MSG_FMT
 #define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
 	(void)(fmt);							\
-	NL_SET_ERR_MSG(extack, "value is below the SA's current counter"); \
+	NL_SET_ERR_MSG_MOD(extack, "value is below the SA's current counter"); \
 } while (0)
 #endif
 

@@ -248,7 +248,7 @@ static struct xfrm_state *xha_sa_lookup(struct net *net, struct nlattr **tb,
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_SPI) ||
 	    NL_REQ_ATTR_CHECK(extack, nest, tb, XFRM_HA_SA_A_PROTO)) {
 		/* Also in words: a batch's results carry only the message. */
-		NL_SET_ERR_MSG(extack, "an SA needs FAMILY, DADDR, SPI and PROTO");
+		NL_SET_ERR_MSG_MOD(extack, "an SA needs FAMILY, DADDR, SPI and PROTO");
 		return ERR_PTR(-EINVAL);
 	}
 
@@ -375,7 +375,7 @@ static int xha_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 	err = xha_snap_read(x, &s, true);
 	xfrm_state_put(x);
 	if (err) {
-		NL_SET_ERR_MSG(info->extack, "SA is not valid (being deleted or expired)");
+		NL_SET_ERR_MSG_MOD(info->extack, "SA is not valid (being deleted or expired)");
 		return err;
 	}
 	return xha_reply_sa(info, &s);
@@ -549,7 +549,7 @@ static int xha_sa_set_batch(struct xha_net *xn, struct genl_info *info)
 						text))) {
 			/* Sized for the worst case: cannot happen. */
 			nlmsg_free(msg);
-			NL_SET_ERR_MSG(info->extack, "batch reply too large");
+			NL_SET_ERR_MSG_MOD(info->extack, "batch reply too large");
 			return -EMSGSIZE;
 		}
 		nla_nest_end(msg, res);

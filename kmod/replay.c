@@ -358,24 +358,25 @@ int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 	int err;
 
 	if (x->xso.dev) {
-		NL_SET_ERR_MSG(extack, "SA is offloaded: its counters live in the device");
+		NL_SET_ERR_MSG_MOD(extack, "SA is offloaded: its counters live in the device");
 		return -EOPNOTSUPP;
 	}
 
 	spin_lock_bh(&x->lock);
 	if (x->km.state != XFRM_STATE_VALID) {
-		NL_SET_ERR_MSG(extack, "SA is not valid (being deleted or expired)");
+		NL_SET_ERR_MSG_MOD(extack, "SA is not valid (being deleted or expired)");
 		err = -ENOENT;
 		goto out;
 	}
 	if (x->repl_mode != XFRM_REPLAY_MODE_LEGACY && !x->replay_esn) {
-		NL_SET_ERR_MSG(extack, "SA has no replay state");
+		NL_SET_ERR_MSG_MOD(extack, "SA has no replay state");
 		err = -EOPNOTSUPP;
 		goto out;
 	}
 	if (x->repl_mode != XFRM_REPLAY_MODE_ESN &&
 	    ((w->oseq && *w->oseq > U32_MAX) || (w->seq && *w->seq > U32_MAX))) {
-		NL_SET_ERR_MSG(extack, "SA has no extended sequence numbers: counters are 32-bit");
+		NL_SET_ERR_MSG_MOD(extack,
+				   "SA has no extended sequence numbers: counters are 32-bit");
 		err = -EINVAL;
 		goto out;
 	}
@@ -415,7 +416,7 @@ out:
 		return err;
 	/* Not NL_SET_ERR_MSG_FMT: 6.1's stand-in has one fixed text. */
 	if (w->clamped)
-		NL_SET_ERR_MSG(extack,
-			       "oseq clamped short of 2^32 by the wrap guard: the SA is soft-expired");
+		NL_SET_ERR_MSG_MOD(extack,
+				   "oseq clamped short of 2^32 by the wrap guard: the SA is soft-expired");
 	return 0;
 }
