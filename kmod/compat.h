@@ -9,11 +9,11 @@
 #include <linux/netlink.h>
 
 /*
- * NL_SET_ERR_MSG_FMT() appeared in 6.2. xfrm_ha formats only the "counter
+ * NL_SET_ERR_MSG_FMT_MOD() appeared in 6.2. xfrm_ha formats only the "counter
  * would go down" refusal; on 6.1 that message loses its numbers.
  */
-#ifndef NL_SET_ERR_MSG_FMT
-#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+#ifndef NL_SET_ERR_MSG_FMT_MOD
+#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) do {			\
 	(void)(fmt);							\
 	NL_SET_ERR_MSG_MOD(extack, "value is below the SA's current counter"); \
 } while (0)

@@ -383,14 +383,14 @@ int xha_counters_write(struct xfrm_state *x, struct xha_write *w,
 
 	xha_counters_get(x, &cur_oseq, &cur_seq);
 	if (w->oseq && *w->oseq < cur_oseq) {
-		NL_SET_ERR_MSG_FMT(extack, "oseq %llu is below the SA's current %llu",
-				   *w->oseq, cur_oseq);
+		NL_SET_ERR_MSG_FMT_MOD(extack, "oseq %llu is below the SA's current %llu",
+				       *w->oseq, cur_oseq);
 		err = -ERANGE;
 		goto out;
 	}
 	if (w->seq && *w->seq < cur_seq) {
-		NL_SET_ERR_MSG_FMT(extack, "seq %llu is below the SA's current %llu",
-				   *w->seq, cur_seq);
+		NL_SET_ERR_MSG_FMT_MOD(extack, "seq %llu is below the SA's current %llu",
+				       *w->seq, cur_seq);
 		err = -ERANGE;
 		goto out;
 	}
