@@ -79,7 +79,10 @@ sub mem_per_sa {
 	my ($c, $sas) = @_;
 	my $m = first('mem', clock => $c, sas => $sas, what => 'module') or return;
 	my $k = first('mem', clock => $c, sas => $sas, what => 'kernel');
-	return ($m->{slab_objs_kb} * 1024 / $m->{added}, $m->{sunreclaim_kb} * 1024 / $m->{added},
+	# Per entry the module created: tracked - tracked0 (a module that
+	# holds nothing while nobody listens creates one for every SA).
+	my $new = defined $m->{tracked0} && $m->{tracked} > $m->{tracked0} ? $m->{tracked} - $m->{tracked0} : $m->{added};
+	return ($m->{slab_objs_kb} * 1024 / $new, $m->{sunreclaim_kb} * 1024 / $new,
 		$m->{entry_bytes}, $k ? $k->{slab_objs_kb} * 1024 / $k->{added} : undef, $m);
 }
 
@@ -227,7 +230,7 @@ if (my @c = recs('cpu', clock => 'icount')) {
 }
 for my $c (@clocks) {
 	my @m = recs('mem', clock => $c, what => 'module') or next;
-	print "### Memory ($c): per SA added\n\n| SAs | module slab objects B/SA | module SUnreclaim B/SA | ENTRY_BYTES | tracked | kernel's own slab objects B/SA |\n|---|---|---|---|---|---|\n";
+	print "### Memory ($c): per entry created (tracked after minus before the listener; SAs added where not known)\n\n| SAs | module slab objects B/SA | module SUnreclaim B/SA | ENTRY_BYTES | tracked | kernel's own slab objects B/SA |\n|---|---|---|---|---|---|\n";
 	for my $m (@m) {
 		my ($slab, $sun, $eb, $k) = mem_per_sa($c, $m->{sas});
 		printf "| %s | %s | %s | %s | %s | %s |\n", kn($m->{sas}), f('%.0f', $slab), f('%.0f', $sun), $eb // '?', $m->{tracked} // '?', f('%.0f', $k);
