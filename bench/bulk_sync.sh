@@ -45,6 +45,7 @@ TAKEOVER_AT=${TAKEOVER_AT:-${STEPS##* }}
 WIRE_SAS=${WIRE_SAS:-1000}
 WIRE_PPS=${WIRE_PPS:-2000}
 WIRE_SECS=${WIRE_SECS:-10}
+WIRE_IDLE_SECS=${WIRE_IDLE_SECS:-3}	# the idle link (keepalives), subtracted
 KEY=0x0102030405060708090a0b0c0d0e0f1011121314
 A=xbulk-a B=xbulk-b
 CTL=$XHA_REPO/selftests/xha_sactl
@@ -198,7 +199,7 @@ wire() {
 	sleep 1
 	# The idle link (keepalives) over a few seconds, then the traffic.
 	b0=$(nsx "$A" cat /sys/class/net/a0/statistics/tx_bytes); k0=$(nsx "$A" cat /sys/class/net/a0/statistics/tx_packets); t0=$(ms)
-	sleep 3
+	sleep "$WIRE_IDLE_SECS"
 	b1=$(nsx "$A" cat /sys/class/net/a0/statistics/tx_bytes); k1=$(nsx "$A" cat /sys/class/net/a0/statistics/tx_packets)
 	secs=$(($(ms) - t0))
 	echo "BENCH wire what=idle sas=$n ms=$secs link_bytes=$((b1 - b0)) link_pkts=$((k1 - k0))"

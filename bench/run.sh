@@ -32,7 +32,8 @@
 #                        ACTIVE_PCT ACTIVE_MAX ACTIVE_PPS CPU_STEPS
 #                        FRESH_STEPS FRESH_INTERVALS FRESH_PPS FRESH_SECS
 #                        FRESH_AE BULKW_STEPS; of bench/bulk_sync.sh:
-#                        BULK_STEPS TAKEOVER_AT WIRE_SAS WIRE_PPS WIRE_SECS;
+#                        BULK_STEPS TAKEOVER_AT WIRE_SAS WIRE_PPS WIRE_SECS
+#                        WIRE_IDLE_SECS;
 #                        AGENT=0 skips bench/bulk_sync.sh)
 #   XHA_VM_MEM           guest memory of the icount VM (default 6G: 1M SAs
 #                        take ~2.5 GB of kernel memory); the wall VM: 3G
@@ -94,7 +95,7 @@ write_params() {
 	fi
 	for v in PHASES REPS TPUT_SECS TPUT_SAS TPUT_PPS TPUT_VARIANTS SA_STEPS MAX_SA_SECS CPU_WINDOW \
 		ACTIVE_PCT ACTIVE_MAX ACTIVE_PPS CPU_STEPS FRESH_STEPS FRESH_INTERVALS FRESH_PPS FRESH_WARM_MS \
-		FRESH_SECS FRESH_AE BULKW_STEPS BULK_STEPS TAKEOVER_AT WIRE_SAS WIRE_PPS WIRE_SECS; do
+		FRESH_SECS FRESH_AE BULKW_STEPS BULK_STEPS TAKEOVER_AT WIRE_SAS WIRE_PPS WIRE_SECS WIRE_IDLE_SECS; do
 		ev=BENCH_$v
 		[ -n "${!ev+x}" ] && printf '%s=%q\n' "$v" "${!ev}"
 	done
@@ -135,7 +136,10 @@ run_mode() {
 		vm_run "$k" check "$d/console.log" "$d/results.tap" "$tests"
 		rc=$?
 		verdict=$(vm_verdict "$d/results.tap" "$d/console.log" "$rc")
-		grep -aq 'BENCH env' "$d/results.tap" 2>/dev/null && break
+		# The guest's test output reaches results.tap when the test
+		# ends, the console as it goes: a VM that died during the
+		# benchmark is not booted again (it would die again).
+		grep -aq 'BENCH env' "$d/results.tap" "$d/console.log" 2>/dev/null && break
 		echo "bench: $mode: attempt $try ended with $verdict before the benchmark started" >&2
 		tr -d '\r' <"$d/console.log" 2>/dev/null | grep -a -m3 -E 'Oops|panic|BUG' >&2
 		[ -f "$d/console.log" ] && cp "$d/console.log" "$d/console.try$try.log"
@@ -143,6 +147,10 @@ run_mode() {
 	done
 	wall=$(($(date +%s) - start))
 	vm_tap "$d/results.tap" | sed -n 's/^ *\(BENCH .*\)/\1/p' >"$d/raw.txt"
+	# A VM that died mid-test left that test's lines on the console only.
+	if [ "$(tr -d '\r' <"$d/console.log" 2>/dev/null | grep -ac '^BENCH ')" -gt "$(wc -l <"$d/raw.txt")" ]; then
+		tr -d '\r' <"$d/console.log" | grep -a '^BENCH ' >"$d/raw.txt"
+	fi
 	echo "BENCH run wall_secs=$wall date=$(date -u +%F) verdict=$verdict icount=$([ "$mode" = icount ] && echo 1 || echo 0) shift=${XHA_ICOUNT_SHIFT:-2} vcpus=$XHA_VM_SMP host_load_end=$(cut -d' ' -f1 /proc/loadavg) host_load_start=$load0 host_cpus=$(nproc)" >>"$d/raw.txt"
 	vm_tap "$d/results.tap" | grep -v '^ *BENCH ' >"$d/tap.txt"
 	sed "s/^BENCH \([^ ]*\)/BENCH \1 clock=$mode/" "$d/raw.txt" >>"$out/raw.txt"
