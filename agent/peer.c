@@ -571,7 +571,8 @@ static void on_ack(struct peer *p, const struct proto_ack *m, uint64_t now)
 	struct stream_msg *msg;
 	bool gone = false;
 
-	stream_tx_ack(&p->tx, m->ack, now);
+	if (stream_tx_ack(&p->tx, m->ack, now))
+		p->tx_acked_at = now;
 	if (m->nranges)
 		p->st.nacks_received++;
 	low = stream_tx_low(&p->tx);
@@ -604,7 +605,8 @@ static void on_keepalive(struct peer *p, const struct proto_keepalive *ka,
 	if (ka->known_boot != p->boot)
 		return;
 	/* Both directions of the stream between its boot and ours. */
-	stream_tx_ack(&p->tx, ka->ack, now);
+	if (stream_tx_ack(&p->tx, ka->ack, now))
+		p->tx_acked_at = now;
 	stream_rx_announce(&p->rx, ka->tx_last);
 	rx_lost(p, stream_rx_giveup(&p->rx, ka->tx_low), now);
 	check_bulk(p, now);
@@ -709,13 +711,18 @@ void peer_start(struct peer *p, uint64_t now)
 
 /* Unacknowledged this long: resent, the oldest first (a lost message
  * or a lost ACK; a lost tail is also found by the peer from our
- * heartbeat's tx_last). */
+ * heartbeat's tx_last). Not while ACKs keep moving the stream: the peer
+ * is alive and working through a backlog (a bulk sync to a slow backup),
+ * and what it lost it NACKs; copies of what merely waits in its socket
+ * buffer would only slow it down more, the more the longer the bulk. */
 static void resend_stale(struct peer *p, uint64_t now)
 {
 	uint64_t seq = stream_tx_low(&p->tx), last = stream_tx_last(&p->tx);
 	unsigned int budget = PEER_RTO_BURST, looked = 0;
 	struct stream_msg *m;
 
+	if (p->tx_acked_at && now - p->tx_acked_at < PEER_RTO_MS)
+		return;
 	for (; seq <= last && budget && looked < 4 * PEER_RTO_BURST; seq++) {
 		m = stream_tx_get(&p->tx, seq);
 		looked++;

@@ -89,6 +89,8 @@ struct peer {
 	uint64_t last_tx, last_hello, last_reply, last_keepalive;
 	uint32_t outages;		/* times our link went down */
 	struct stream_tx tx;		/* our SEQNUM stream to peer_boot */
+	uint64_t tx_acked_at;		/* an ACK last moved it (timeouts
+					 * wait while the peer keeps up) */
 	/* HELLOs from boots not verified are answered (statelessly), each
 	 * boot at most once per PEER_REPLY_MS: a replayed HELLO of an old
 	 * boot does not share its limit with the genuine new boot. */

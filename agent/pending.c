@@ -9,149 +9,158 @@
 #include "pending.h"
 #include "sakey.h"
 
-#define PENDING_BUCKETS 4096
+#define PENDING_MIN_BUCKETS 256	/* then grown with the entries */
 
 struct entry {
-	struct entry *next;
-	struct sa_key key;
+	struct sa_node node;		/* first: the table's link and key */
+	struct entry *prev_in, *next_in;	/* in insertion order */
 	struct xha_sa rec;
 	uint64_t first_ms;
 };
 
+/*
+ * The entries by SA identity (a rejoin may leave 100k records waiting: a
+ * lookup per record stays a lookup), and on a list in insertion order,
+ * which the sweep follows: its position is an entry, not a place in the
+ * table, so the table growing does not disturb it.
+ */
 struct pending {
-	struct entry *buckets[PENDING_BUCKETS];
-	size_t count;
+	struct sa_table t;
+	struct entry *first, *last;	/* insertion order */
 	size_t max;
-	/* The sweep's position: the next entry is the pos-th of bucket. */
-	unsigned int bucket;
-	size_t pos;
+	/* The sweep: the entry it sees next (NULL: the end of the round,
+	 * unless fresh: the next call starts from the first entry). */
+	struct entry *cursor;
+	bool fresh;
 };
 
 struct pending *pending_new(size_t max_entries)
 {
 	struct pending *pt = calloc(1, sizeof(*pt));
 
-	if (pt)
-		pt->max = max_entries;
+	if (!pt)
+		return NULL;
+	if (sa_table_init(&pt->t, PENDING_MIN_BUCKETS) < 0) {
+		free(pt);
+		return NULL;
+	}
+	pt->max = max_entries;
+	pt->fresh = true;
 	return pt;
 }
 
 void pending_free(struct pending *pt)
 {
 	struct entry *e, *next;
-	unsigned int i;
 
 	if (!pt)
 		return;
-	for (i = 0; i < PENDING_BUCKETS; i++)
-		for (e = pt->buckets[i]; e; e = next) {
-			next = e->next;
-			free(e);
-		}
+	for (e = pt->first; e; e = next) {
+		next = e->next_in;
+		free(e);
+	}
+	sa_table_free(&pt->t);
 	free(pt);
 }
 
 size_t pending_count(const struct pending *pt)
 {
-	return pt->count;
+	return pt->t.count;
 }
 
-static struct entry **find(struct pending *pt, const struct sa_key *k)
+/* The node is an entry's first member. */
+static struct entry *entry_of(struct sa_node *node)
 {
-	struct entry **pe = &pt->buckets[sa_key_hash(k, PENDING_BUCKETS)];
-
-	while (*pe && memcmp(&(*pe)->key, k, sizeof(*k)))
-		pe = &(*pe)->next;
-	return pe;
+	return (struct entry *)node;
 }
 
 int pending_put(struct pending *pt, const struct xha_sa *rec, uint64_t now)
 {
+	struct sa_node **pn;
 	struct sa_key k;
-	struct entry **pe, *e;
+	struct entry *e;
 
 	sa_key_make(rec, &k);
-	pe = find(pt, &k);
-	if (*pe) {
-		counters_merge(&(*pe)->rec, rec);
+	pn = sa_table_find(&pt->t, &k);
+	if (*pn) {
+		counters_merge(&entry_of(*pn)->rec, rec);
 		return 0;
 	}
-	if (pt->count >= pt->max)
+	if (pt->t.count >= pt->max)
 		return -ENOSPC;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOSPC;
-	e->key = k;
+	e->node.key = k;
 	e->rec = *rec;
 	e->first_ms = now;
-	*pe = e;
-	pt->count++;
+	sa_table_add(&pt->t, &e->node);
+	e->prev_in = pt->last;
+	if (pt->last)
+		pt->last->next_in = e;
+	else
+		pt->first = e;
+	pt->last = e;
 	return 1;
 }
 
-/* Remove *pe, the i-th entry of bucket b, keeping the sweep on the entry
- * it was to see next. */
-static void unlink_entry(struct pending *pt, struct entry **pe,
-			 unsigned int b, size_t i)
+/* Remove *pn, keeping the sweep on the entry it was to see next. */
+static void unlink_entry(struct pending *pt, struct sa_node **pn)
 {
-	struct entry *e = *pe;
+	struct entry *e = entry_of(*pn);
 
-	if (b == pt->bucket && i < pt->pos)
-		pt->pos--;
-	*pe = e->next;
+	if (pt->cursor == e)
+		pt->cursor = e->next_in;
+	sa_table_del(&pt->t, pn);
+	if (e->prev_in)
+		e->prev_in->next_in = e->next_in;
+	else
+		pt->first = e->next_in;
+	if (e->next_in)
+		e->next_in->prev_in = e->prev_in;
+	else
+		pt->last = e->prev_in;
 	free(e);
-	pt->count--;
 }
 
 int pending_del(struct pending *pt, const struct xha_sa *id)
 {
+	struct sa_node **pn;
 	struct sa_key k;
-	struct entry **pe;
-	size_t i = 0;
-	unsigned int b;
 
 	sa_key_make(id, &k);
-	b = sa_key_hash(&k, PENDING_BUCKETS);
-	for (pe = &pt->buckets[b]; *pe && memcmp(&(*pe)->key, &k, sizeof(k));
-	     pe = &(*pe)->next)
-		i++;
-	if (!*pe)
+	pn = sa_table_find(&pt->t, &k);
+	if (!*pn)
 		return 0;
-	unlink_entry(pt, pe, b, i);
+	unlink_entry(pt, pn);
 	return 1;
 }
 
 void pending_walk(struct pending *pt, pending_cb cb, void *arg)
 {
-	struct entry **pe, *e;
-	unsigned int b;
-	size_t i;
+	struct entry *e, *next;
 
-	for (b = 0; b < PENDING_BUCKETS && pt->count; b++) {
-		pe = &pt->buckets[b];
-		for (i = 0; (e = *pe);) {
-			if (cb(arg, &e->rec, e->first_ms)) {
-				unlink_entry(pt, pe, b, i);
-			} else {
-				pe = &e->next;
-				i++;
-			}
-		}
+	for (e = pt->first; e; e = next) {
+		next = e->next_in;
+		if (cb(arg, &e->rec, e->first_ms))
+			unlink_entry(pt, sa_table_find(&pt->t, &e->node.key));
 	}
 }
 
 int pending_get(struct pending *pt, const struct xha_sa *id,
 		struct xha_sa *rec, uint64_t *first_ms)
 {
+	struct sa_node *node;
 	struct sa_key k;
 	struct entry *e;
 
-	if (!pt->count)
+	if (!pt->t.count)
 		return 0;
 	sa_key_make(id, &k);
-	e = *find(pt, &k);
-	if (!e)
+	node = *sa_table_find(&pt->t, &k);
+	if (!node)
 		return 0;
+	e = entry_of(node);
 	*rec = e->rec;
 	if (first_ms)
 		*first_ms = e->first_ms;
@@ -161,34 +170,29 @@ int pending_get(struct pending *pt, const struct xha_sa *id,
 size_t pending_next(struct pending *pt, size_t max, struct xha_sa *recs,
 		    uint64_t *first_ms, bool *wrapped)
 {
-	struct entry *e;
-	size_t n = 0, i;
+	size_t n = 0;
 
 	*wrapped = false;
+	if (pt->fresh) {
+		pt->cursor = pt->first;
+		pt->fresh = false;
+	}
 	while (n < max) {
-		if (pt->bucket >= PENDING_BUCKETS) {
+		if (!pt->cursor) {
 			pending_rewind(pt);
 			*wrapped = true;
 			break;
 		}
-		/* New entries are appended to their bucket: pos stays valid. */
-		for (e = pt->buckets[pt->bucket], i = 0; e && i < pt->pos;
-		     e = e->next)
-			i++;
-		for (; e && n < max; e = e->next, pt->pos++, n++) {
-			recs[n] = e->rec;
-			first_ms[n] = e->first_ms;
-		}
-		if (!e) {
-			pt->bucket++;
-			pt->pos = 0;
-		}
+		recs[n] = pt->cursor->rec;
+		first_ms[n] = pt->cursor->first_ms;
+		pt->cursor = pt->cursor->next_in;
+		n++;
 	}
 	return n;
 }
 
 void pending_rewind(struct pending *pt)
 {
-	pt->bucket = 0;
-	pt->pos = 0;
+	pt->cursor = NULL;
+	pt->fresh = true;
 }

@@ -7,13 +7,14 @@
 #include "sakey.h"
 #include "shift.h"
 
-#define SHIFT_BUCKETS 65536
+#define SHIFT_MIN_BUCKETS 1024	/* then grown with the entries */
 #define SHIFT_RETRY_MS 1000	/* after a failed write */
 #define NEVER UINT64_MAX
 
 struct sentry {
-	struct sentry *next;
-	struct sa_key key;
+	struct sa_node node;	/* first: the table's link and key */
+	size_t heap;		/* position in sh->heap */
+	uint64_t due;		/* min(next_ms, expiry): the heap's key */
 	uint8_t replay_mode;
 	bool over;		/* counted in stats.over already */
 	bool report;		/* ...and not reported yet */
@@ -27,42 +28,48 @@ struct sentry {
 	uint64_t next_ms;	/* re-raise due */
 };
 
+/*
+ * The entries by SA identity, and every entry in a min-heap by the time
+ * something is due for it (a re-raise, or being forgotten): shift_tick
+ * looks only at what is due, never at the idle SAs, however many there
+ * are (a bulk sync brings one per SA).
+ */
 struct shift {
 	struct shift_params p;
 	struct shift_stats st;
 	size_t count;
-	unsigned int cursor;	/* shift_tick goes on from this bucket */
-	struct sentry *buckets[SHIFT_BUCKETS];
+	struct sa_table t;
+	struct sentry **heap;	/* count entries, earliest due first */
+	size_t heap_cap;
 };
 
 struct shift *shift_new(const struct shift_params *p)
 {
 	struct shift *sh = calloc(1, sizeof(*sh));
 
-	if (sh) {
-		sh->p = *p;
-		if (!sh->p.tick_visits)
-			sh->p.tick_visits = SHIFT_TICK_VISITS;
-		if (!sh->p.tick_writes)
-			sh->p.tick_writes = SHIFT_TICK_WRITES;
+	if (!sh)
+		return NULL;
+	if (sa_table_init(&sh->t, SHIFT_MIN_BUCKETS) < 0) {
+		free(sh);
+		return NULL;
 	}
+	sh->p = *p;
+	if (!sh->p.tick_visits)
+		sh->p.tick_visits = SHIFT_TICK_VISITS;
+	if (!sh->p.tick_writes)
+		sh->p.tick_writes = SHIFT_TICK_WRITES;
 	return sh;
 }
 
 void shift_clear(struct shift *sh)
 {
-	struct sentry *e, *next;
-	unsigned int i;
+	size_t i;
 
 	if (!sh->count)
 		return;
-	for (i = 0; i < SHIFT_BUCKETS; i++) {
-		for (e = sh->buckets[i]; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-		sh->buckets[i] = NULL;
-	}
+	for (i = 0; i < sh->count; i++)
+		free(sh->heap[i]);
+	sa_table_clear(&sh->t);
 	sh->count = 0;
 }
 
@@ -71,6 +78,8 @@ void shift_free(struct shift *sh)
 	if (!sh)
 		return;
 	shift_clear(sh);
+	sa_table_free(&sh->t);
+	free(sh->heap);
 	free(sh);
 }
 
@@ -84,16 +93,106 @@ const struct shift_stats *shift_get_stats(const struct shift *sh)
 	return &sh->st;
 }
 
-static struct sentry **find(struct shift *sh, const struct xha_sa *sa,
-			    struct sa_key *k)
-{
-	struct sentry **pe;
+/* ---- the heap ---- */
 
+static void heap_set(struct shift *sh, size_t i, struct sentry *e)
+{
+	sh->heap[i] = e;
+	e->heap = i;
+}
+
+static void heap_up(struct shift *sh, size_t i)
+{
+	struct sentry *e = sh->heap[i];
+
+	while (i) {
+		size_t parent = (i - 1) / 2;
+
+		if (sh->heap[parent]->due <= e->due)
+			break;
+		heap_set(sh, i, sh->heap[parent]);
+		i = parent;
+	}
+	heap_set(sh, i, e);
+}
+
+static void heap_down(struct shift *sh, size_t i)
+{
+	struct sentry *e = sh->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= sh->count)
+			break;
+		if (c + 1 < sh->count && sh->heap[c + 1]->due < sh->heap[c]->due)
+			c++;
+		if (e->due <= sh->heap[c]->due)
+			break;
+		heap_set(sh, i, sh->heap[c]);
+		i = c;
+	}
+	heap_set(sh, i, e);
+}
+
+/* e's next_ms or last_ms changed: its place in the heap too. */
+static void reschedule(struct shift *sh, struct sentry *e)
+{
+	uint64_t expiry = e->last_ms + sh->p.expire_ms + 1;
+
+	if (expiry < e->last_ms)
+		expiry = NEVER;
+	e->due = e->next_ms < expiry ? e->next_ms : expiry;
+	heap_up(sh, e->heap);
+	heap_down(sh, e->heap);
+}
+
+/* ---- the table ---- */
+
+/* sa's entry, or NULL; *k gets its key. */
+static struct sentry *find(struct shift *sh, const struct xha_sa *sa,
+			   struct sa_key *k)
+{
 	sa_key_make(sa, k);
-	pe = &sh->buckets[sa_key_hash(k, SHIFT_BUCKETS)];
-	while (*pe && memcmp(&(*pe)->key, k, sizeof(*k)))
-		pe = &(*pe)->next;
-	return pe;
+	/* The node is an entry's first member. */
+	return (struct sentry *)*sa_table_find(&sh->t, k);
+}
+
+/* A new entry for k in the table and the heap; NULL without memory. */
+static struct sentry *add_entry(struct shift *sh, const struct sa_key *k)
+{
+	struct sentry *e;
+
+	if (sh->count == sh->heap_cap) {
+		size_t cap = sh->heap_cap ? 2 * sh->heap_cap : 256;
+		struct sentry **h = realloc(sh->heap, cap * sizeof(*h));
+
+		if (!h)
+			return NULL;
+		sh->heap = h;
+		sh->heap_cap = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->node.key = *k;
+	sa_table_add(&sh->t, &e->node);
+	heap_set(sh, sh->count++, e);
+	return e;
+}
+
+static void remove_entry(struct shift *sh, struct sentry *e)
+{
+	struct sentry *last;
+
+	sa_table_del(&sh->t, sa_table_find(&sh->t, &e->node.key));
+	last = sh->heap[--sh->count];
+	if (last != e) {
+		heap_set(sh, e->heap, last);
+		heap_up(sh, last->heap);
+		heap_down(sh, last->heap);
+	}
+	free(e);
 }
 
 static void mark_over(struct shift *sh, struct sentry *e)
@@ -106,23 +205,21 @@ static void mark_over(struct shift *sh, struct sentry *e)
 int shift_observe(struct shift *sh, const struct xha_sa *rec, uint64_t now)
 {
 	struct sa_key k;
-	struct sentry **pe = find(sh, rec, &k), *e = *pe;
+	struct sentry *e = find(sh, rec, &k);
 	uint64_t dt, gap;
 	double sample;
 
 	if (!e) {
 		if (sh->count >= sh->p.max_entries ||
-		    !(e = calloc(1, sizeof(*e)))) {
+		    !(e = add_entry(sh, &k))) {
 			sh->st.full++;
 			return -ENOSPC;
 		}
-		e->key = k;
 		e->replay_mode = rec->replay_mode;
 		e->last_oseq = e->base_oseq = rec->oseq;
 		e->last_ms = e->base_ms = now;
 		e->next_ms = NEVER;	/* nothing written yet */
-		*pe = e;
-		sh->count++;
+		reschedule(sh, e);
 		return 0;
 	}
 	if (rec->oseq < e->last_oseq)
@@ -151,6 +248,7 @@ int shift_observe(struct shift *sh, const struct xha_sa *rec, uint64_t now)
 	 * outgrew what was written. */
 	if (e->written)
 		e->next_ms = now;
+	reschedule(sh, e);
 	return 0;
 }
 
@@ -183,7 +281,7 @@ static void fill(struct shift *sh, struct sentry *e, uint64_t now,
 		 uint32_t extra_ms, struct shift_write *w)
 {
 	w->advance = advance(sh, e, now, extra_ms);
-	sa_key_to_sa(&e->key, &w->sa);
+	sa_key_to_sa(&e->node.key, &w->sa);
 	w->sa.replay_mode = e->replay_mode;
 	w->sa.oseq = counters_shift(e->last_oseq, w->advance, e->replay_mode);
 	/*
@@ -215,7 +313,7 @@ uint64_t shift_target(struct shift *sh, const struct xha_sa *rec,
 					rec->replay_mode);
 	struct shift_write tmp;
 	struct sa_key k;
-	struct sentry *e = *find(sh, rec, &k);
+	struct sentry *e = find(sh, rec, &k);
 
 	if (!w)
 		w = &tmp;
@@ -254,7 +352,7 @@ void shift_written(struct shift *sh, const struct xha_sa *id, uint64_t oseq,
 		   uint64_t now)
 {
 	struct sa_key k;
-	struct sentry *e = *find(sh, id, &k);
+	struct sentry *e = find(sh, id, &k);
 
 	(void)now;
 	if (!e)
@@ -262,22 +360,14 @@ void shift_written(struct shift *sh, const struct xha_sa *id, uint64_t oseq,
 	if (oseq > e->written)
 		e->written = oseq;
 	schedule(sh, e);
-}
-
-static void remove_entry(struct shift *sh, struct sentry **pe)
-{
-	struct sentry *e = *pe;
-
-	*pe = e->next;
-	free(e);
-	sh->count--;
+	reschedule(sh, e);
 }
 
 void shift_write_failed(struct shift *sh, const struct xha_sa *id,
 			uint64_t now)
 {
 	struct sa_key k;
-	struct sentry *e = *find(sh, id, &k);
+	struct sentry *e = find(sh, id, &k);
 
 	if (!e)
 		return;
@@ -285,6 +375,7 @@ void shift_write_failed(struct shift *sh, const struct xha_sa *id,
 	 * left there, which shift_written() reports again. */
 	e->written = 0;
 	e->next_ms = now + SHIFT_RETRY_MS;
+	reschedule(sh, e);
 }
 
 /* One entry's turn; true if it was written (or queued). */
@@ -316,30 +407,24 @@ static bool tick_one(struct shift *sh, struct sentry *e, uint64_t now,
 
 void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg)
 {
-	struct sentry **pe, *e;
-	size_t visits = 0, writes = 0;
-	unsigned int b;
+	size_t visits = 0, writes = 0, round = sh->count;
+	struct sentry *e;
 
-	if (!sh->count)
-		return;
-	/* Whole buckets (a few entries each), from where the last tick
-	 * stopped, at most once round the table. */
-	for (b = 0; b < SHIFT_BUCKETS; b++) {
-		if (visits >= sh->p.tick_visits || writes >= sh->p.tick_writes)
+	/* What is due, earliest first; each entry leaves with its next due
+	 * time after now, so a tick sees it at most once. */
+	while (sh->count && visits < round && visits < sh->p.tick_visits &&
+	       writes < sh->p.tick_writes) {
+		e = sh->heap[0];
+		if (e->due > now)
 			break;
-		pe = &sh->buckets[sh->cursor];
-		sh->cursor = (sh->cursor + 1) % SHIFT_BUCKETS;
-		while ((e = *pe)) {
-			visits++;
-			if (now > e->last_ms &&
-			    now - e->last_ms > sh->p.expire_ms) {
-				sh->st.expired++;
-				remove_entry(sh, pe);
-				continue;
-			}
-			pe = &e->next;
-			writes += tick_one(sh, e, now, cb, arg);
+		visits++;
+		if (now > e->last_ms && now - e->last_ms > sh->p.expire_ms) {
+			sh->st.expired++;
+			remove_entry(sh, e);
+			continue;
 		}
+		writes += tick_one(sh, e, now, cb, arg);
+		reschedule(sh, e);
 	}
 }
 
@@ -348,13 +433,17 @@ unsigned int shift_takeover(struct shift *sh, uint64_t now, shift_write_cb cb,
 {
 	struct shift_write w;
 	struct sentry *e;
-	unsigned int i, n = 0;
+	unsigned int n = 0;
+	size_t i;
 
 	*over = 0;
 	if (!sh->count)
 		return 0;
-	for (i = 0; i < SHIFT_BUCKETS; i++)
-		for (e = sh->buckets[i]; e; e = e->next) {
+	/* By the hash chains, not the heap: cb may reschedule entries (a
+	 * queued write that failed), which reorders the heap. */
+	for (i = 0; i < sh->t.nbuckets; i++)
+		for (e = (struct sentry *)sh->t.buckets[i]; e;
+		     e = (struct sentry *)e->node.next) {
 			fill(sh, e, now, 0, &w);
 			if (w.advance > sh->p.base)
 				(*over)++;

@@ -35,8 +35,8 @@ struct shift_params {
 	uint32_t expire_ms;	/* entries not heard of this long go */
 	size_t max_entries;
 	/* shift_tick's budget (0: the defaults below): it visits at most
-	 * tick_visits entries and writes at most tick_writes, then goes on
-	 * from there at the next tick. */
+	 * tick_visits due entries and writes at most tick_writes; what is
+	 * left is due at the next tick. */
 	size_t tick_visits;
 	size_t tick_writes;
 };
@@ -103,9 +103,11 @@ void shift_write_failed(struct shift *sh, const struct xha_sa *id,
 
 /*
  * Timer: re-raise the SAs whose lookahead is running out (less than
- * refresh_ms left), drop those not heard of for expire_ms. Within the
- * budget (tick_visits, tick_writes): the next call goes on where this one
- * stopped, a round covers the table at most once per call.
+ * refresh_ms left), drop those not heard of for expire_ms. Only the SAs
+ * due are looked at, the earliest first (entries wait in a heap by due
+ * time: an idle SA costs a tick nothing). Within the budget (tick_visits,
+ * tick_writes): the rest is still due at the next call; each SA is
+ * looked at most once per call.
  */
 void shift_tick(struct shift *sh, uint64_t now, shift_write_cb cb, void *arg);
 

@@ -239,9 +239,9 @@ static int out_keep(struct sync *s)
 	b = malloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	*b = s->batch;
+	*b = o->batch;
 	o->msg[o->len++] = b;
-	proto_batch_init(&s->batch, 0, o->id);
+	proto_batch_init(&o->batch, 0, o->id);
 	return 0;
 }
 
@@ -256,13 +256,13 @@ static int dump_cb(const struct xha_sa *sa, void *arg)
 		s->st.records_link_sa++;
 		return 0;
 	}
-	ret = proto_batch_add(&s->batch, sa);
+	ret = proto_batch_add(&s->out.batch, sa);
 	if (ret == -ENOSPC) {
 		if (out_keep(s) < 0) {
 			s->out.failed = true;
 			return 0;
 		}
-		ret = proto_batch_add(&s->batch, sa);
+		ret = proto_batch_add(&s->out.batch, sa);
 	}
 	if (ret < 0)
 		s->st.records_unsendable++;
@@ -277,7 +277,7 @@ static void bulk_fail(struct sync *s, const char *why)
 	/* No BULK_END: the backup asks again after a while. */
 	log_err("bulk sync #%" PRIu32 ": %s", s->out.id, why);
 	bulk_out_clear(&s->out);
-	proto_batch_init(&s->batch, 0, 0);
+	proto_batch_init(&s->out.batch, 0, 0);
 }
 
 /* The dump is complete: its last message (BULK_END) is ready. */
@@ -309,12 +309,12 @@ static void dump_done(struct sync *s)
 	}
 	s->torn_streak = 0;
 	if (o->id)
-		s->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
-	if ((s->batch.hdr.count || s->batch.hdr.flags) && out_keep(s) < 0) {
+		o->batch.hdr.flags |= PROTO_SEQNUM_BULK_END;
+	if ((o->batch.hdr.count || o->batch.hdr.flags) && out_keep(s) < 0) {
 		bulk_fail(s, "out of memory");
 		return;
 	}
-	proto_batch_init(&s->batch, 0, 0);
+	proto_batch_init(&o->batch, 0, 0);
 	log_info("bulk sync #%" PRIu32 ": kernel dump read, %" PRIu32
 		 " records (%" PRIu64 " ms reading it%s)",
 		 o->id, o->records, o->dump_ms,
@@ -364,7 +364,7 @@ void sync_bulk(struct sync *s, uint32_t bulk_id, uint64_t now)
 			 o->id, bulk_id);
 	}
 	bulk_out_clear(o);
-	proto_batch_init(&s->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
+	proto_batch_init(&o->batch, bulk_id ? PROTO_SEQNUM_BULK_START : 0,
 			 bulk_id);
 	o->id = bulk_id;
 	o->boot = s->peer->peer_boot;

@@ -76,7 +76,7 @@ struct sync {
 	struct peer *peer;
 	struct pending *pending;
 	struct shift *shift;		/* NULL: adaptive-shift off */
-	struct proto_batch batch;
+	struct proto_batch batch;	/* live updates being relayed */
 	bool resync;			/* ENOBUFS seen: resync when possible */
 	bool dump_sends;		/* the dump in progress goes out */
 	unsigned int torn_streak;	/* torn bulk dumps in a row */
@@ -84,6 +84,10 @@ struct sync {
 	struct bulk_out {
 		struct proto_batch **msg;
 		size_t len, pos, cap;
+		/* The dump's message being filled: its own, so that live
+		 * updates read between two pieces of the dump (which reset
+		 * and flush theirs) cannot drop the records it holds. */
+		struct proto_batch batch;
 		uint32_t id;		/* bulk id, 0: unsolicited */
 		uint32_t records;
 		uint64_t first_seq;	/* seq of its first message */

@@ -432,6 +432,73 @@ static void test_pending(void)
 	pending_free(pt);
 }
 
+/*
+ * Many records waiting (a rejoin: 100k SAs not installed yet): the table
+ * grows, every one is found, and a sweep that runs while entries come and
+ * go (the table growing under it) sees each entry there all along exactly
+ * once per round.
+ */
+#define MANY 50000
+
+static void test_pending_many(void)
+{
+	struct pending *pt = pending_new(MANY + 1000);
+	static struct xha_sa recs[64];
+	static unsigned char seen[MANY + 1000];
+	uint64_t first[64];
+	unsigned int i, rounds = 0;
+	bool wrapped = false, dup = false;
+	struct xha_sa r;
+	size_t n;
+
+	for (i = 0; i < MANY / 2; i++) {
+		t_rec(&r, XFRM_HA_REPLAY_ESN, i, i, i);
+		CHECK_EQ(pending_put(pt, &r, i), 1);
+	}
+	/* A round begins; half of it is read. */
+	for (i = 0; i < MANY / 4; i += (unsigned int)n) {
+		n = pending_next(pt, 64, recs, first, &wrapped);
+		CHECK(!wrapped);
+		while (n--)
+			seen[ntohl(recs[n].spi)]++;
+		n = 64;
+	}
+	/* The other half comes (the table grows twice), a few go. */
+	for (i = MANY / 2; i < MANY; i++) {
+		t_rec(&r, XFRM_HA_REPLAY_ESN, i, i, i);
+		CHECK_EQ(pending_put(pt, &r, i), 1);
+	}
+	for (i = 0; i < MANY; i += 1000) {
+		t_rec(&r, XFRM_HA_REPLAY_ESN, 0, 0, i);
+		CHECK_EQ(pending_del(pt, &r), 1);
+		seen[i] = 1;	/* gone: not required */
+	}
+	CHECK_EQ(pending_count(pt), MANY - MANY / 1000);
+	do {
+		n = pending_next(pt, 64, recs, first, &wrapped);
+		for (i = 0; i < n; i++)
+			seen[ntohl(recs[i].spi)]++;
+	} while (!wrapped && ++rounds < MANY);
+	CHECK(wrapped);
+	for (i = 0; i < MANY / 2; i++) {
+		if (i % 1000 && seen[i] != 1)
+			dup = true;
+	}
+	CHECK(!dup);
+	/* Every one is there, and merges into its own entry. */
+	for (i = 1; i < MANY; i += 7) {
+		if (!(i % 1000))
+			continue;
+		t_rec(&r, XFRM_HA_REPLAY_ESN, i + 5, 0, i);
+		CHECK_EQ(pending_put(pt, &r, 0), 0);
+		CHECK(pending_get(pt, &r, &r, &first[0]));
+		CHECK_EQ(r.oseq, i + 5);
+		CHECK_EQ(r.seq, i);
+		CHECK_EQ(first[0], i);
+	}
+	pending_free(pt);
+}
+
 int main(void)
 {
 	RUN(test_shift_saturation);
@@ -442,5 +509,6 @@ int main(void)
 	RUN(test_bitmap_or);
 	RUN(test_merge);
 	RUN(test_pending);
+	RUN(test_pending_many);
 	DONE();
 }

@@ -947,6 +947,58 @@ static void test_nack_and_tail(void)
 }
 
 /*
+ * A backup slower than the active's window (a bulk of 100k SAs): the
+ * messages wait in its socket buffer for longer than the RTO, but its
+ * ACKs keep moving the stream. Nothing is resent on a timeout: copies
+ * of what merely waits would only add to the backlog (they once did, and
+ * a slow backup got slower the longer the bulk). Then the ACKs stop: the
+ * RTO resends.
+ */
+static void test_slow_receiver(void)
+{
+	static struct node J, K;
+	struct pkt held[QMAX];
+	unsigned int i, n, held_n;
+	uint64_t t, t0 = 3050;
+
+	node_init(&J, "J", 1, ROLE_ACTIVE, key, 45);
+	node_init(&K, "K", 2, ROLE_BACKUP, key, 46);
+	connect_pair(&J, &K, 1000);
+	run_step(&J, &K, 1050, 3000, 50);
+	CHECK(peer_synced(&K.peer));
+	for (i = 0; i < 40; i++)
+		send_rec(&J, 100 + i, t0);
+	/* K reads two of them every 100 ms: the last 2 s after it went. */
+	for (t = t0 + 100; t <= t0 + 2100; t += 100) {
+		n = K.qn < 2 ? K.qn : 2;
+		held_n = K.qn - n;
+		memcpy(held, K.q + n, held_n * sizeof(held[0]));
+		for (i = 0; i < n; i++)
+			peer_input(&K.peer, K.q[i].data, K.q[i].len, t);
+		memcpy(K.q, held, held_n * sizeof(held[0]));
+		K.qn = held_n;
+		peer_tick(&J.peer, t);
+		peer_tick(&K.peer, t);
+		for (i = 0; i < J.qn; i++)
+			peer_input(&J.peer, J.q[i].data, J.q[i].len, t);
+		J.qn = 0;
+	}
+	CHECK(seen_all(&K, 100, 140));
+	CHECK_EQ(J.peer.st.retransmits, 0);
+	CHECK_EQ(K.peer.rx.dup, 0);
+	run_step(&J, &K, t0 + 2200, t0 + 3000, 50);
+	CHECK_EQ(J.peer.tx.count, 0);
+	/* No ACK for PEER_RTO_MS: resent. */
+	K.cut = true;
+	J.drop_seq = J.peer.tx.next;
+	send_rec(&J, 150, t0 + 3050);
+	pump(&J, &K, t0 + 3050);
+	run_step(&J, &K, t0 + 3100, t0 + 3100 + PEER_RTO_MS, 50);
+	CHECK(K.seen[150]);
+	CHECK_EQ(J.peer.st.retransmits, 1);
+}
+
+/*
  * (2) A bulk of 5 messages (15 records). The third is lost on the wire:
  * the backup is not synced while it is missing, even though BULK_END
  * arrived; resent on its NACK, the bulk completes without another
@@ -1364,6 +1416,7 @@ int main(void)
 	RUN(test_v2_records);
 	RUN(test_lossy_link);
 	RUN(test_nack_and_tail);
+	RUN(test_slow_receiver);
 	RUN(test_bulk_verified);
 	RUN(test_bulk_count_mismatch);
 	RUN(test_one_way_outage);

@@ -353,6 +353,50 @@ static void test_tick_budget(void)
 	shift_free(sh);
 }
 
+/*
+ * Many idle SAs (a bulk of 100k records with no rate) and one that sends:
+ * a tick looks at what is due, not at the table, so the sender's re-raise
+ * goes out at the first tick even with a budget of a few visits (the
+ * timer once walked the whole table every 250 ms, whatever was due), and
+ * the idle ones are forgotten when they expire.
+ */
+static void test_tick_idle_many(void)
+{
+	struct shift_params p = params;
+	struct shift *sh;
+	struct kern k = { 0 };
+	struct xha_sa r;
+	unsigned int i;
+
+	p.max_entries = 100000;
+	p.tick_visits = 4;
+	sh = shift_new(&p);
+	for (i = 0; i < 99999; i++) {
+		t_rec(&r, XFRM_HA_REPLAY_ESN, 7, 0, 1000 + i);
+		CHECK_EQ(shift_observe(sh, &r, 0), 0);
+		shift_written(sh, &r, 1007, 0);
+	}
+	CHECK_EQ(shift_count(sh), 99999);
+	/* SA 1: 10000 packets/s, written once. */
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 0, 0, 1);
+	on_record(sh, &k, &r, 0);
+	t_rec(&r, XFRM_HA_REPLAY_ESN, 10000, 0, 1);
+	on_record(sh, &k, &r, 1000);
+	CHECK_EQ(shift_count(sh), 100000);
+	k.writes = 0;
+	/* Past its lookahead: due, alone among 100000. */
+	shift_tick(sh, 3000, kern_write, &k);
+	CHECK_EQ(k.writes, 1);
+	CHECK_EQ(shift_get_stats(sh)->raises, 1);
+	shift_tick(sh, 3001, kern_write, &k);
+	CHECK_EQ(k.writes, 1);
+	/* All expired: four a tick (the budget). */
+	shift_tick(sh, 1002 + p.expire_ms, kern_write, &k);
+	CHECK_EQ(shift_count(sh), 100000 - 4);
+	CHECK_EQ(shift_get_stats(sh)->expired, 4);
+	shift_free(sh);
+}
+
 int main(void)
 {
 	log_init(false);
@@ -363,5 +407,6 @@ int main(void)
 	RUN(test_over_at_record);
 	RUN(test_bounds);
 	RUN(test_tick_budget);
+	RUN(test_tick_idle_many);
 	DONE();
 }
