@@ -298,8 +298,8 @@ static struct xfrm_state *xha_sa_lookup(struct net *net, struct nlattr **tb,
 }
 
 /*
- * Every request but a statistics read arms the requester's netns; see
- * xha_genl_listening().
+ * Every request but a statistics read or a write arms the requester's
+ * netns; see xha_genl_listening().
  */
 static struct xha_net *xha_net_info(struct genl_info *info)
 {
@@ -558,9 +558,14 @@ static int xha_sa_set_batch(struct xha_net *xn, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Writes do not arm the namespace: a backup only writes, and on a box where
+ * some other namespace listens, arming it would have it tracked, publish
+ * and disarm again with every batch.
+ */
 static int xha_sa_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct xha_net *xn = xha_net_info(info);
+	struct xha_net *xn = xha_net(genl_info_net(info));
 	int err;
 
 	err = xha_unique_top(info);

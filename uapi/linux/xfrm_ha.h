@@ -201,7 +201,8 @@
  *   UPDATE if it carries counters.
  *
  *   A namespace is watched while the group has a listener and the
- *   namespace is armed: any request but XFRM_HA_CMD_CONFIG_GET arms it
+ *   namespace is armed: any request but XFRM_HA_CMD_CONFIG_GET and
+ *   XFRM_HA_CMD_SA_SET arms it
  *   (and starts a reconcile walk that tracks its SAs), a notification that
  *   reached no socket in it disarms it (the kernel only tracks group
  *   membership per protocol, not per namespace). While armed and nothing
