@@ -24,7 +24,7 @@
  * (sealing follows docs/protocol.md at the byte level; SEQNUM payloads are
  * built with the agent's own proto.c)
  *   record     one SEQNUM that follows the last captured SEQNUM that opens
- *              with -k (counter + 1000, stream seq + 16, the same
+ *              with -k (counter + 1000, stream seq + 400, the same
  *              destination boot) carrying the record of -o (SPI hex, IPv4
  *              destination, oseq, seq), sealed with a random key; with -K,
  *              with the genuine key (the control: it must apply)
@@ -383,13 +383,14 @@ static void parse_record(const char *s, struct xha_sa *sa)
  * (fresh: above anything the sender sent since, and within the receiver's
  * anti-replay window, so the sender's own next packets stay acceptable)
  * and the stream seq RECORD_SEQ_AHEAD ahead (within the 4096-message
- * receive window, above the sender's next few messages, which would make
- * ours a duplicate), and the destination boot of its payload (offset 8:
+ * receive window, above what the sender sends before ours arrives, which
+ * would make ours a duplicate: at the module's 10 ms passes that can be a
+ * hundred messages a second), and the destination boot of its payload (offset 8:
  * the receiver's boot; anything else is stale-session). The same record
  * whatever the key: only the key decides.
  */
 #define RECORD_CTR_AHEAD 1000
-#define RECORD_SEQ_AHEAD 16
+#define RECORD_SEQ_AHEAD 400
 
 static size_t make_record(const char *rec, bool genuine, uint8_t *out)
 {
