@@ -659,7 +659,6 @@ static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			if (xha_genl_put_sa(skb, s)) {
 				/* Cannot happen (sized above): say so. */
 				full = true;
-				cb->seq++;
 				break;
 			}
 			records++;
@@ -673,6 +672,9 @@ static int xha_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	 * Never 0, which means "not checked" to nl_dump_check_consistent().
 	 */
 	cb->seq = (u32)atomic_read(&xha_net(net)->gen) << 1 | 1;
+	/* SAs were dropped from this part (cannot happen): flag it torn. */
+	if (full)
+		cb->seq += 2;
 	/* An empty last message: NLMSG_DONE carries the flag instead. */
 	if (!records) {
 		genlmsg_cancel(skb, hdr);
