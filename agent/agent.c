@@ -9,6 +9,7 @@
 
 #include "agent.h"
 #include "charon.h"
+#include "control.h"
 #include "ctl.h"
 #include "hagroup.h"
 #include "kernel.h"
@@ -22,27 +23,6 @@
 #define PEER_TICK_MS 250
 #define GROUP_TICK_MS 500
 #define STATS_MS 30000
-/* Module reloads seen (kernel.h, once it counts them). */
-#ifndef KERNEL_RELOADS
-#define KERNEL_RELOADS(k) ((uint64_t)0)
-#endif
-
-struct agent {
-	struct config *cfg;
-	struct loop *loop;
-	struct kernel kernel;
-	struct link link;
-	struct peer peer;
-	struct sync sync;
-	struct hagroup group;
-	struct charon charon;
-	struct trackfile track;
-	struct ctl ctl;
-	enum role role;
-	uint64_t role_since;
-	char state_file[sizeof(((struct config *)0)->control_socket) + 8];
-	char status[256];
-};
 
 /*
  * keepalived's hold-off: a backup whose counters are not fresh must not
@@ -218,130 +198,6 @@ static const struct peer_ops peer_ops = {
 	.bulk_request = on_bulk_request,
 	.records = on_records,
 };
-
-/* ---- control socket ---- */
-
-/* The HA link's counters, in stable "key value" lines (docs/protocol.md,
- * "Statistics"). */
-static size_t show_link(struct agent *a, char *buf, size_t len)
-{
-	const struct peer *p = &a->peer;
-	const struct peer_stats *ps = &p->st;
-	uint64_t now = now_ms();
-	size_t off;
-	int i;
-
-	off = (size_t)snprintf(buf, len, "link-rejected");
-	for (i = 1; i < PROTO_ERR_MAX && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, " %s %" PRIu64,
-					proto_err_name(i), ps->rx_rejected[i]);
-	if (off < len)
-		off += (size_t)snprintf(buf + off, len - off,
-			"\nlink-stats rx %" PRIu64 " tx %" PRIu64
-			" tx-failed %" PRIu64 " retransmits %" PRIu64
-			" nacks-sent %" PRIu64 " nacks-received %" PRIu64
-			" acks-sent %" PRIu64 " peer-boots %" PRIu64
-			" last-heard-ms %" PRId64 " hello-replies %" PRIu64
-			" outages %" PRIu64 "\n"
-			"stream tx-seq %" PRIu64 " acked %" PRIu64
-			" unacked %zu queue-max %d overflow %" PRIu64
-			" rx-cum %" PRIu64 " rx-lost %" PRIu64
-			" rx-dup %" PRIu64 " resyncs %" PRIu64
-			" lag-worst-ms %" PRIu64 "\n"
-			"bulk requested %" PRIu64 " completed %" PRIu64
-			" incomplete %" PRIu64 " served %" PRIu64
-			" records %" PRIu64 " last-ms %" PRIu64
-			" max-ms %" PRIu64 " sent %" PRIu64
-			" send-last-ms %" PRIu64 "\n"
-			"kernel family-reloads %" PRIu64 "\n",
-			ps->rx_packets, ps->tx_packets, ps->tx_failed,
-			ps->retransmits, ps->nacks_sent, ps->nacks_received,
-			ps->acks_sent, ps->peer_boots,
-			p->last_rx ? (int64_t)(now - p->last_rx) : -1,
-			ps->hello_replies, ps->outages,
-			stream_tx_last(&p->tx), p->tx.acked, p->tx.count,
-			STREAM_QUEUE_MAX, p->tx.overflow, p->rx.cum,
-			ps->rx_lost, p->rx.dup, ps->resyncs,
-			p->tx.lag_worst_ms, ps->bulks_requested,
-			ps->bulks_completed, ps->bulks_incomplete,
-			ps->bulks_served, ps->bulk_last_records,
-			ps->bulk_last_ms, ps->bulk_max_ms,
-			a->sync.st.bulks_sent, a->sync.st.bulk_send_last_ms,
-			KERNEL_RELOADS(&a->kernel));
-	return off < len ? off : len;
-}
-
-static void show_state(struct agent *a, char *buf, size_t len)
-{
-	const struct peer *p = &a->peer;
-	const struct hagroup_stats *gs = &a->group.st;
-	uint64_t now = now_ms();
-	size_t off;
-
-	snprintf(buf, len,
-		 "ok\n"
-		 "node %u role %s since %" PRIu64 " ms\n"
-		 "ha-group %s controller %s state %s transitions %" PRIu64 "\n"
-		 "keepalived lines %" PRIu64 " other %" PRIu64
-		 " malformed %" PRIu64 " stale %" PRIu64
-		 " contradicted %" PRIu64 " address-overrides %" PRIu64 "\n"
-		 "track-file %s %s\n"
-		 "strongswan %s\n"
-		 "peer node %u link %s %s peer-role %s split-brain %s (%" PRIu64
-		 " times)\n"
-		 "status %s\n",
-		 a->cfg->node_id, role_name(a->role), now - a->role_since,
-		 a->group.cfg->name, hagroup_controller(&a->group),
-		 a->group.known ? ha_state_name(hagroup_state(&a->group)) :
-				  "unknown",
-		 gs->transitions, gs->lines, gs->lines_other,
-		 gs->lines_malformed, gs->lines_stale, gs->lines_contradicted,
-		 gs->vip_overrides,
-		 a->track.path ? a->track.path : "-",
-		 a->track.value < 0 ? "unset" :
-		 a->track.value ? "1 (holding off)" : "0",
-		 charon_status(&a->charon), p->peer_node,
-		 peer_is_up(p) ? "up" : "down",
-		 a->role == ROLE_BACKUP ?
-			 (peer_synced(p) ? "synced" : "not-synced") : "",
-		 !p->verified ? "unknown" :
-		 p->peer_role == PROTO_ROLE_ACTIVE ? "active" : "backup",
-		 p->split_brain ? "YES" : "no", p->st.split_brains, a->status);
-	off = strlen(buf);
-	if (off + 1 < len)
-		show_link(a, buf + off, len - off);
-}
-
-static void on_ctl(void *arg, char *const *argv, int argc, char *reply,
-		   size_t len)
-{
-	struct agent *a = arg;
-	char err[256];
-	enum ha_state st;
-
-	if (argc == 3 && !strcmp(argv[0], "group")) {
-		if (ha_state_parse(argv[2], &st) < 0) {
-			snprintf(reply, len,
-				 "error: state \"%s\": expected master, backup or fault",
-				 argv[2]);
-			return;
-		}
-		if (hagroup_set(&a->group, argv[1], st, err, sizeof(err)) < 0) {
-			snprintf(reply, len, "error: %s", err);
-			return;
-		}
-		snprintf(reply, len, "ok\nha-group %s state %s role %s\n",
-			 argv[1], ha_state_name(st), role_name(a->role));
-		return;
-	}
-	if (argc == 2 && !strcmp(argv[0], "show") &&
-	    !strcmp(argv[1], "state")) {
-		show_state(a, reply, len);
-		return;
-	}
-	snprintf(reply, len,
-		 "error: unknown request (expected \"group NAME STATE\" or \"show state\")");
-}
 
 /* ---- loop callbacks ---- */
 
@@ -543,7 +399,7 @@ static int setup(struct agent *a)
 		log_err("HA link: %s", err);
 		return -1;
 	}
-	if (ctl_open(&a->ctl, cfg->control_socket, a->loop, on_ctl, a, err,
+	if (ctl_open(&a->ctl, cfg->control_socket, a->loop, control_request, a, err,
 		     sizeof(err)) < 0) {
 		log_err("%s", err);
 		return -1;
