@@ -1,0 +1,1097 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The router's indented text format (see cfgtext.h): a printer walking a
+ * validated libyang data tree, and a line parser building one through the
+ * compiled schema. Both only look at node types, keys, units and
+ * defaults, so a change of the model needs no change here.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "cfgtext.h"
+#include "config.h"
+
+#define INDENT 4
+#define MAX_WORDS 16
+#define MAX_DEPTH 32
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The first libyang error stored in the context, or NULL. */
+static const struct ly_err_item *ly_first_error(const struct ly_ctx *ctx)
+{
+	const struct ly_err_item *e = ly_err_first(ctx);
+
+	while (e && e->level != LY_LLERR)
+		e = e->next;
+	return e;
+}
+
+/* ---- units ---------------------------------------------------------- */
+
+/* Time suffixes, in milliseconds. */
+static const struct {
+	const char *suffix;
+	uint64_t ms;
+} time_units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 3600 * 1000 },
+	{ "d", 86400 * 1000 },
+};
+
+/* The YANG units the router prints as a suffix, and their size in ms. */
+static const struct {
+	const char *units;
+	const char *suffix;
+	uint64_t ms;
+} leaf_units[] = {
+	{ "seconds", "s", 1000 },
+	{ "milliseconds", "ms", 1 },
+};
+
+/* The suffix index for a term node's schema, or -1: printed bare. */
+static int units_of(const struct lysc_node *schema)
+{
+	const char *u = NULL;
+	unsigned int i;
+
+	if (schema->nodetype == LYS_LEAF)
+		u = ((const struct lysc_node_leaf *)schema)->units;
+	else if (schema->nodetype == LYS_LEAFLIST)
+		u = ((const struct lysc_node_leaflist *)schema)->units;
+	if (!u)
+		return -1;
+	for (i = 0; i < sizeof(leaf_units) / sizeof(leaf_units[0]); i++)
+		if (!strcmp(u, leaf_units[i].units))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A value as typed, for a leaf with time units: bare, or a whole number
+ * with a time suffix that converts exactly. out gets the bare number.
+ */
+static int units_convert(const char *v, int u, char *out, size_t outlen,
+			 char *why, size_t whylen)
+{
+	const char *p = v, *sfx;
+	unsigned long long n, ms;
+	unsigned int i;
+	bool neg = false;
+	char *end;
+
+	if (*p == '-' || *p == '+') {
+		neg = *p == '-';
+		p++;
+	}
+	if (!isdigit((unsigned char)*p)) {
+		snprintf(out, outlen, "%s", v);	/* libyang says what is wrong */
+		return 0;
+	}
+	errno = 0;
+	n = strtoull(p, &end, 10);
+	sfx = end;
+	if (!*sfx) {
+		snprintf(out, outlen, "%s", v);
+		return 0;
+	}
+	if (errno) {
+		seterr(why, whylen, "\"%s\" is out of range", v);
+		return -1;
+	}
+	for (i = 0; i < sizeof(time_units) / sizeof(time_units[0]); i++)
+		if (!strcmp(sfx, time_units[i].suffix))
+			break;
+	if (i == sizeof(time_units) / sizeof(time_units[0])) {
+		seterr(why, whylen,
+		       "bad unit \"%s\" in \"%s\" (a number of %s, bare or with ms, s, m, h or d)",
+		       sfx, v, leaf_units[u].units);
+		return -1;
+	}
+	if (__builtin_mul_overflow(n, time_units[i].ms, &ms)) {
+		seterr(why, whylen, "\"%s\" is out of range", v);
+		return -1;
+	}
+	if (ms % leaf_units[u].ms) {
+		seterr(why, whylen, "\"%s\" is not a whole number of %s", v,
+		       leaf_units[u].units);
+		return -1;
+	}
+	snprintf(out, outlen, "%s%llu", neg ? "-" : "", ms / leaf_units[u].ms);
+	return 0;
+}
+
+/* ---- printing ------------------------------------------------------- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void bputn(struct buf *b, const char *s, size_t n)
+{
+	char *p;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void bputs(struct buf *b, const char *s)
+{
+	bputn(b, s, strlen(s));
+}
+
+static void bindent(struct buf *b, int depth)
+{
+	static const char spaces[] = "                ";
+	int n = depth * INDENT;
+
+	while (n > 0) {
+		int k = n < (int)sizeof(spaces) - 1 ? n : (int)sizeof(spaces) - 1;
+
+		bputn(b, spaces, k);
+		n -= k;
+	}
+}
+
+static bool needs_quotes(const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+
+	if (!*p || *p == '#' || !strcmp(v, ".."))
+		return true;
+	for (; *p; p++)
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+/* A value, quoted and escaped when reading it back needs it. */
+static void bvalue(struct buf *b, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	char esc[5];
+
+	if (!needs_quotes(v)) {
+		bputs(b, v);
+		return;
+	}
+	bputn(b, "\"", 1);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			bputs(b, "\\\"");
+			break;
+		case '\\':
+			bputs(b, "\\\\");
+			break;
+		case '\n':
+			bputs(b, "\\n");
+			break;
+		case '\t':
+			bputs(b, "\\t");
+			break;
+		case '\r':
+			bputs(b, "\\r");
+			break;
+		default:
+			if (*p < ' ' || *p == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\x%02x", *p);
+				bputs(b, esc);
+			} else {
+				bputn(b, (const char *)p, 1);
+			}
+		}
+	}
+	bputn(b, "\"", 1);
+}
+
+static bool is_config(const struct lysc_node *s)
+{
+	return s && (s->flags & LYS_CONFIG_W);
+}
+
+static bool is_empty_type(const struct lysc_node *s)
+{
+	return s->nodetype == LYS_LEAF &&
+	       ((const struct lysc_node_leaf *)s)->type->basetype ==
+		       LY_TYPE_EMPTY;
+}
+
+static void print_siblings(struct buf *b, const struct lyd_node *first,
+			   int depth, bool nodefault);
+
+static void print_term(struct buf *b, const struct lyd_node *n, int depth)
+{
+	const char *v = lyd_get_value(n);
+	int u = units_of(n->schema);
+
+	bindent(b, depth);
+	bputs(b, n->schema->name);
+	if (is_empty_type(n->schema)) {
+		bputs(b, "\n");
+		return;
+	}
+	bputs(b, " ");
+	if (u >= 0 && v && *v && !needs_quotes(v)) {
+		bputs(b, v);
+		bputs(b, leaf_units[u].suffix);
+	} else {
+		bvalue(b, v ? v : "");
+	}
+	bputs(b, "\n");
+}
+
+static void print_block(struct buf *b, const struct lyd_node *n, int depth,
+			bool nodefault)
+{
+	const struct lyd_node *c = lyd_child(n);
+
+	bindent(b, depth);
+	bputs(b, n->schema->name);
+	if (n->schema->nodetype == LYS_LIST) {
+		/* libyang keeps the keys first, in key order */
+		for (; c && c->schema && lysc_is_key(c->schema); c = c->next) {
+			bputs(b, " ");
+			bvalue(b, lyd_get_value(c));
+		}
+	}
+	bputs(b, "\n");
+	print_siblings(b, c, depth + 1, nodefault);
+	bindent(b, depth + 1);
+	bputs(b, "..\n");
+}
+
+static void print_siblings(struct buf *b, const struct lyd_node *first,
+			   int depth, bool nodefault)
+{
+	const struct lyd_node *n;
+
+	for (n = first; n; n = n->next) {
+		if (!is_config(n->schema) || lysc_is_key(n->schema))
+			continue;
+		switch (n->schema->nodetype) {
+		case LYS_LEAF:
+		case LYS_LEAFLIST:
+			if (nodefault && lyd_is_default(n))
+				continue;
+			print_term(b, n, depth);
+			break;
+		case LYS_CONTAINER:
+		case LYS_LIST:
+			print_block(b, n, depth, nodefault);
+			break;
+		default:
+			break;	/* anydata: not in the text format */
+		}
+	}
+}
+
+int cfgtext_render_tree(const struct lyd_node *tree, bool nodefault,
+			bool json, char **out, char *err, size_t errlen)
+{
+	struct buf b = { 0 };
+
+	*out = NULL;
+	if (json) {
+		uint32_t opts = LYD_PRINT_WITHSIBLINGS |
+				(nodefault ? LYD_PRINT_WD_TRIM : LYD_PRINT_WD_ALL);
+
+		if (!tree) {
+			*out = strdup("{}\n");
+		} else if (lyd_print_mem(out, tree, LYD_JSON, opts) !=
+			   LY_SUCCESS) {
+			seterr(err, errlen, "cannot print the configuration as JSON");
+			return -1;
+		}
+		if (!*out) {
+			seterr(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	/* the first top-level sibling: print from there */
+	while (tree && tree->prev->next)
+		tree = tree->prev;
+	print_siblings(&b, tree, 0, nodefault);
+	bputs(&b, "");
+	if (b.oom) {
+		free(b.p);
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	*out = b.p;
+	return 0;
+}
+
+int cfgtext_render_node(const struct lyd_node *node, bool nodefault,
+			char **out, char *err, size_t errlen)
+{
+	struct buf b = { 0 };
+
+	*out = NULL;
+	if (!node || !is_config(node->schema)) {
+		seterr(err, errlen, "not a configuration node");
+		return -1;
+	}
+	switch (node->schema->nodetype) {
+	case LYS_CONTAINER:
+	case LYS_LIST:
+		print_block(&b, node, 0, nodefault);
+		break;
+	case LYS_LEAF:
+	case LYS_LEAFLIST:
+		if (!nodefault || !lyd_is_default(node))
+			print_term(&b, node, 0);
+		break;
+	default:
+		break;
+	}
+	bputs(&b, "");
+	if (b.oom) {
+		free(b.p);
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	*out = b.p;
+	return 0;
+}
+
+int cfgtext_render(const char *running_json, bool nodefault, bool json,
+		   char **out, char *err, size_t errlen)
+{
+	char dirbuf[PATH_MAX];
+	struct lyd_node *tree = NULL;
+	const struct ly_err_item *e;
+	struct ly_ctx *ctx;
+	int ret = -1;
+
+	*out = NULL;
+	ctx = config_ctx_new(config_yang_dir(dirbuf, sizeof(dirbuf)), err,
+			     errlen);
+	if (!ctx)
+		return -1;
+	ly_err_clean(ctx, NULL);
+	if (lyd_parse_data_mem(ctx, running_json ? running_json : "{}",
+			       LYD_JSON, LYD_PARSE_STRICT,
+			       LYD_VALIDATE_PRESENT, &tree) != LY_SUCCESS) {
+		e = ly_first_error(ctx);
+		seterr(err, errlen, "invalid running configuration: %s%s%s%s",
+		       e ? e->msg : "parse error", e && e->path ? " (" : "",
+		       e && e->path ? e->path : "", e && e->path ? ")" : "");
+		goto out;
+	}
+	ret = cfgtext_render_tree(tree, nodefault, json, out, err, errlen);
+out:
+	lyd_free_all(tree);
+	config_ctx_free(ctx);
+	return ret;
+}
+
+/* ---- parsing -------------------------------------------------------- */
+
+struct word {
+	char *s;
+	bool quoted;
+};
+
+struct frame {
+	struct lyd_node *node;		/* NULL: the top level */
+	const struct lysc_node *schema;
+	unsigned int line;
+};
+
+/* Where each node came from, to put a line on libyang's validation errors. */
+struct origin {
+	char *path;
+	unsigned int line;
+};
+
+struct parser {
+	struct ly_ctx *ctx;
+	struct lyd_node *tree;
+	struct frame stack[MAX_DEPTH];
+	int depth;			/* stack[depth] is the open block */
+	unsigned int line;
+	struct origin *origins;
+	size_t n_origins, cap_origins;
+	char *err;
+	size_t errlen;
+};
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Split one line (NUL-terminated, changed in place) into words. Returns
+ * the number of words or -1 with a reason in why.
+ */
+static int split_words(char *line, struct word *w, char *why, size_t whylen)
+{
+	char *p = line, *o;
+	int n = 0;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' ||
+		       *p == '\v')
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == MAX_WORDS) {
+			seterr(why, whylen, "more than %d words on a line",
+			       MAX_WORDS);
+			return -1;
+		}
+		if (*p != '"') {
+			w[n].s = p;
+			w[n].quoted = false;
+			while (*p && !isspace((unsigned char)*p)) {
+				if (*p == '"') {
+					seterr(why, whylen,
+					       "a '\"' inside a word (quote the whole value)");
+					return -1;
+				}
+				p++;
+			}
+			if (*p)
+				*p++ = '\0';
+			n++;
+			continue;
+		}
+		/* a quoted value: unescaped in place */
+		w[n].s = o = ++p;
+		w[n].quoted = true;
+		for (;;) {
+			if (!*p) {
+				seterr(why, whylen, "unterminated quoted value");
+				return -1;
+			}
+			if (*p == '"')
+				break;
+			if (*p != '\\') {
+				*o++ = *p++;
+				continue;
+			}
+			p++;
+			switch (*p) {
+			case '"':
+			case '\\':
+				*o++ = *p++;
+				break;
+			case 'n':
+				*o++ = '\n';
+				p++;
+				break;
+			case 't':
+				*o++ = '\t';
+				p++;
+				break;
+			case 'r':
+				*o++ = '\r';
+				p++;
+				break;
+			case 'x':
+				if (hexval(p[1]) < 0 || hexval(p[2]) < 0 ||
+				    (!hexval(p[1]) && !hexval(p[2]))) {
+					seterr(why, whylen,
+					       "bad \\x escape (two hex digits, not 00)");
+					return -1;
+				}
+				*o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				p += 3;
+				break;
+			default:
+				seterr(why, whylen,
+				       "unknown escape \\%c in a quoted value (\\\" \\\\ \\n \\t \\r \\xHH)",
+				       *p ? *p : '0');
+				return -1;
+			}
+		}
+		*o = '\0';
+		p++;
+		if (*p && !isspace((unsigned char)*p)) {
+			seterr(why, whylen,
+			       "garbage right after a quoted value");
+			return -1;
+		}
+		n++;
+	}
+}
+
+/* The data path of the open block, "" at the top level. */
+static const char *block_path(struct parser *p, char *buf, size_t len)
+{
+	struct lyd_node *n = p->stack[p->depth].node;
+
+	if (!n || !lyd_path(n, LYD_PATH_STD, buf, len))
+		buf[0] = '\0';
+	return buf;
+}
+
+/* An error at the current line; path: "" for the open block. */
+static int perr(struct parser *p, const struct lysc_node *child,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *p, const struct lysc_node *child,
+		const char *fmt, ...)
+{
+	const struct lysc_node *s = p->stack[p->depth].schema;
+	char path[1024], why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	block_path(p, path, sizeof(path));
+	if (child && (!s || s->module != child->module))
+		seterr(p->err, p->errlen, "line %u: %s/%s:%s: %s", p->line,
+		       path, child->module->name, child->name, why);
+	else if (child)
+		seterr(p->err, p->errlen, "line %u: %s/%s: %s", p->line, path,
+		       child->name, why);
+	else
+		seterr(p->err, p->errlen, "line %u: %s: %s", p->line,
+		       path[0] ? path : "/", why);
+	return -1;
+}
+
+/* A configuration child of the open block named name, or NULL. */
+static const struct lysc_node *find_schema(struct parser *p, const char *name,
+					   const struct lys_module **modp)
+{
+	const struct lysc_node *parent = p->stack[p->depth].schema, *s;
+	const struct lys_module *mod;
+	uint32_t idx = 0;
+
+	if (parent) {
+		s = NULL;
+		while ((s = lys_getnext(s, parent, NULL, 0)))
+			if (!strcmp(s->name, name) && is_config(s))
+				return *modp = s->module, s;
+		return NULL;
+	}
+	while ((mod = ly_ctx_get_module_iter(p->ctx, &idx))) {
+		if (!mod->implemented || !mod->compiled)
+			continue;
+		s = NULL;
+		while ((s = lys_getnext(s, NULL, mod->compiled, 0)))
+			if (!strcmp(s->name, name) && is_config(s))
+				return *modp = mod, s;
+	}
+	return NULL;
+}
+
+static int add_origin(struct parser *p, const struct lyd_node *n)
+{
+	struct origin *o;
+	char *path;
+
+	if (p->n_origins == p->cap_origins) {
+		size_t cap = p->cap_origins ? 2 * p->cap_origins : 32;
+
+		o = realloc(p->origins, cap * sizeof(*o));
+		if (!o)
+			return -1;
+		p->origins = o;
+		p->cap_origins = cap;
+	}
+	path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+	if (!path)
+		return -1;
+	p->origins[p->n_origins].path = path;
+	p->origins[p->n_origins++].line = p->line;
+	return 0;
+}
+
+/* A data path without its [predicates], for schema paths. */
+static bool same_schema_path(const char *data, const char *schema)
+{
+	int br = 0;
+
+	for (; *data; data++) {
+		if (*data == '[')
+			br++;
+		else if (*data == ']')
+			br--;
+		else if (!br && *data != *schema++)
+			return false;
+	}
+	return !*schema;
+}
+
+/*
+ * The line of a node (or its nearest ancestor) given by a data path, or
+ * by a schema path (the first instance then).
+ */
+static unsigned int origin_line(struct parser *p, const char *path,
+				bool schema)
+{
+	char *buf = strdup(path), *s;
+	unsigned int line = 0;
+	size_t i;
+	int br;
+
+	if (!buf)
+		return 0;
+	while (!line && buf[0]) {
+		for (i = 0; i < p->n_origins && !line; i++)
+			if (schema ? same_schema_path(p->origins[i].path, buf) :
+				     !strcmp(p->origins[i].path, buf))
+				line = p->origins[i].line;
+		if (line)
+			break;
+		/* drop the last step, skipping '/' inside [predicates] */
+		for (s = buf, br = 0, i = 0; *s; s++) {
+			if (*s == '[')
+				br++;
+			else if (*s == ']')
+				br--;
+			else if (*s == '/' && !br)
+				i = s - buf;
+		}
+		buf[i] = '\0';
+	}
+	free(buf);
+	return line;
+}
+
+/* The first instance of schema s among the open block's children. */
+static struct lyd_node *existing(struct parser *p,
+				 const struct lysc_node *s)
+{
+	struct lyd_node *first, *match = NULL;
+
+	first = p->stack[p->depth].node ? lyd_child(p->stack[p->depth].node) :
+					  p->tree;
+	if (lyd_find_sibling_val(first, s, NULL, 0, &match) != LY_SUCCESS)
+		return NULL;
+	return match;
+}
+
+static unsigned int line_of(struct parser *p, const struct lyd_node *n)
+{
+	char *path = lyd_path(n, LYD_PATH_STD, NULL, 0);
+	unsigned int line = path ? origin_line(p, path, false) : 0;
+
+	free(path);
+	return line;
+}
+
+/* Insert a new top-level node; children went in with their parent. */
+static void attach(struct parser *p, struct lyd_node *n)
+{
+	if (!p->stack[p->depth].node)
+		lyd_insert_sibling(p->tree, n, &p->tree);
+}
+
+static int ly_perr(struct parser *p, const struct lysc_node *child,
+		   const char *what)
+{
+	const struct ly_err_item *e = ly_first_error(p->ctx);
+
+	return perr(p, child, "%s: %s", what, e ? e->msg : "refused");
+}
+
+/* "[k1='v1'][k2=\"v'2\"]" for lyd_new_list2(). */
+static int key_predicate(struct parser *p, const struct lysc_node *s,
+			 struct word *w, int n, char **out)
+{
+	const struct lysc_node *k = NULL;
+	struct buf b = { 0 };
+	int i = 0;
+
+	while ((k = lys_getnext(k, s, NULL, 0)) && lysc_is_key(k)) {
+		const char *q = strchr(w[i].s, '\'') ? "\"" : "'";
+
+		if (i == n) {
+			free(b.p);
+			return perr(p, s, "missing key %s", k->name);
+		}
+		if (strchr(w[i].s, '\'') && strchr(w[i].s, '"')) {
+			free(b.p);
+			return perr(p, s,
+				    "key %s: a value with both ' and \" cannot be a key",
+				    k->name);
+		}
+		bputs(&b, "[");
+		bputs(&b, k->name);
+		bputs(&b, "=");
+		bputs(&b, q);
+		bputs(&b, w[i].s);
+		bputs(&b, q);
+		bputs(&b, "]");
+		i++;
+	}
+	if (i < n) {
+		free(b.p);
+		return perr(p, s,
+			    "trailing garbage \"%s\" (a %s entry takes %d key value%s)",
+			    w[i].s, s->name, i, i == 1 ? "" : "s");
+	}
+	if (b.oom) {
+		free(b.p);
+		return perr(p, s, "out of memory");
+	}
+	*out = b.p ? b.p : strdup("");
+	return 0;
+}
+
+static int open_block(struct parser *p, struct lyd_node *n,
+		      const struct lysc_node *s)
+{
+	if (p->depth + 1 >= MAX_DEPTH)
+		return perr(p, s, "nested too deep");
+	p->depth++;
+	p->stack[p->depth].node = n;
+	p->stack[p->depth].schema = s;
+	p->stack[p->depth].line = p->line;
+	return 0;
+}
+
+static int do_container(struct parser *p, const struct lys_module *mod,
+			const struct lysc_node *s, struct word *w, int n)
+{
+	struct lyd_node *node, *dup;
+
+	if (n > 1)
+		return perr(p, s,
+			    "\"%s\" where a block is expected (%s opens a block and takes no value)",
+			    w[1].s, s->name);
+	dup = existing(p, s);
+	if (dup)
+		return perr(p, s, "given twice (first on line %u)",
+			    line_of(p, dup));
+	ly_err_clean(p->ctx, NULL);
+	if (lyd_new_inner(p->stack[p->depth].node, mod, s->name, 0, &node) !=
+	    LY_SUCCESS)
+		return ly_perr(p, s, "cannot create it");
+	attach(p, node);
+	if (add_origin(p, node) < 0)
+		return perr(p, s, "out of memory");
+	return open_block(p, node, s);
+}
+
+static int do_list(struct parser *p, const struct lys_module *mod,
+		   const struct lysc_node *s, struct word *w, int n)
+{
+	struct lyd_node *node, *first, *it;
+	char *keys = NULL;
+
+	if (key_predicate(p, s, w + 1, n - 1, &keys) < 0)
+		return -1;
+	ly_err_clean(p->ctx, NULL);
+	if (lyd_new_list2(p->stack[p->depth].node, mod, s->name, keys, 0,
+			  &node) != LY_SUCCESS) {
+		free(keys);
+		return ly_perr(p, s, "invalid key");
+	}
+	free(keys);
+	first = p->stack[p->depth].node ? lyd_child(p->stack[p->depth].node) :
+					  p->tree;
+	LY_LIST_FOR(first, it) {
+		if (it != node && it->schema == s &&
+		    lyd_compare_single(it, node, 0) == LY_SUCCESS) {
+			unsigned int line = line_of(p, it);
+			char path[1024];
+
+			if (!lyd_path(it, LYD_PATH_STD, path, sizeof(path)))
+				path[0] = '\0';
+			lyd_free_tree(node);
+			seterr(p->err, p->errlen,
+			       "line %u: %s: given twice (first on line %u)",
+			       p->line, path, line);
+			return -1;
+		}
+	}
+	attach(p, node);
+	if (add_origin(p, node) < 0)
+		return perr(p, s, "out of memory");
+	return open_block(p, node, s);
+}
+
+static int do_term(struct parser *p, const struct lys_module *mod,
+		   const struct lysc_node *s, struct word *w, int n)
+{
+	char value[256], why[256];
+	const char *v = "";
+	struct lyd_node *node, *dup, *it;
+	int u;
+
+	if (is_empty_type(s)) {
+		if (n > 1)
+			return perr(p, s,
+				    "trailing garbage \"%s\" (%s takes no value)",
+				    w[1].s, s->name);
+	} else if (n < 2) {
+		return perr(p, s, "missing value");
+	} else if (n > 2) {
+		return perr(p, s,
+			    "trailing garbage \"%s\" after the value", w[2].s);
+	} else {
+		v = w[1].s;
+		u = units_of(s);
+		if (u >= 0 && !w[1].quoted) {
+			if (units_convert(v, u, value, sizeof(value), why,
+					  sizeof(why)) < 0)
+				return perr(p, s, "%s", why);
+			v = value;
+		}
+	}
+	if (s->nodetype == LYS_LEAF) {
+		dup = existing(p, s);
+		if (dup)
+			return perr(p, s, "given twice (first on line %u)",
+				    line_of(p, dup));
+	}
+	ly_err_clean(p->ctx, NULL);
+	if (lyd_new_term(p->stack[p->depth].node, mod, s->name, v, 0, &node) !=
+	    LY_SUCCESS)
+		return ly_perr(p, s, "invalid value");
+	if (s->nodetype == LYS_LEAFLIST) {
+		LY_LIST_FOR(p->stack[p->depth].node ?
+			    lyd_child(p->stack[p->depth].node) : p->tree, it) {
+			if (it != node && it->schema == s &&
+			    lyd_compare_single(it, node, 0) == LY_SUCCESS) {
+				unsigned int line = line_of(p, it);
+
+				lyd_free_tree(node);
+				return perr(p, s,
+					    "value \"%s\" given twice (first on line %u)",
+					    w[1].s, line);
+			}
+		}
+	}
+	attach(p, node);
+	if (add_origin(p, node) < 0)
+		return perr(p, s, "out of memory");
+	return 0;
+}
+
+static int parse_line(struct parser *p, char *line)
+{
+	const struct lys_module *mod = NULL;
+	const struct lysc_node *s;
+	struct word w[MAX_WORDS];
+	char why[256];
+	int n;
+
+	n = split_words(line, w, why, sizeof(why));
+	if (n < 0)
+		return perr(p, NULL, "%s", why);
+	if (!n)
+		return 0;
+	if (!w[0].quoted && !strcmp(w[0].s, "..")) {
+		if (p->depth == 0)
+			return perr(p, NULL, "extra \"..\" (no block is open)");
+		if (n > 1)
+			return perr(p, NULL, "trailing garbage \"%s\" after \"..\"",
+				    w[1].s);
+		p->depth--;
+		return 0;
+	}
+	s = find_schema(p, w[0].s, &mod);
+	if (!s)
+		return perr(p, NULL, "unknown keyword \"%s\"%s", w[0].s,
+			    p->depth ? "" : " at the top level");
+	if (lysc_is_key(s))
+		return perr(p, s,
+			    "a key is given on its block's line (\"%s VALUE\")",
+			    p->stack[p->depth].schema->name);
+	switch (s->nodetype) {
+	case LYS_CONTAINER:
+		return do_container(p, mod, s, w, n);
+	case LYS_LIST:
+		return do_list(p, mod, s, w, n);
+	case LYS_LEAF:
+	case LYS_LEAFLIST:
+		return do_term(p, mod, s, w, n);
+	default:
+		return perr(p, s, "not supported in the text format");
+	}
+}
+
+/*
+ * libyang's error location: 'Data location "PATH".', 'Schema location
+ * "PATH".', both, or a bare path.
+ */
+static unsigned int error_line(struct parser *p, const char *where)
+{
+	static const char *const tags[] = { "Data location \"",
+					    "Schema location \"" };
+	unsigned int i, line = 0;
+	const char *s, *q;
+	char *path;
+
+	if (where[0] == '/')
+		return origin_line(p, where, false);
+	for (i = 0; i < 2 && !line; i++) {
+		s = strstr(where, tags[i]);
+		if (!s)
+			continue;
+		s += strlen(tags[i]);
+		q = strchr(s, '"');
+		if (!q)
+			continue;
+		/* a data path may hold quotes in predicates: up to '".' */
+		while (q && strncmp(q, "\".", 2) && strncmp(q, "\",", 2))
+			q = strchr(q + 1, '"');
+		if (!q)
+			continue;
+		path = strndup(s, q - s);
+		if (path)
+			line = origin_line(p, path, i == 1);
+		free(path);
+	}
+	return line;
+}
+
+static void parser_free(struct parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_origins; i++)
+		free(p->origins[i].path);
+	free(p->origins);
+}
+
+int cfgtext_parse(struct ly_ctx *ctx, const char *text,
+		  struct lyd_node **tree, char *err, size_t errlen)
+{
+	struct parser p = { .ctx = ctx, .err = err, .errlen = errlen };
+	const struct ly_err_item *e;
+	char *copy, *line, *next;
+	int ret = -1;
+
+	*tree = NULL;
+	copy = strdup(text);
+	if (!copy) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (line = copy; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		p.line++;
+		if (parse_line(&p, line) < 0)
+			goto out;
+	}
+	if (p.depth) {
+		char path[1024];
+
+		/* the innermost open block */
+		if (!lyd_path(p.stack[p.depth].node, LYD_PATH_STD, path,
+			      sizeof(path)))
+			path[0] = '\0';
+		seterr(err, errlen,
+		       "line %u: %s: block not closed (no \"..\" for it before the end)",
+		       p.stack[p.depth].line, path);
+		goto out;
+	}
+	ly_err_clean(ctx, NULL);
+	if (lyd_validate_all(&p.tree, ctx, LYD_VALIDATE_PRESENT, NULL) !=
+	    LY_SUCCESS) {
+		unsigned int l = 0;
+
+		e = ly_first_error(ctx);
+		if (e && e->path)
+			l = error_line(&p, e->path);
+		if (l)
+			seterr(err, errlen,
+			       "line %u: invalid configuration: %s (%s)", l,
+			       e->msg, e->path);
+		else if (e && e->path)
+			seterr(err, errlen, "invalid configuration: %s (%s)",
+			       e->msg, e->path);
+		else
+			seterr(err, errlen, "invalid configuration: %s",
+			       e ? e->msg : "validation failed");
+		goto out;
+	}
+	*tree = p.tree;
+	p.tree = NULL;
+	ret = 0;
+out:
+	lyd_free_all(p.tree);
+	parser_free(&p);
+	free(copy);
+	ly_err_clean(ctx, NULL);
+	return ret;
+}
+
+int cfgtext_to_json(struct ly_ctx *ctx, const char *text, char **json,
+		    char *err, size_t errlen)
+{
+	struct lyd_node *tree;
+
+	*json = NULL;
+	if (cfgtext_parse(ctx, text, &tree, err, errlen) < 0)
+		return -1;
+	if (!tree) {
+		*json = strdup("{}\n");
+	} else if (lyd_print_mem(json, tree, LYD_JSON,
+				 LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT) !=
+		   LY_SUCCESS) {
+		*json = NULL;
+	}
+	lyd_free_all(tree);
+	if (!*json) {
+		seterr(err, errlen, "cannot print the configuration as JSON");
+		return -1;
+	}
+	return 0;
+}
+
+bool cfgtext_is_text(const char *data)
+{
+	while (*data && isspace((unsigned char)*data))
+		data++;
+	return *data != '{';
+}
