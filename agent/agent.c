@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "agent.h"
 #include "charon.h"
@@ -17,12 +19,17 @@
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
+#include "reload.h"
 #include "sync.h"
 #include "trackfile.h"
 
 #define PEER_TICK_MS 250
 #define GROUP_TICK_MS 500
 #define STATS_MS 30000
+/* A backup waiting for its first bulk sync extends systemd's start
+ * timeout by this much, again and again while the bulk makes progress. */
+#define EXTEND_USEC 10000000ULL
+#define EXTEND_EVERY_MS 2000
 
 /*
  * keepalived's hold-off: a backup whose counters are not fresh must not
@@ -46,13 +53,67 @@ static void update_track(struct agent *a)
 		      now_ms());
 }
 
+/*
+ * READY=1 once the agent can be relied on, so that a unit ordered after
+ * it (strongSwan) starts on fresh counters. Active: publishing (its
+ * kernel side is up). Backup: its first bulk sync complete, or nobody to
+ * sync from: no peer heard for PEER_DEAD_MS (alone), or the peer is a
+ * backup too. Returns why it is ready, or NULL with what it waits for in
+ * buf; a backup whose bulk sync makes progress extends systemd's start
+ * timeout meanwhile.
+ */
+static const char *ready_check(struct agent *a, uint64_t now, char *buf,
+			       size_t len)
+{
+	const struct peer *p = &a->peer;
+
+	if (a->role == ROLE_ACTIVE) {
+		if (a->kernel.ntf)
+			return "active, publishing counters";
+		snprintf(buf, len, "starting: active, waiting to publish (kernel module)");
+		return NULL;
+	}
+	if (peer_synced(p))
+		return "backup, first bulk sync complete";
+	if (a->alone_since && now - a->alone_since >= PEER_DEAD_MS)
+		return "backup ALONE: no peer heard, counters not synced";
+	if (peer_is_up(p) && p->peer_role == PROTO_ROLE_BACKUP)
+		return "backup, the peer is a backup too: nothing to sync from";
+	if (!peer_is_up(p)) {
+		snprintf(buf, len, "starting: backup, waiting for the HA link to %s",
+			 a->cfg->remote_str);
+		return NULL;
+	}
+	snprintf(buf, len,
+		 "starting: backup, waiting for the first bulk sync from peer node %u (#%" PRIu32
+		 ", %" PRIu64 " records so far)",
+		 p->peer_node, p->bulk_req, p->bulk_records);
+	if (p->want_bulk && now - p->bulk_progress < PEER_BULK_STALL_MS &&
+	    now - a->last_extend >= EXTEND_EVERY_MS) {
+		a->last_extend = now;
+		sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", EXTEND_USEC);
+	}
+	return NULL;
+}
+
 static void update_status(struct agent *a)
 {
+	const char *why = NULL;
 	char status[256];
 
 	update_track(a);
-	sync_status(&a->sync, status, sizeof(status));
-	if (strcmp(status, a->status)) {
+	if (!a->ready && !(why = ready_check(a, now_ms(), status,
+					      sizeof(status)))) {
+		/* waiting: status says for what */
+	} else {
+		sync_status(&a->sync, status, sizeof(status));
+	}
+	if (why) {
+		a->ready = true;
+		log_info("ready: %s", why);
+		snprintf(a->status, sizeof(a->status), "%s", status);
+		sd_notifyf(0, "READY=1\nSTATUS=%s", status);
+	} else if (strcmp(status, a->status)) {
 		snprintf(a->status, sizeof(a->status), "%s", status);
 		sd_notifyf(0, "STATUS=%s", status);
 	}
@@ -166,12 +227,18 @@ static int on_send(void *arg, const uint8_t *pkt, size_t len)
 
 static void on_link_up(void *arg)
 {
-	update_status(arg);
+	struct agent *a = arg;
+
+	a->alone_since = 0;
+	update_status(a);
 }
 
 static void on_link_down(void *arg)
 {
-	update_status(arg);
+	struct agent *a = arg;
+
+	a->alone_since = now_ms();
+	update_status(a);
 }
 
 static void on_bulk_request(void *arg, uint32_t bulk_id)
@@ -346,13 +413,6 @@ static void on_stats(void *arg, uint64_t now)
 		sync_log_stats(&a->sync, LOG_LVL_DEBUG);
 }
 
-static void on_watchdog(void *arg, uint64_t now)
-{
-	(void)arg;
-	(void)now;
-	sd_notify(0, "WATCHDOG=1");
-}
-
 static void on_signal(void *arg, int signo)
 {
 	struct agent *a = arg;
@@ -364,9 +424,12 @@ static void on_signal(void *arg, int signo)
 		sd_notify(0, "STOPPING=1");
 		loop_stop(a->loop);
 		break;
-	case SIGHUP:
-		log_info("SIGHUP: reloading is not supported, restart to apply a new configuration");
+	case SIGHUP: {
+		char msg[CONFIG_ERR_LEN + 256];
+
+		agent_reload(a, msg, sizeof(msg));	/* logs either way */
 		break;
+	}
 	case SIGUSR1:
 		sync_log_stats(&a->sync, LOG_LVL_INFO);
 		break;
@@ -377,7 +440,6 @@ static int setup(struct agent *a)
 {
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	const struct config *cfg = a->cfg;
-	uint64_t wd_usec;
 	char err[CONFIG_ERR_LEN];
 	int ret;
 
@@ -433,8 +495,8 @@ static int setup(struct agent *a)
 	    loop_add_timer(a->loop, GROUP_TICK_MS, on_group_tick, a) < 0 ||
 	    loop_add_timer(a->loop, STATS_MS, on_stats, a) < 0 ||
 	    loop_add_timer(a->loop, SYNC_RETRY_MS, on_retry, a) < 0 ||
-	    (cfg->adaptive_shift &&
-	     loop_add_timer(a->loop, SYNC_SHIFT_TICK_MS, on_shift_tick, a) < 0)) {
+	    /* a no-op without the adaptive shift (a reload may turn it on) */
+	    loop_add_timer(a->loop, SYNC_SHIFT_TICK_MS, on_shift_tick, a) < 0) {
 		log_err("event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -448,32 +510,198 @@ static int setup(struct agent *a)
 		log_err("event loop: %s", strerror(errno));
 		return -1;
 	}
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 &&
-	    loop_add_timer(a->loop, (unsigned int)(wd_usec / 2000), on_watchdog,
-			   a) < 0) {
-		log_err("watchdog timer: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- reload ---- */
+
+static void config_release(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	config_free(cfg);
+	sodium_free(cfg);
+}
+
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The new link, or the old one again if the new one cannot be opened. */
+static int reopen_link(struct agent *a, const struct config *n, char *err,
+		       size_t errlen)
+{
+	char e[256];
+
+	loop_del_fd(a->loop, a->link.fd);
+	link_close(&a->link);
+	if (link_open(&a->link, n, err, errlen) < 0) {
+		if (link_open(&a->link, a->cfg, e, sizeof(e)) < 0)
+			log_err("HA link: reopening the old socket: %s", e);
+		else if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0)
+			log_err("event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0) {
+		snprintf(err, errlen, "event loop: %s", strerror(errno));
+		loop_del_fd(a->loop, a->link.fd);
+		link_close(&a->link);
+		if (link_open(&a->link, a->cfg, e, sizeof(e)) < 0 ||
+		    loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0)
+			log_err("HA link: reopening the old socket failed");
 		return -1;
 	}
 	return 0;
 }
 
-int agent_run(struct config *cfg)
+/* The HA group: the new one replaces the old (opened by the caller). */
+static void swap_group(struct agent *a, struct hagroup *g, uint64_t now)
+{
+	if (hagroup_fd(&a->group) >= 0)
+		loop_del_fd(a->loop, hagroup_fd(&a->group));
+	hagroup_close(&a->group);
+	a->group = *g;
+	if (hagroup_fd(&a->group) >= 0 &&
+	    loop_add_fd(a->loop, hagroup_fd(&a->group), on_group_readable,
+			a) < 0)
+		hagroup_fifo_close(&a->group);	/* the group tick retries */
+	hagroup_persist(&a->group, a->state_file);
+	/* An external group not told yet keeps the role it had. */
+	if (a->group.known) {
+		set_role(a, ha_state_role(hagroup_state(&a->group)),
+			 "reload: new HA group");
+		charon_set(&a->charon,
+			   hagroup_state(&a->group) == HA_STATE_MASTER, now);
+	}
+}
+
+static int reload_apply(struct agent *a, struct config *n,
+			const struct reload_plan *rp, char *err, size_t errlen)
+{
+	struct config *old = a->cfg;
+	struct hagroup g = { .fifo = -1 };
+	uint64_t now = now_ms();
+	bool kernel = rp->kernel && a->kernel.available;
+	char e[256];
+	int want;
+
+	/* What may fail first, undone if a later step fails. */
+	if (kernel && kernel_configure(&a->kernel, n->sync_period_packets,
+				       n->sync_period_time,
+				       n->oseq_wrap_margin) < 0) {
+		snprintf(err, errlen, "the kernel module refused the sync settings (see the log)");
+		return -1;
+	}
+	if (rp->group && hagroup_open(&g, &n->group, on_group, a, err,
+				      errlen) < 0)
+		goto undo_kernel;
+	if (rp->link && reopen_link(a, n, err, errlen) < 0)
+		goto undo_group;
+	if (sync_reconfigure(&a->sync, n) < 0) {
+		snprintf(err, errlen, "out of memory");
+		if (rp->link && reopen_link(a, old, e, sizeof(e)) < 0)
+			log_err("HA link: reopening the old socket: %s", e);
+		goto undo_group;
+	}
+
+	/* From here on nothing fails. */
+	a->cfg = n;
+	a->peer.key = n->key;
+	a->ctl.path = n->control_socket;	/* the same string */
+	if (rp->group)
+		swap_group(a, &g, now);
+	else
+		a->group.cfg = &n->group;
+	want = a->charon.want;
+	if (rp->charon) {
+		charon_init(&a->charon, n->strongswan ? n->charon_fifo : NULL);
+		if (want >= 0)
+			charon_set(&a->charon, want, now);
+	} else {
+		a->charon.path = n->strongswan ? n->charon_fifo : NULL;
+	}
+	if (rp->track)
+		trackfile_init(&a->track, n->track_file);
+	else
+		a->track.path = n->track_file[0] ? n->track_file : NULL;
+	if (rp->session)
+		peer_restart(&a->peer, n, now, "reload: link settings changed");
+	config_release(old);
+	return 0;
+
+undo_group:
+	if (rp->group)
+		hagroup_close(&g);
+undo_kernel:
+	if (kernel)
+		kernel_configure(&a->kernel, old->sync_period_packets,
+				 old->sync_period_time, old->oseq_wrap_margin);
+	return -1;
+}
+
+int agent_reload(struct agent *a, char *err, size_t errlen)
+{
+	struct reload_plan rp;
+	char e[CONFIG_ERR_LEN];
+	struct config *n;
+
+	a->reloads++;
+	if (a->ready)
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+			   (unsigned long long)monotonic_usec(), a->config_path);
+	n = sodium_malloc(sizeof(*n));	/* guarded, holds the key */
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+	} else if (config_load(a->config_path, a->cfg->vrf, n, e,
+			       sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", a->config_path, e);
+		sodium_free(n);
+		n = NULL;
+	} else if (strcmp(n->vrf, a->cfg->vrf)) {
+		snprintf(err, errlen, "vrf %s -> %s cannot change while the agent runs: start an agent per VRF",
+			 a->cfg->vrf, n->vrf);
+	} else if (reload_plan(a->cfg, n, &rp, err, errlen) == 0 &&
+		   reload_apply(a, n, &rp, err, errlen) == 0) {
+		log_info("reload of %s: %s", a->config_path,
+			 rp.changes ? rp.what : "no change");
+		snprintf(err, errlen, "%s", rp.changes ? rp.what : "no change");
+		n = NULL;	/* running */
+		if (a->ready)
+			sd_notifyf(0, "READY=1\nSTATUS=%s", a->status);
+		update_status(a);
+		return 0;
+	}
+	config_release(n);
+	a->reloads_failed++;
+	log_err("reload refused, the running configuration stays: %s", err);
+	if (a->ready)
+		sd_notifyf(0, "READY=1\nSTATUS=%s", a->status);
+	return -1;
+}
+
+int agent_run(struct config *cfg, const char *path)
 {
 	struct agent a = { .cfg = cfg, .link = { .fd = -1 },
-			   .ctl = { .fd = -1 }, .group = { .fifo = -1 } };
+			   .ctl = { .fd = -1 }, .group = { .fifo = -1 },
+			   .config_path = path };
 	int ret = EXIT_FAILURE;
 	uint64_t now;
 
 	if (setup(&a) == 0) {
 		log_info("node %u on %s port %u (peer %s%s%s), oseq-shift %u%s, HA group %s (%s): %s",
-			 cfg->node_id, cfg->local_str, cfg->port,
-			 cfg->remote_str, cfg->interface[0] ? ", interface " : "",
-			 cfg->interface, cfg->oseq_shift,
-			 cfg->adaptive_shift ? " (adaptive)" : "",
-			 cfg->group.name,
+			 a.cfg->node_id, a.cfg->local_str, a.cfg->port,
+			 a.cfg->remote_str, a.cfg->interface[0] ? ", interface " : "",
+			 a.cfg->interface, a.cfg->oseq_shift,
+			 a.cfg->adaptive_shift ? " (adaptive)" : "",
+			 a.cfg->group.name,
 			 hagroup_controller(&a.group), role_name(a.role));
 		now = now_ms();
 		a.role_since = now;
+		a.alone_since = now;
 		peer_start(&a.peer, now);
 		if (a.role == ROLE_ACTIVE)
 			arm_publishing(&a, now);
@@ -483,8 +711,9 @@ int agent_run(struct config *cfg)
 			charon_set(&a.charon,
 				   hagroup_state(&a.group) == HA_STATE_MASTER,
 				   now);
+		/* READY=1 comes from here when ready at once (active), else
+		 * from the event that makes it so (the first bulk sync). */
 		update_status(&a);
-		sd_notifyf(0, "READY=1\nSTATUS=%s", a.status);
 		if (loop_run(a.loop) < 0)
 			log_err("event loop: %s", strerror(errno));
 		else
@@ -498,5 +727,6 @@ int agent_run(struct config *cfg)
 	link_close(&a.link);
 	kernel_close(&a.kernel);
 	loop_free(a.loop);
+	config_release(a.cfg);
 	return ret;
 }

@@ -31,10 +31,31 @@ struct agent {
 	uint64_t role_since;
 	char state_file[sizeof(((struct config *)0)->control_socket) + 8];
 	char status[256];
+	/* readiness and reload (agent.c) */
+	const char *config_path;	/* for reloads */
+	bool ready;			/* READY=1 sent */
+	uint64_t alone_since;		/* the link down since, 0: up */
+	uint64_t last_extend;		/* EXTEND_TIMEOUT_USEC last sent */
+	uint64_t reloads, reloads_failed;
 };
 
+/*
+ * Runs until SIGTERM/SIGINT. cfg (sodium_malloc'd: it holds the key) was
+ * loaded from path and belongs to the agent from here on: a reload
+ * replaces it, the agent frees it. Returns the process exit status.
+ */
+int agent_run(struct config *cfg, const char *path);
 
-/* Runs until SIGTERM/SIGINT. Returns the process exit status. */
-int agent_run(struct config *cfg);
+/*
+ * Load and validate the configuration file again (SIGHUP, "ha-ike
+ * reload") and apply what changed without losing the sync state (the
+ * peer session and stream unless the link's key, addresses or port
+ * changed, the shift and pending tables, the counters, the role). Returns
+ * 0 with what changed in err (or "no change"), or -1 with the reason in
+ * err, the running configuration untouched: the file is invalid (the
+ * libyang message), a setting cannot change while the agent runs
+ * (node-id, control-socket, the VRF), or applying it failed.
+ */
+int agent_reload(struct agent *a, char *err, size_t errlen);
 
 #endif /* AGENT_AGENT_H */

@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The loop.h interface over libsystemd's sd-event: it does the epoll, the
+ * timers, the signals (blocked and read through a signalfd of its own) and
+ * the watchdog pings. What is left here is the repeating timer (sd-event's
+ * timers fire once) and finding an fd's source again for loop_del_fd().
+ */
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
+#include <systemd/sd-event.h>
 
 #include "log.h"
 #include "loop.h"
 
-enum src_kind { SRC_FD, SRC_TIMER, SRC_SIGNAL };
-
 struct source {
 	struct source *next;
-	enum src_kind kind;
+	sd_event_source *src;
 	int fd;
-	bool owned;		/* timerfd/signalfd: closed by loop_free */
-	bool dead;		/* loop_del_fd: freed after the current batch */
+	uint64_t period_us;	/* timers */
 	void *arg;
 	union {
 		loop_fd_cb fd_cb;
@@ -29,22 +28,25 @@ struct source {
 };
 
 struct loop {
-	int epfd;
-	bool stop;
+	sd_event *e;
 	struct source *sources;
 };
 
 struct loop *loop_new(void)
 {
 	struct loop *l = calloc(1, sizeof(*l));
+	int ret;
 
 	if (!l)
 		return NULL;
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (l->epfd < 0) {
+	ret = sd_event_new(&l->e);
+	if (ret < 0) {
 		free(l);
+		errno = -ret;
 		return NULL;
 	}
+	/* WATCHDOG=1 at half of WatchdogSec=, only if the unit asks. */
+	sd_event_set_watchdog(l->e, true);
 	return l;
 }
 
@@ -56,95 +58,103 @@ void loop_free(struct loop *l)
 		return;
 	for (s = l->sources; s; s = next) {
 		next = s->next;
-		if (s->owned)
-			close(s->fd);
+		sd_event_source_disable_unref(s->src);
 		free(s);
 	}
-	close(l->epfd);
+	sd_event_unref(l->e);
 	free(l);
 }
 
-static struct source *add(struct loop *l, enum src_kind kind, int fd,
-			  bool owned, void *arg)
+/* A source for the list; sets errno and returns NULL on failure. */
+static struct source *source_new(struct loop *l, int ret, struct source *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct source *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->kind = kind;
-	s->fd = fd;
-	s->arg = arg;
-	ev.data.ptr = s;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (ret < 0) {
 		free(s);
+		errno = -ret;
 		return NULL;
 	}
-	/* Owned fds are closed only once registered (see loop_free). */
-	s->owned = owned;
 	s->next = l->sources;
 	l->sources = s;
 	return s;
 }
 
+static int on_io(sd_event_source *src, int fd, uint32_t revents, void *arg)
+{
+	struct source *s = arg;
+
+	(void)src;
+	(void)fd;
+	(void)revents;
+	s->fd_cb(s->arg);
+	return 0;
+}
+
 int loop_add_fd(struct loop *l, int fd, loop_fd_cb cb, void *arg)
 {
-	struct source *s = add(l, SRC_FD, fd, false, arg);
+	struct source *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return -errno;
+		return -ENOMEM;
+	s->fd = fd;
 	s->fd_cb = cb;
-	return 0;
+	s->arg = arg;
+	return source_new(l, sd_event_add_io(l->e, &s->src, fd, EPOLLIN, on_io, s),
+			  s) ? 0 : -errno;
 }
 
 void loop_del_fd(struct loop *l, int fd)
 {
-	struct source *s;
+	struct source **pp, *s;
 
-	for (s = l->sources; s; s = s->next) {
-		if (s->kind == SRC_FD && s->fd == fd && !s->dead) {
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-			s->dead = true;
+	for (pp = &l->sources; (s = *pp); pp = &s->next) {
+		if (s->fd == fd) {	/* timers and signals: -1 */
+			*pp = s->next;
+			/* sd-event defers the free if it is dispatching it. */
+			sd_event_source_disable_unref(s->src);
+			free(s);
 			return;
 		}
 	}
 }
 
-/* Free the sources deleted during a batch, once no event points at them. */
-static void reap(struct loop *l)
+static int on_time(sd_event_source *src, uint64_t usec, void *arg)
 {
-	struct source **pp = &l->sources, *s;
+	struct source *s = arg;
 
-	while ((s = *pp)) {
-		if (s->dead) {
-			*pp = s->next;
-			free(s);
-		} else {
-			pp = &s->next;
-		}
-	}
+	(void)usec;
+	/* Missed periods are not replayed: the next one from now. */
+	sd_event_source_set_time_relative(src, s->period_us);
+	sd_event_source_set_enabled(src, SD_EVENT_ON);
+	s->timer_cb(s->arg, now_ms());
+	return 0;
 }
 
 int loop_add_timer(struct loop *l, unsigned int period_ms, loop_timer_cb cb,
 		   void *arg)
 {
-	struct itimerspec its = {
-		.it_interval = { period_ms / 1000, (period_ms % 1000) * 1000000L },
-	};
-	struct source *s;
-	int fd, err;
+	struct source *s = calloc(1, sizeof(*s));
 
-	its.it_value = its.it_interval;
-	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0 ||
-	    !(s = add(l, SRC_TIMER, fd, true, arg))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+	if (!s)
+		return -ENOMEM;
+	s->fd = -1;
+	s->period_us = (uint64_t)period_ms * 1000;
 	s->timer_cb = cb;
+	s->arg = arg;
+	/* 1 ms accuracy: sd-event's default (250 ms) would merge ticks. */
+	return source_new(l, sd_event_add_time_relative(l->e, &s->src,
+							CLOCK_MONOTONIC,
+							s->period_us, 1000,
+							on_time, s),
+			  s) ? 0 : -errno;
+}
+
+static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si,
+		     void *arg)
+{
+	struct source *s = arg;
+
+	(void)src;
+	s->signal_cb(s->arg, (int)si->ssi_signo);
 	return 0;
 }
 
@@ -152,73 +162,31 @@ int loop_add_signals(struct loop *l, const int *signals, unsigned int n,
 		     loop_signal_cb cb, void *arg)
 {
 	struct source *s;
-	sigset_t set;
 	unsigned int i;
-	int fd, err;
 
-	sigemptyset(&set);
-	for (i = 0; i < n; i++)
-		sigaddset(&set, signals[i]);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	s = add(l, SRC_SIGNAL, fd, true, arg);
-	if (!s) {
-		err = -errno;
-		close(fd);
-		return err;
+	for (i = 0; i < n; i++) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		s->fd = -1;
+		s->signal_cb = cb;
+		s->arg = arg;
+		if (!source_new(l, sd_event_add_signal(l->e, &s->src,
+					signals[i] | SD_EVENT_SIGNAL_PROCMASK,
+					on_signal, s), s))
+			return -errno;
 	}
-	s->signal_cb = cb;
 	return 0;
-}
-
-static void dispatch(struct source *s)
-{
-	struct signalfd_siginfo si;
-	uint64_t expirations;
-
-	if (s->dead)
-		return;
-	switch (s->kind) {
-	case SRC_FD:
-		s->fd_cb(s->arg);
-		break;
-	case SRC_TIMER:
-		/* Missed periods are not replayed: one call per wakeup. */
-		if (read(s->fd, &expirations, sizeof(expirations)) ==
-		    sizeof(expirations))
-			s->timer_cb(s->arg, now_ms());
-		break;
-	case SRC_SIGNAL:
-		while (read(s->fd, &si, sizeof(si)) == sizeof(si))
-			s->signal_cb(s->arg, (int)si.ssi_signo);
-		break;
-	}
 }
 
 int loop_run(struct loop *l)
 {
-	struct epoll_event evs[16];
-	int i, n;
+	int ret = sd_event_loop(l->e);
 
-	l->stop = false;
-	while (!l->stop) {
-		n = epoll_wait(l->epfd, evs, 16, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (i = 0; i < n && !l->stop; i++)
-			dispatch(evs[i].data.ptr);
-		reap(l);
-	}
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 void loop_stop(struct loop *l)
 {
-	l->stop = true;
+	sd_event_exit(l->e, 0);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One event loop over file descriptors: epoll, a timerfd per periodic
- * timer and a signalfd, in the style of conntrackd's fds.c/alarm.c.
+ * The agent's event loop: a thin layer over libsystemd's sd-event (fds,
+ * repeating timers, signals, and the watchdog pings when the unit sets
+ * WatchdogSec=), so that the agent and ctl.c keep one small interface.
  */
 #ifndef AGENT_LOOP_H
 #define AGENT_LOOP_H

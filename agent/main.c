@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent.h"
@@ -17,16 +18,21 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ha-ike-agent --config FILE [-v] [--check | --render-strongswan]\n"
+		"usage: ha-ike-agent [--config FILE] [--vrf NAME] [-v] [--check | --render-strongswan]\n"
 		"       ha-ike-agent --genkey\n"
-		"  -c, --config FILE     configuration (xfrm-ha YANG model, JSON)\n"
+		"  -c, --config FILE     configuration (xfrm-ha YANG model, JSON or text;\n"
+		"                        default " CONFIG_DEFAULT_PATH ")\n"
+		"      --vrf NAME        the VRF (network namespace) to run (default " CONFIG_DEFAULT_VRF ")\n"
 		"  -v, --verbose         debug logging\n"
 		"      --check           validate the configuration and key, then exit\n"
 		"      --render-strongswan\n"
 		"                        print charon's ha plugin settings for this\n"
 		"                        node (strongswan.d style; holds a secret)\n"
 		"      --genkey          print a new random link key\n"
-		"  -h, --help            this text\n");
+		"  -h, --help            this text\n"
+		"SIGHUP reloads the configuration. Exit status: 0 stopped (SIGTERM) or\n"
+		"--check passed, 1 a runtime failure or bad usage, 78 (EX_CONFIG) an\n"
+		"invalid configuration or key file (retrying cannot help).\n");
 }
 
 static int genkey(void)
@@ -61,11 +67,18 @@ static const char *ctl_desc(const struct config_group *g, char *buf,
 	return buf;
 }
 
+static void config_release(struct config *cfg)
+{
+	config_free(cfg);
+	sodium_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_GENKEY, OPT_RENDER };
+	enum { OPT_CHECK = 256, OPT_GENKEY, OPT_RENDER, OPT_VRF };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "vrf", required_argument, NULL, OPT_VRF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "genkey", no_argument, NULL, OPT_GENKEY },
@@ -73,7 +86,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL;
+	const char *path = NULL, *vrf = CONFIG_DEFAULT_VRF;
 	bool verbose = false, check = false, gen = false, render = false;
 	char err[CONFIG_ERR_LEN], desc[CONFIG_PATH_LEN + 256];
 	struct config *cfg;
@@ -83,6 +96,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			path = optarg;
+			break;
+		case OPT_VRF:
+			vrf = optarg;
 			break;
 		case 'v':
 			verbose = true;
@@ -104,11 +120,13 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	if (optind < argc || (!gen && !path) || (gen && (path || check)) ||
+	if (optind < argc || (gen && (path || check)) ||
 	    (render && (check || gen))) {
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
+	if (!path)
+		path = CONFIG_DEFAULT_PATH;
 	log_init(verbose);
 	if (sodium_init() < 0) {
 		log_err("libsodium initialisation failed");
@@ -122,33 +140,32 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return EXIT_FAILURE;
 	}
-	if (config_load(path, cfg, err, sizeof(err)) < 0) {
+	if (config_load(path, vrf, cfg, err, sizeof(err)) < 0) {
 		log_err("%s: %s", path, err);
 		sodium_free(cfg);
-		return EXIT_FAILURE;
+		return EX_CONFIG;
 	}
 	if (render) {
 		ret = strongswan_render(stdout, cfg, path) == 0 &&
 			      fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-		sodium_free(cfg);
+		config_release(cfg);
 		return ret;
 	}
 	if (check) {
-		printf("%s: configuration OK (node %u, %s -> %s port %u, HA group %s: %s%s)\n",
-		       path, cfg->node_id, cfg->local_str, cfg->remote_str,
-		       cfg->port, cfg->group.name,
+		printf("%s: configuration OK (vrf %s, node %u, %s -> %s port %u, HA group %s: %s%s)\n",
+		       path, cfg->vrf, cfg->node_id, cfg->local_str,
+		       cfg->remote_str, cfg->port, cfg->group.name,
 		       ctl_desc(&cfg->group, desc, sizeof(desc)),
 		       cfg->enabled ? "" : ", disabled");
-		sodium_free(cfg);
+		config_release(cfg);
 		return EXIT_SUCCESS;
 	}
 	if (!cfg->enabled) {
-		log_info("HA synchronisation disabled in %s: nothing to do", path);
+		log_info("HA synchronisation disabled in %s (vrf %s): nothing to do",
+			 path, cfg->vrf);
 		sd_notify(0, "READY=1\nSTATUS=disabled by configuration");
-		sodium_free(cfg);
+		config_release(cfg);
 		return EXIT_SUCCESS;
 	}
-	ret = agent_run(cfg);
-	sodium_free(cfg);
-	return ret;
+	return agent_run(cfg, path);	/* takes cfg */
 }

@@ -281,6 +281,34 @@ void peer_resync(struct peer *p, uint64_t now, const char *why)
 	send_hello(p, now);
 }
 
+void peer_restart(struct peer *p, const struct config *cfg, uint64_t now,
+		  const char *why)
+{
+	log_info("HA link: new session (%s)", why);
+	if (p->up) {
+		p->up = false;
+		p->want_bulk = false;
+		p->bulk_running = false;
+		p->synced = false;
+		p->outages++;
+		p->st.outages++;
+		p->ops->link_down(p->arg);
+	}
+	p->key = cfg->key;
+	p->pinned_node = cfg->remote_node_id;
+	p->verified = false;
+	p->peer_known = 0;
+	p->peer_outages_known = false;
+	p->bulk_served = 0;
+	stream_rx_reset(&p->rx);
+	stream_tx_reset(&p->tx);
+	p->rx_unacked = 0;
+	memset(p->reply_slot, 0, sizeof(p->reply_slot));
+	p->boot = rnd(p);
+	p->challenge = rnd(p);
+	send_hello(p, now);
+}
+
 /* The backup lost part of the active's stream, or the active saw an
  * outage: whatever it sent meanwhile may be missing here. */
 static void stream_broken(struct peer *p, const char *why, uint64_t now)

@@ -156,6 +156,15 @@ void peer_set_role(struct peer *p, enum role role, uint64_t now);
  * completes; the active makes its peer do so. why is logged.
  */
 void peer_resync(struct peer *p, uint64_t now, const char *why);
+/*
+ * A reload changed the link key, the addresses or remote-node-id (cfg
+ * holds the new ones): the session ends and the handshake starts again
+ * under a new boot id, as after a restart (the link goes down, the peer
+ * verifies the new boot, a backup asks for a bulk sync once the link is
+ * up). Role, statistics and everything outside the peer stay.
+ */
+void peer_restart(struct peer *p, const struct config *cfg, uint64_t now,
+		  const char *why);
 /* A backup that has completed a bulk sync over the current link. */
 bool peer_synced(const struct peer *p);
 /* Replace the random source (tests and fuzzers); re-draws boot id. */

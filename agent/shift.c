@@ -43,6 +43,15 @@ struct shift {
 	size_t heap_cap;
 };
 
+void shift_set_params(struct shift *sh, const struct shift_params *p)
+{
+	sh->p = *p;
+	if (!sh->p.tick_visits)
+		sh->p.tick_visits = SHIFT_TICK_VISITS;
+	if (!sh->p.tick_writes)
+		sh->p.tick_writes = SHIFT_TICK_WRITES;
+}
+
 struct shift *shift_new(const struct shift_params *p)
 {
 	struct shift *sh = calloc(1, sizeof(*sh));
@@ -53,11 +62,7 @@ struct shift *shift_new(const struct shift_params *p)
 		free(sh);
 		return NULL;
 	}
-	sh->p = *p;
-	if (!sh->p.tick_visits)
-		sh->p.tick_visits = SHIFT_TICK_VISITS;
-	if (!sh->p.tick_writes)
-		sh->p.tick_writes = SHIFT_TICK_WRITES;
+	shift_set_params(sh, p);
 	return sh;
 }
 

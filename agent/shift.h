@@ -67,6 +67,9 @@ void shift_free(struct shift *sh);
 /* Forget every SA (the node became active); statistics stay. */
 void shift_clear(struct shift *sh);
 size_t shift_count(const struct shift *sh);
+/* New parameters (a reload): entries and rates stay; each SA's next
+ * record or re-raise uses them. */
+void shift_set_params(struct shift *sh, const struct shift_params *p);
 const struct shift_stats *shift_get_stats(const struct shift *sh);
 
 /*

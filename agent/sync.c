@@ -24,24 +24,34 @@ int sync_init(struct sync *s, const struct config *cfg, enum role role,
 	s->pending = pending_new(SYNC_PENDING_MAX);
 	if (!s->pending)
 		return -ENOMEM;
-	if (cfg->adaptive_shift) {
-		struct shift_params sp = {
-			.base = cfg->oseq_shift,
-			.margin_ms = cfg->adaptive_shift_margin,
-			.lookahead_ms = SYNC_SHIFT_LOOKAHEAD_MS,
-			.refresh_ms = SYNC_SHIFT_REFRESH_MS,
-			.horizon_ms = cfg->sync_period_time * 1000 +
-				      SYNC_SHIFT_HORIZON_EXTRA_MS,
-			.max_entries = SYNC_SHIFT_MAX,
-		};
+	return sync_reconfigure(s, cfg);
+}
 
-		sp.expire_ms = sp.horizon_ms + 60000 > SYNC_SHIFT_EXPIRE_MS ?
-				       sp.horizon_ms + 60000 :
-				       SYNC_SHIFT_EXPIRE_MS;
+int sync_reconfigure(struct sync *s, const struct config *cfg)
+{
+	struct shift_params sp = {
+		.base = cfg->oseq_shift,
+		.margin_ms = cfg->adaptive_shift_margin,
+		.lookahead_ms = SYNC_SHIFT_LOOKAHEAD_MS,
+		.refresh_ms = SYNC_SHIFT_REFRESH_MS,
+		.horizon_ms = cfg->sync_period_time * 1000 +
+			      SYNC_SHIFT_HORIZON_EXTRA_MS,
+		.max_entries = SYNC_SHIFT_MAX,
+	};
+
+	sp.expire_ms = sp.horizon_ms + 60000 > SYNC_SHIFT_EXPIRE_MS ?
+			       sp.horizon_ms + 60000 : SYNC_SHIFT_EXPIRE_MS;
+	if (cfg->adaptive_shift && !s->shift) {
 		s->shift = shift_new(&sp);
 		if (!s->shift)
 			return -ENOMEM;
+	} else if (!cfg->adaptive_shift) {
+		shift_free(s->shift);
+		s->shift = NULL;
+	} else {
+		shift_set_params(s->shift, &sp);
 	}
+	s->cfg = cfg;
 	return 0;
 }
 

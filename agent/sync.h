@@ -123,6 +123,14 @@ int sync_init(struct sync *s, const struct config *cfg, enum role role,
  * either role (writes only raise counters).
  */
 void sync_set_role(struct sync *s, enum role role);
+/*
+ * A reload: the new configuration (oseq-shift, the adaptive shift and its
+ * margin, sync-period-time, the link's addresses) from now on. The
+ * pending table and the shift table's entries stay; the shift table is
+ * made or dropped as the adaptive shift is turned on or off. Returns 0, or
+ * -ENOMEM with nothing changed.
+ */
+int sync_reconfigure(struct sync *s, const struct config *cfg);
 void sync_free(struct sync *s);
 
 /* Active: the notification fd is readable. */

@@ -551,6 +551,44 @@ static void test_backup_restart(void)
 	A2.to = &B;
 }
 
+/* A reload with a new link key: each side's session restarts under a new
+ * boot; the link comes back once both have the key, the backup syncs
+ * again; statistics and roles survive. */
+static void test_restart_new_key(void)
+{
+	struct node P, Q;
+	uint64_t boot, completed;
+
+	node_init(&P, "P", 1, ROLE_ACTIVE, key, 77);
+	node_init(&Q, "Q", 2, ROLE_BACKUP, key, 78);
+	connect_pair(&P, &Q, 1000);
+	run(&P, &Q, 1000, 3000);
+	CHECK(peer_synced(&Q.peer));
+	completed = Q.peer.st.bulks_completed;
+	boot = P.peer.boot;
+
+	memcpy(P.cfg.key, other_key, 32);
+	peer_restart(&P.peer, &P.cfg, 3100, "test");
+	CHECK(!peer_is_up(&P.peer));
+	CHECK(P.peer.boot != boot);
+	CHECK_EQ(P.peer.role, ROLE_ACTIVE);
+	pump(&P, &Q, 3100);
+	run(&P, &Q, 3250, 8000);	/* Q has the old key: nothing */
+	CHECK(!peer_is_up(&P.peer) && !peer_is_up(&Q.peer));
+	CHECK(rejected(&Q, PROTO_ERR_AUTH) > 0);
+
+	memcpy(Q.cfg.key, other_key, 32);
+	peer_restart(&Q.peer, &Q.cfg, 8100, "test");
+	pump(&P, &Q, 8100);
+	run(&P, &Q, 8250, 12000);
+	CHECK(peer_is_up(&P.peer) && peer_is_up(&Q.peer));
+	CHECK(peer_synced(&Q.peer));
+	CHECK_EQ(Q.peer.st.bulks_completed, completed + 1);
+	CHECK_EQ(Q.peer.role, ROLE_BACKUP);
+	peer_free(&P.peer);
+	peer_free(&Q.peer);
+}
+
 static void test_dead_link_and_bulk_retry(void)
 {
 	int downs = B.downs, bulks = A2.bulk_reqs;
@@ -1410,6 +1448,7 @@ int main(void)
 	RUN(test_restart_and_old_hello);
 	RUN(test_backup_restart);
 	RUN(test_dead_link_and_bulk_retry);
+	RUN(test_restart_new_key);
 	RUN(test_roles_split_brain);
 	RUN(test_switchover_grace);
 	RUN(test_split_brain_seqnums);
