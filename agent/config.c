@@ -16,6 +16,7 @@
 #include <libyang/libyang.h>
 
 #include "config.h"
+#include "log.h"
 
 #ifndef XHA_YANGDIR
 #define XHA_YANGDIR "/usr/share/xfrm-ha/yang"
@@ -95,11 +96,141 @@ const char *config_yang_dir(char *buf, size_t len)
 	return XHA_YANGDIR;
 }
 
-/* libyang keeps its errors in the context: turn the first into a line. */
-static void ly_error(const struct ly_ctx *ctx, const char *what, char *err,
-		     size_t errlen)
+/*
+ * libyang's location, "Data location \"/x:a/b\", line number 3." or
+ * "Schema location \"/x:a/b\".", as the path and the line (0: none).
+ */
+static void ly_location(const char *loc, char *path, size_t len,
+			unsigned long *line)
+{
+	const char *q = strchr(loc, '"'), *e = q ? strchr(q + 1, '"') : NULL;
+	const char *l = strstr(loc, "line number ");
+
+	*line = l ? strtoul(l + 12, NULL, 10) : 0;
+	if (q && e)
+		snprintf(path, len, "%.*s", (int)(e - q - 1), q + 1);
+	else
+		path[0] = '\0';
+}
+
+/* The schema node whose log path (choices and cases included) is path. */
+static const struct lysc_node *schema_by_log_path(const struct ly_ctx *ctx,
+						  const char *path)
+{
+	const struct lys_module *mod;
+	const struct lysc_node *found = NULL, *elem;
+	char buf[1024];
+
+	mod = ly_ctx_get_module_implemented(ctx, YANG_MODULE);
+	if (!mod || !mod->compiled)
+		return NULL;
+	for (const struct lysc_node *top = mod->compiled->data; top && !found;
+	     top = top->next) {
+		LYSC_TREE_DFS_BEGIN(top, elem) {
+			if (!found && lysc_path(elem, LYSC_PATH_LOG, buf,
+						sizeof(buf)) &&
+			    !strcmp(buf, path))
+				found = elem;
+			LYSC_TREE_DFS_END(top, elem);
+		}
+	}
+	return found;
+}
+
+/*
+ * How many cases of choice snode (or instances of node snode) an
+ * instance of its data parent holds.
+ */
+static unsigned int held(const struct lyd_node *inst,
+			 const struct lysc_node *snode)
+{
+	const struct lysc_node *cases[8];
+	unsigned int n = 0, i;
+	struct lyd_node *child;
+
+	LY_LIST_FOR(lyd_child(inst), child) {
+		const struct lysc_node *s = child->schema, *c = NULL;
+
+		for (; s && s != snode; s = s->parent)
+			c = s;
+		if (!s)
+			continue;
+		if (snode->nodetype != LYS_CHOICE) {
+			n++;
+			continue;
+		}
+		for (i = 0; i < n && cases[i] != c; i++)
+			;
+		if (i == n && n < 8)
+			cases[n++] = c;
+	}
+	return n;
+}
+
+/*
+ * Errors about a missing mandatory node or choice, or about two cases of
+ * one choice, are reported at the schema path, which does not say which
+ * list entry is at fault: find it and name its data path instead.
+ */
+static void data_path_of_schema_error(const struct ly_ctx *ctx,
+				      const struct lyd_node *tree,
+				      const char *msg, char *path, size_t len)
+{
+	const struct lysc_node *snode, *sparent;
+	bool missing = strstr(msg, "not exist") != NULL;
+	struct ly_set *set = NULL;
+	char *ppath, *dpath;
+	uint32_t i;
+
+	snode = tree ? schema_by_log_path(ctx, path) : NULL;
+	sparent = snode ? lysc_data_parent(snode) : NULL;
+	if (!sparent)
+		return;
+	ppath = lysc_path(sparent, LYSC_PATH_DATA, NULL, 0);
+	if (ppath && lyd_find_xpath(tree, ppath, &set) == LY_SUCCESS) {
+		for (i = 0; i < set->count; i++) {
+			unsigned int n = held(set->dnodes[i], snode);
+
+			if (set->count > 1 && (missing ? n != 0 : n < 2))
+				continue;
+			dpath = lyd_path(set->dnodes[i], LYD_PATH_STD, NULL, 0);
+			if (dpath)
+				snprintf(path, len, "%s/%s", dpath, snode->name);
+			free(dpath);
+			break;
+		}
+	}
+	ly_set_free(set, NULL);
+	free(ppath);
+}
+
+/* A hint for the operator, from the leaf a type error is about. */
+static const char *ly_hint(const char *path, const char *msg)
+{
+	const char *leafname = strrchr(path, '/');
+
+	if (!leafname || !strstr(msg, "Invalid"))
+		return "";
+	leafname++;
+	if (strstr(path, "/pool[") && !strcmp(leafname, "address"))
+		return " (HA pools take a subnet only: ADDRESS/LENGTH, for example 10.99.0.0/24)";
+	if (!strcmp(leafname, "local-address") ||
+	    !strcmp(leafname, "remote-address") ||
+	    !strcmp(leafname, "virtual-address"))
+		return " (an IPv4 or IPv6 address without zone is expected)";
+	return "";
+}
+
+/*
+ * libyang keeps its errors in the context: turn the first into one line,
+ * "WHAT: PATH: REASON", with the data path whenever one can be named.
+ */
+static void ly_error(const struct ly_ctx *ctx, const struct lyd_node *tree,
+		     const char *what, char *err, size_t errlen)
 {
 	const struct ly_err_item *e = ly_err_first(ctx);
+	char path[1024], at[48] = "";
+	unsigned long line;
 
 	while (e && e->level != LY_LLERR)
 		e = e->next;
@@ -107,10 +238,18 @@ static void ly_error(const struct ly_ctx *ctx, const char *what, char *err,
 		seterr(err, errlen, "%s failed", what);
 		return;
 	}
-	if (e->path)
-		seterr(err, errlen, "%s: %s (%s)", what, e->msg, e->path);
-	else
+	if (!e->path) {
 		seterr(err, errlen, "%s: %s", what, e->msg);
+		return;
+	}
+	ly_location(e->path, path, sizeof(path), &line);
+	if (!strncmp(e->path, "Schema location", 15))
+		data_path_of_schema_error(ctx, tree, e->msg, path,
+					  sizeof(path));
+	if (line)
+		snprintf(at, sizeof(at), " (line %lu)", line);
+	seterr(err, errlen, "%s: %s%s%s%s%s", what, path, path[0] ? ": " : "",
+	       e->msg, ly_hint(path, e->msg), at);
 }
 
 struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen)
@@ -132,8 +271,8 @@ struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen)
 		return NULL;
 	}
 	if (!ly_ctx_load_module(ctx, YANG_MODULE, NULL, NULL)) {
-		ly_error(ctx, "loading the " YANG_MODULE " YANG module", err,
-			 errlen);
+		ly_error(ctx, NULL, "loading the " YANG_MODULE " YANG module",
+			 err, errlen);
 		if (strlen(err) < errlen - 64)
 			snprintf(err + strlen(err), errlen - strlen(err),
 				 " from %s (set XFRM_HA_YANG_DIR?)", yangdir);
@@ -158,12 +297,77 @@ static const char *leaf(const struct lyd_node *parent, const char *path)
 	return lyd_get_value(n);
 }
 
-static uint32_t leaf_u32(const struct lyd_node *parent, const char *path,
-			 uint32_t dflt)
-{
-	const char *v = leaf(parent, path);
+/*
+ * Flattening one vrf/ike/ha container: where it is (its data path, for
+ * messages) and the first error.
+ */
+struct flat {
+	char where[256];
+	char *err;
+	size_t errlen;
+	bool failed;
+};
 
-	return v ? (uint32_t)strtoul(v, NULL, 10) : dflt;
+static void flat_err(struct flat *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void flat_err(struct flat *f, const char *fmt, ...)
+{
+	char msg[CONFIG_ERR_LEN];
+	va_list ap;
+
+	if (f->failed)
+		return;
+	f->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	seterr(f->err, f->errlen, "invalid configuration: %s/%s", f->where,
+	       msg);
+}
+
+/*
+ * A leaf the model gives a default: validation added it, so there is
+ * always a value. No default in C: the model is the one place.
+ */
+static const char *dflt(struct flat *f, const struct lyd_node *ha,
+			const char *path)
+{
+	const char *v = leaf(ha, path);
+
+	if (!v)
+		flat_err(f, "%s: no value and no default in the model", path);
+	return v;
+}
+
+static uint32_t dflt_u32(struct flat *f, const struct lyd_node *ha,
+			 const char *path)
+{
+	const char *v = dflt(f, ha, path);
+
+	return v ? (uint32_t)strtoul(v, NULL, 10) : 0;
+}
+
+static bool dflt_bool(struct flat *f, const struct lyd_node *ha,
+		      const char *path)
+{
+	const char *v = dflt(f, ha, path);
+
+	return v && !strcmp(v, "true");
+}
+
+static void warn(struct config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cfg->n_warnings >= CONFIG_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings[cfg->n_warnings++], CONFIG_WARN_LEN, fmt, ap);
+	va_end(ap);
 }
 
 static int parse_addr(const char *s, struct sockaddr_storage *ss,
@@ -212,186 +416,162 @@ static bool unusable_addr(const struct sockaddr_storage *ss)
 	       IN6_IS_ADDR_V4MAPPED(a6);
 }
 
-/* "a.b.c.d/n" or "x::/n", host bits zero. */
-static int parse_pool(const char *name, const char *s, struct config_pool *p,
-		      char *err, size_t errlen)
+static bool link_local(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/*
+ * An inet:ip-prefix in its canonical form ("a.b.c.d/n" or "x::/n", host
+ * bits cleared by libyang).
+ */
+static int parse_pool(const char *name, const char *s, struct config_pool *p)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(s, '/');
-	unsigned int max, plen, i;
-	unsigned char *bytes;
+	unsigned int max;
 	char *end;
 
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	if (strchr(s, '-')) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/pool[name='%s']/address: \"%s\" is a range; HA pools take a subnet only (ADDRESS/LENGTH, for example 10.99.0.0/24)",
-		       name, s);
-		return -1;
-	}
 	if (!slash || (size_t)(slash - s) >= sizeof(buf))
-		goto bad;
+		return -1;
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
 	errno = 0;
-	plen = strtoul(slash + 1, &end, 10);
+	p->plen = strtoul(slash + 1, &end, 10);
 	if (errno || *end || end == slash + 1)
-		goto bad;
+		return -1;
 	if (inet_pton(AF_INET, buf, &p->addr.v4) == 1) {
 		p->family = AF_INET;
 		max = 32;
-		bytes = (unsigned char *)&p->addr.v4;
 	} else if (inet_pton(AF_INET6, buf, &p->addr.v6) == 1) {
 		p->family = AF_INET6;
 		max = 128;
-		bytes = (unsigned char *)&p->addr.v6;
 	} else {
-		goto bad;
+		return -1;
 	}
-	if (plen > max)
-		goto bad;
-	p->plen = plen;
-	for (i = plen; i < max; i++) {
-		if (bytes[i / 8] & (0x80 >> (i % 8))) {
-			seterr(err, errlen,
-			       "invalid configuration: /xfrm-ha:ha/pool[name='%s']/address: %s is not a subnet (host bits set after /%u)",
-			       name, s, plen);
-			return -1;
-		}
-	}
-	return 0;
-bad:
-	seterr(err, errlen, "invalid configuration: /xfrm-ha:ha/pool[name='%s']/address: invalid prefix \"%s\"",
-	       name, s);
-	return -1;
+	return p->plen <= max ? 0 : -1;
 }
 
-static int flatten(const struct lyd_node *ha, struct config *cfg, char *err,
-		   size_t errlen)
+static bool pools_overlap(const struct config_pool *a,
+			  const struct config_pool *b)
 {
-	struct lyd_node *n;
-	const char *v;
+	const unsigned char *x = (const unsigned char *)&a->addr;
+	const unsigned char *y = (const unsigned char *)&b->addr;
+	unsigned int plen = a->plen < b->plen ? a->plen : b->plen, i;
+
+	if (a->family != b->family)
+		return false;
+	for (i = 0; i < plen; i++)
+		if ((x[i / 8] ^ y[i / 8]) & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+static void flatten_pools(struct flat *f, const struct lyd_node *ha,
+			  struct config *cfg)
+{
 	struct ly_set *set = NULL;
-	uint32_t i;
-
-	v = leaf(ha, "enabled");
-	cfg->enabled = !v || !strcmp(v, "true");
-	cfg->node_id = (uint8_t)leaf_u32(ha, "node-id", 0);
-	cfg->remote_node_id = (uint8_t)leaf_u32(ha, "remote-node-id", 0);
-	cfg->port = (uint16_t)leaf_u32(ha, "port", 4520);
-	v = leaf(ha, "interface");
-	snprintf(cfg->interface, sizeof(cfg->interface), "%s", v ? v : "");
-	v = leaf(ha, "key-file");
-	snprintf(cfg->key_file, sizeof(cfg->key_file), "%s", v ? v : "");
-	v = leaf(ha, "control-socket");
-	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
-		 v ? v : "/run/xfrm-ha/agent.sock");
-	v = leaf(ha, "track-file");
-	snprintf(cfg->track_file, sizeof(cfg->track_file), "%s", v ? v : "");
-	if (lyd_find_path(ha, "strongswan", 0, &n) == LY_SUCCESS) {
-		cfg->strongswan = true;
-		v = leaf(ha, "strongswan/control-fifo");
-		snprintf(cfg->charon_fifo, sizeof(cfg->charon_fifo), "%s",
-			 v ? v : "/var/run/charon.ha");
-	}
-	cfg->sync_period_time = leaf_u32(ha, "seqnum-sync/sync-period-time", 10);
-	cfg->sync_period_packets =
-		leaf_u32(ha, "seqnum-sync/sync-period-packets", 2);
-	cfg->oseq_shift = leaf_u32(ha, "seqnum-sync/oseq-shift", 65536);
-	v = leaf(ha, "seqnum-sync/adaptive-shift");
-	cfg->adaptive_shift = !v || !strcmp(v, "true");
-	cfg->adaptive_shift_margin =
-		leaf_u32(ha, "seqnum-sync/adaptive-shift-margin", 500);
-	cfg->oseq_wrap_margin =
-		leaf_u32(ha, "seqnum-sync/oseq-wrap-margin", 16777216);
-
-	/* libyang checked the syntax; these are the semantic checks. */
-	v = leaf(ha, "local-address");
-	if (!v || parse_addr(v, &cfg->local, cfg->port) < 0) {
-		seterr(err, errlen, "invalid configuration: /xfrm-ha:ha/local-address: invalid address \"%s\"",
-		       v ? v : "");
-		return -1;
-	}
-	snprintf(cfg->local_str, sizeof(cfg->local_str), "%s", v);
-	v = leaf(ha, "remote-address");
-	if (!v || parse_addr(v, &cfg->remote, cfg->port) < 0) {
-		seterr(err, errlen, "invalid configuration: /xfrm-ha:ha/remote-address: invalid address \"%s\"",
-		       v ? v : "");
-		return -1;
-	}
-	snprintf(cfg->remote_str, sizeof(cfg->remote_str), "%s", v);
-	if (cfg->local.ss_family != cfg->remote.ss_family) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/remote-address: must be of the same family as local-address");
-		return -1;
-	}
-	if (same_addr(&cfg->local, &cfg->remote)) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/remote-address: must differ from local-address");
-		return -1;
-	}
-	if (unusable_addr(&cfg->local)) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/local-address: %s is not a unicast address",
-		       cfg->local_str);
-		return -1;
-	}
-	if (unusable_addr(&cfg->remote)) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/remote-address: %s is not a unicast address",
-		       cfg->remote_str);
-		return -1;
-	}
-	cfg->family = cfg->local.ss_family;
+	unsigned int i, j;
 
 	if (lyd_find_xpath(ha, "pool", &set) != LY_SUCCESS) {
-		seterr(err, errlen, "invalid configuration: /xfrm-ha:ha/pool: cannot list entries");
-		return -1;
+		flat_err(f, "pool: cannot list entries");
+		return;
 	}
-	if (set->count > CONFIG_MAX_POOLS) {
-		seterr(err, errlen, "invalid configuration: /xfrm-ha:ha/pool: at most %d entries", CONFIG_MAX_POOLS);
-		ly_set_free(set, NULL);
-		return -1;
-	}
-	for (i = 0; i < set->count; i++) {
+	/* The model's max-elements keeps this within the array. */
+	for (i = 0; i < set->count && i < CONFIG_MAX_POOLS; i++) {
 		const char *name = leaf(set->dnodes[i], "name");
 		const char *addr = leaf(set->dnodes[i], "address");
 
 		if (parse_pool(name ? name : "", addr ? addr : "",
-			       &cfg->pools[i], err, errlen) < 0) {
-			ly_set_free(set, NULL);
-			return -1;
+			       &cfg->pools[i]) < 0) {
+			flat_err(f, "pool[name='%s']/address: invalid prefix \"%s\"",
+				 name ? name : "", addr ? addr : "");
+			break;
 		}
+		for (j = 0; j < i; j++)
+			if (pools_overlap(&cfg->pools[j], &cfg->pools[i]))
+				warn(cfg, "%s/pool: pools %s and %s overlap: the same address can be leased twice",
+				     f->where, cfg->pools[j].name,
+				     cfg->pools[i].name);
 	}
-	cfg->n_pools = set->count;
+	cfg->n_pools = i;
 	ly_set_free(set, NULL);
-	return 0;
 }
 
-/* The group ha/listen-ha-group names (libyang checked that it exists). */
-static int flatten_group(const struct lyd_node *tree, const char *name,
-			 struct config_group *g, char *err, size_t errlen)
+static void flatten_addrs(struct flat *f, const struct lyd_node *ha,
+			  struct config *cfg)
 {
-	char path[128 + CONFIG_NAME_LEN];
-	struct lyd_node *grp, *n;
+	const char *v;
+
+	/* libyang checked the syntax and the model the family and the
+	 * difference; these are what it cannot say. */
+	v = leaf(ha, "local-address");
+	if (!v || parse_addr(v, &cfg->local, cfg->port) < 0) {
+		flat_err(f, "local-address: invalid address \"%s\"", v ? v : "");
+		return;
+	}
+	snprintf(cfg->local_str, sizeof(cfg->local_str), "%s", v);
+	v = leaf(ha, "remote-address");
+	if (!v || parse_addr(v, &cfg->remote, cfg->port) < 0) {
+		flat_err(f, "remote-address: invalid address \"%s\"", v ? v : "");
+		return;
+	}
+	snprintf(cfg->remote_str, sizeof(cfg->remote_str), "%s", v);
+	if (cfg->local.ss_family != cfg->remote.ss_family)
+		flat_err(f, "remote-address: must be of the same family as local-address");
+	else if (same_addr(&cfg->local, &cfg->remote))
+		flat_err(f, "remote-address: must differ from local-address");
+	else if (unusable_addr(&cfg->local))
+		flat_err(f, "local-address: %s is not a unicast address",
+			 cfg->local_str);
+	else if (unusable_addr(&cfg->remote))
+		flat_err(f, "remote-address: %s is not a unicast address",
+			 cfg->remote_str);
+	else if (!cfg->interface[0] && link_local(&cfg->local))
+		flat_err(f, "local-address: %s is link-local: set 'interface' (its scope)",
+			 cfg->local_str);
+	else if (!cfg->interface[0] && link_local(&cfg->remote))
+		flat_err(f, "remote-address: %s is link-local: set 'interface' (its scope)",
+			 cfg->remote_str);
+	cfg->family = cfg->local.ss_family;
+}
+
+/* The HA group named NAME in the top-level ha/group list. */
+static int flatten_group(struct flat *f, const struct lyd_node *tree,
+			 const char *name, struct config *cfg)
+{
+	struct config_group *g = &cfg->group;
+	struct lyd_node *grp = NULL, *n;
 	struct ly_set *set = NULL;
+	char path[64 + CONFIG_NAME_LEN];
 	const char *v;
 	uint32_t i;
 
 	if (!name) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/listen-ha-group: missing");
+		flat_err(f, "listen-ha-group: missing");
 		return -1;
 	}
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	snprintf(path, sizeof(path), "/" YANG_MODULE ":ha-group[name='%s']",
-		 name);
-	if (lyd_find_path(tree, path, 0, &grp) != LY_SUCCESS) {
-		seterr(err, errlen,
-		       "invalid configuration: /xfrm-ha:ha/listen-ha-group: no ha-group \"%s\"",
-		       name);
+	/* No XPath built from the name: compare each entry's key. */
+	if (lyd_find_xpath(tree, "/" YANG_MODULE ":ha/group", &set) ==
+	    LY_SUCCESS) {
+		for (i = 0; i < set->count && !grp; i++) {
+			v = leaf(set->dnodes[i], "name");
+			if (v && !strcmp(v, name))
+				grp = set->dnodes[i];
+		}
+		ly_set_free(set, NULL);
+		set = NULL;
+	}
+	if (!grp) {
+		flat_err(f, "listen-ha-group: no HA group \"%s\" (ha group NAME)",
+			 name);
 		return -1;
 	}
+	snprintf(path, sizeof(path), "/" YANG_MODULE ":ha/group[name='%s']",
+		 name);
 	if ((v = leaf(grp, "static"))) {
 		g->ctl = HA_CTL_STATIC;
 		ha_state_parse(v, &g->static_state);
@@ -411,54 +591,239 @@ static int flatten_group(const struct lyd_node *tree, const char *name,
 	snprintf(g->vrrp_name, sizeof(g->vrrp_name), "%s", v ? v : "");
 	if (lyd_find_xpath(grp, "keepalived/virtual-address", &set) !=
 	    LY_SUCCESS) {
-		seterr(err, errlen, "invalid configuration: %s/keepalived/virtual-address: cannot list entries",
+		seterr(f->err, f->errlen,
+		       "invalid configuration: %s/keepalived/virtual-address: cannot list entries",
 		       path);
+		f->failed = true;
 		return -1;
 	}
 	for (i = 0; i < set->count && i < CONFIG_MAX_VIPS; i++) {
 		v = lyd_get_value(set->dnodes[i]);
 		if (parse_addr(v, &g->vips[i], 0) < 0) {
-			seterr(err, errlen,
+			seterr(f->err, f->errlen,
 			       "invalid configuration: %s/keepalived/virtual-address: invalid address \"%s\"",
 			       path, v);
+			f->failed = true;
 			ly_set_free(set, NULL);
 			return -1;
 		}
+		if (same_addr(&g->vips[i], &cfg->local))
+			warn(cfg, "%s/keepalived/virtual-address: %s is %s/local-address, always present: the group always looks MASTER",
+			     path, v, f->where);
 	}
 	g->n_vips = i;
 	ly_set_free(set, NULL);
 	return 0;
 }
 
-int config_parse(struct ly_ctx *ctx, const char *json, struct config *cfg,
-		 char *err, size_t errlen)
+/* Legal but suspicious: said at load time, not refused. */
+static void check_warnings(const struct flat *f, struct config *cfg)
 {
-	struct lyd_node *tree = NULL, *ha = NULL;
+	if (!cfg->enabled)
+		warn(cfg, "%s/enabled: false: HA synchronisation is off, the agent exits at once",
+		     f->where);
+	if (!cfg->sync_period_time && !cfg->sync_period_packets)
+		warn(cfg, "%s/seqnum-sync: sync-period-time and sync-period-packets are both 0: no periodic update, the backup's counters are only as fresh as its last bulk sync",
+		     f->where);
+	if (!cfg->oseq_shift)
+		warn(cfg, "%s/seqnum-sync/oseq-shift: 0: %s",
+		     f->where, cfg->adaptive_shift ?
+		     "only the adaptive estimate covers the packets sent since the last update" :
+		     "after a takeover, output sequence numbers sent since the last update are used again (the peer drops them as replays)");
+	else if (!cfg->adaptive_shift && cfg->sync_period_packets >
+		 cfg->oseq_shift)
+		warn(cfg, "%s/seqnum-sync/oseq-shift: %u is less than sync-period-packets %u and adaptive-shift is off: after a takeover, up to %u output sequence numbers can be used again",
+		     f->where, cfg->oseq_shift, cfg->sync_period_packets,
+		     cfg->sync_period_packets - cfg->oseq_shift);
+}
+
+/* One vrf/ike/ha container (HA) of the VRF named VRF into cfg. */
+static int flatten(const struct lyd_node *tree, const struct lyd_node *ha,
+		   const char *vrf, struct config *cfg, char *err,
+		   size_t errlen)
+{
+	struct flat f = { .err = err, .errlen = errlen };
+	struct lyd_node *n;
+	const char *v;
+	char *p;
+
+	p = lyd_path(ha, LYD_PATH_STD, NULL, 0);
+	snprintf(f.where, sizeof(f.where), "%s", p ? p : "ha");
+	free(p);
+	snprintf(cfg->vrf, sizeof(cfg->vrf), "%s", vrf);
+
+	cfg->enabled = dflt_bool(&f, ha, "enabled");
+	cfg->node_id = (uint8_t)strtoul(leaf(ha, "node-id") ?: "0", NULL, 10);
+	cfg->remote_node_id =
+		(uint8_t)strtoul(leaf(ha, "remote-node-id") ?: "0", NULL, 10);
+	cfg->port = (uint16_t)dflt_u32(&f, ha, "port");
+	v = leaf(ha, "interface");
+	snprintf(cfg->interface, sizeof(cfg->interface), "%s", v ? v : "");
+	v = leaf(ha, "key-file");
+	snprintf(cfg->key_file, sizeof(cfg->key_file), "%s", v ? v : "");
+	/* The one computed default, said in the model's description. */
+	v = leaf(ha, "control-socket");
+	if (v)
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket),
+			 "%s", v);
+	else
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket),
+			 CONFIG_SOCKET_DIR "/%s.sock", vrf);
+	v = leaf(ha, "track-file");
+	snprintf(cfg->track_file, sizeof(cfg->track_file), "%s", v ? v : "");
+	if (lyd_find_path(ha, "strongswan", 0, &n) == LY_SUCCESS) {
+		cfg->strongswan = true;
+		v = dflt(&f, ha, "strongswan/control-fifo");
+		snprintf(cfg->charon_fifo, sizeof(cfg->charon_fifo), "%s",
+			 v ? v : "");
+	}
+	cfg->oseq_shift = dflt_u32(&f, ha, "seqnum-sync/oseq-shift");
+	cfg->sync_period_time = dflt_u32(&f, ha, "seqnum-sync/sync-period-time");
+	cfg->sync_period_packets =
+		dflt_u32(&f, ha, "seqnum-sync/sync-period-packets");
+	cfg->adaptive_shift = dflt_bool(&f, ha, "seqnum-sync/adaptive-shift");
+	cfg->adaptive_shift_margin =
+		dflt_u32(&f, ha, "seqnum-sync/adaptive-shift-margin");
+	cfg->oseq_wrap_margin =
+		dflt_u32(&f, ha, "seqnum-sync/oseq-wrap-margin");
+	if (f.failed)
+		return -1;
+	flatten_addrs(&f, ha, cfg);
+	if (!f.failed)
+		flatten_pools(&f, ha, cfg);
+	if (!f.failed)
+		flatten_group(&f, tree, leaf(ha, "listen-ha-group"), cfg);
+	if (f.failed)
+		return -1;
+	check_warnings(&f, cfg);
+	return 0;
+}
+
+static bool is_json(const char *data)
+{
+	data += strspn(data, " \t\r\n");
+	return *data == '{';
+}
+
+/* The document into a validated tree with the model's defaults. */
+static int parse_tree(struct ly_ctx *ctx, const char *data,
+		      struct lyd_node **tree, char *err, size_t errlen)
+{
+	*tree = NULL;
+	if (!is_json(data)) {
+		seterr(err, errlen,
+		       "invalid configuration: not JSON (the first character is not '{'), and this build does not read the text format yet");
+		return -1;
+	}
+	/* Parsed first, validated then: a failed validation keeps the
+	 * tree, so that its message can name the data path. */
+	if (lyd_parse_data_mem(ctx, data, LYD_JSON,
+			       LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0, tree) !=
+	    LY_SUCCESS) {
+		ly_error(ctx, *tree, "invalid configuration", err, errlen);
+		return -1;
+	}
+	if (lyd_validate_all(tree, ctx, LYD_VALIDATE_PRESENT, NULL) !=
+	    LY_SUCCESS) {
+		ly_error(ctx, *tree, "invalid configuration", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+static void vrf_list(const struct ly_set *set, char *buf, size_t len)
+{
+	size_t off = 0;
+	uint32_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < set->count && off < len; i++) {
+		const char *name = leaf(set->dnodes[i], "name");
+
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				name ? name : "?");
+	}
+}
+
+int config_parse(struct ly_ctx *ctx, const char *data, const char *vrf,
+		 struct config *cfg, char *err, size_t errlen)
+{
+	struct lyd_node *tree = NULL, *ha;
+	struct config *scratch = NULL;
+	struct ly_set *set = NULL;
+	bool found = false;
+	char names[256];
+	uint32_t i;
 	int ret = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if (!vrf)
+		vrf = CONFIG_DEFAULT_VRF;
 	ly_err_clean(ctx, NULL);
-	if (lyd_parse_data_mem(ctx, json, LYD_JSON, LYD_PARSE_STRICT,
-			       LYD_VALIDATE_PRESENT, &tree) != LY_SUCCESS) {
-		ly_error(ctx, "invalid configuration", err, errlen);
+	if (parse_tree(ctx, data, &tree, err, errlen) < 0)
 		goto out;
-	}
-	if (!tree || lyd_find_path(tree, "/" YANG_MODULE ":ha", 0, &ha) !=
-	    LY_SUCCESS) {
+	if (lyd_find_xpath(tree, "/" YANG_MODULE ":vrf", &set) != LY_SUCCESS ||
+	    !set->count) {
 		seterr(err, errlen,
-		       "invalid configuration: no \"" YANG_MODULE ":ha\" container");
+		       "invalid configuration: /" YANG_MODULE ":vrf: no VRF configured (vrf NAME ike ha)");
 		goto out;
 	}
-	ret = flatten(ha, cfg, err, errlen);
-	if (ret == 0)
-		ret = flatten_group(tree, leaf(ha, "listen-ha-group"),
-				    &cfg->group, err, errlen);
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch) {
+		seterr(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Every VRF is checked (the file is valid or not as a whole); cfg
+	 * gets the one this agent runs. */
+	for (i = 0; i < set->count; i++) {
+		const char *name = leaf(set->dnodes[i], "name");
+		bool mine = name && !strcmp(name, vrf);
+
+		if (lyd_find_path(set->dnodes[i], "ike/ha", 0, &ha) !=
+		    LY_SUCCESS) {
+			if (mine) {
+				seterr(err, errlen,
+				       "invalid configuration: /" YANG_MODULE ":vrf[name='%s']/ike/ha: missing: VRF %s has no HA IKE configuration",
+				       vrf, vrf);
+				goto out;
+			}
+			continue;
+		}
+		if (flatten(tree, ha, name ? name : "", mine ? cfg : scratch,
+			    err, errlen) < 0)
+			goto out;
+		found |= mine;
+		memset(scratch, 0, sizeof(*scratch));
+	}
+	if (!found) {
+		vrf_list(set, names, sizeof(names));
+		seterr(err, errlen,
+		       "invalid configuration: /" YANG_MODULE ":vrf[name='%s']: no such VRF (configured: %s)",
+		       vrf, names);
+		goto out;
+	}
+	if (lyd_print_mem(&cfg->running, tree, LYD_JSON,
+			  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_TRIM) !=
+	    LY_SUCCESS || !cfg->running) {
+		seterr(err, errlen, "cannot print the running configuration");
+		goto out;
+	}
+	ret = 0;
 out:
+	if (ret < 0)
+		config_free(cfg);
+	ly_set_free(set, NULL);
+	free(scratch);
 	lyd_free_all(tree);
 	ly_err_clean(ctx, NULL);
 	return ret;
 }
 
+void config_free(struct config *cfg)
+{
+	free(cfg->running);
+	cfg->running = NULL;
+}
 int config_load_key(struct config *cfg, char *err, size_t errlen)
 {
 	static const uint8_t zero[CONFIG_KEY_LEN];
@@ -564,27 +929,35 @@ fail:
 	return NULL;
 }
 
-int config_load(const char *path, struct config *cfg, char *err,
-		size_t errlen)
+int config_load(const char *path, const char *vrf, struct config *cfg,
+		char *err, size_t errlen)
 {
 	char dirbuf[PATH_MAX];
 	struct ly_ctx *ctx;
-	char *json;
+	unsigned int i;
+	char *data;
 	int ret;
 
-	json = read_file(path, err, errlen);
-	if (!json)
+	memset(cfg, 0, sizeof(*cfg));
+	data = read_file(path, err, errlen);
+	if (!data)
 		return -1;
 	ctx = config_ctx_new(config_yang_dir(dirbuf, sizeof(dirbuf)), err,
 			     errlen);
 	if (!ctx) {
-		free(json);
+		free(data);
 		return -1;
 	}
-	ret = config_parse(ctx, json, cfg, err, errlen);
+	ret = config_parse(ctx, data, vrf, cfg, err, errlen);
 	config_ctx_free(ctx);
-	free(json);
+	free(data);
 	if (ret == 0)
 		ret = config_load_key(cfg, err, errlen);
-	return ret;
+	if (ret < 0) {
+		config_free(cfg);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_warnings; i++)
+		log_warn("%s: %s", path, cfg->warnings[i]);
+	return 0;
 }

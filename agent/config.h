@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Configuration: the xfrm-ha YANG model's JSON encoding, parsed and
- * validated by libyang, then checked further (addresses, subnets, key
- * file) and flattened into struct config.
+ * Configuration: one file holding the xfrm-ha YANG model's tree, in its
+ * JSON encoding or in the router's indented text format, parsed and
+ * validated by libyang (defaults included: they come from the model
+ * only), then checked further (addresses, key file) and flattened into
+ * struct config for one VRF.
  */
 #ifndef AGENT_CONFIG_H
 #define AGENT_CONFIG_H
@@ -20,6 +22,13 @@
 #define CONFIG_MAX_VIPS 16
 #define CONFIG_NAME_LEN 65
 #define CONFIG_PATH_LEN 4096
+#define CONFIG_MAX_WARNINGS 8
+#define CONFIG_WARN_LEN 320
+
+#define CONFIG_DEFAULT_PATH "/etc/xfrm-ha/xfrm-ha.conf"
+#define CONFIG_DEFAULT_VRF "main"
+/* control-socket's default is CONFIG_SOCKET_DIR/<vrf>.sock (the model). */
+#define CONFIG_SOCKET_DIR "/run/xfrm-ha"
 
 /* What this node does for the HA link, derived from its HA group state. */
 enum role {
@@ -63,7 +72,13 @@ struct config_pool {
 	unsigned int plen;
 };
 
+/*
+ * The configuration of one VRF (vrf NAME ike ha) and the HA group it
+ * listens to. Filled by config_parse()/config_load(), which overwrite the
+ * whole struct: running is then owned by it, released by config_free().
+ */
 struct config {
+	char vrf[CONFIG_NAME_LEN];	/* the VRF this agent runs */
 	bool enabled;
 	uint8_t node_id;
 	uint8_t remote_node_id;		/* 0: pinned at first verification */
@@ -89,6 +104,16 @@ struct config {
 	unsigned int n_pools;
 	struct config_pool pools[CONFIG_MAX_POOLS];
 	uint8_t key[CONFIG_KEY_LEN];	/* filled by config_load_key() */
+	/*
+	 * The whole validated tree (every VRF and group), canonical YANG
+	 * JSON without the values equal to their default
+	 * (LYD_PRINT_WD_TRIM), for 'show config'. malloc'd; NULL until a
+	 * successful parse and after config_free().
+	 */
+	char *running;
+	/* Legal but suspicious settings of this VRF, one line each. */
+	unsigned int n_warnings;
+	char warnings[CONFIG_MAX_WARNINGS][CONFIG_WARN_LEN];
 };
 
 struct ly_ctx;
@@ -104,18 +129,29 @@ struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen);
 void config_ctx_free(struct ly_ctx *ctx);
 
 /*
- * Parse and validate a NUL-terminated JSON document. Does not read the
- * key file. Returns 0, or -1 with a message naming the offending leaf.
+ * Parse and validate a NUL-terminated document, JSON (its first
+ * non-blank character is '{') or the router's text format, and flatten
+ * the VRF named vrf (NULL: CONFIG_DEFAULT_VRF) into *cfg, which is
+ * overwritten (config_free() a previous one first). Every VRF is
+ * validated. Does not read the key file and logs nothing: warnings are
+ * left in cfg->warnings. Returns 0, or -1 with a message naming the data
+ * path and the reason, and nothing allocated in *cfg.
  */
-int config_parse(struct ly_ctx *ctx, const char *json, struct config *cfg,
-		 char *err, size_t errlen);
+int config_parse(struct ly_ctx *ctx, const char *data, const char *vrf,
+		 struct config *cfg, char *err, size_t errlen);
 
 /* Read and check cfg->key_file into cfg->key. Returns 0 or -1. */
 int config_load_key(struct config *cfg, char *err, size_t errlen);
 
-/* Everything: context, file, validation and key. Returns 0 or -1. */
-int config_load(const char *path, struct config *cfg, char *err,
-		size_t errlen);
+/*
+ * Everything: context, file, validation and key, as config_parse(); logs
+ * the warnings (log_warn). Returns 0 or -1 (nothing allocated).
+ */
+int config_load(const char *path, const char *vrf, struct config *cfg,
+		char *err, size_t errlen);
+
+/* Releases cfg->running. The rest of *cfg is plain data. */
+void config_free(struct config *cfg);
 
 const char *role_name(enum role role);
 /* "master", "backup", "fault" (keepalived's words, lower case). */

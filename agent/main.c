@@ -140,6 +140,8 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return EXIT_FAILURE;
 	}
+	if (check)	/* the warnings go to stdout, with the verdict */
+		log_set_level(LOG_LVL_ERR);
 	if (config_load(path, vrf, cfg, err, sizeof(err)) < 0) {
 		log_err("%s: %s", path, err);
 		sodium_free(cfg);
@@ -157,6 +159,8 @@ int main(int argc, char **argv)
 		       cfg->remote_str, cfg->port, cfg->group.name,
 		       ctl_desc(&cfg->group, desc, sizeof(desc)),
 		       cfg->enabled ? "" : ", disabled");
+		for (unsigned int i = 0; i < cfg->n_warnings; i++)
+			printf("%s: warning: %s\n", path, cfg->warnings[i]);
 		config_release(cfg);
 		return EXIT_SUCCESS;
 	}

@@ -26,10 +26,11 @@ chmod 600 "$T/k1"
 cfg() {	# cfg FILE KEYFILE EXTRA [HA-GROUP-ENTRIES]
 	groups=${4:-'{"name": "g", "static": "master"}'}
 	cat >"$1" <<JSON
-{"xfrm-ha:ha": {"node-id": 1, "interface": "hal1", "local-address": "10.150.0.1",
-  "remote-address": "10.150.0.2", "port": 4520, "key-file": "$2",
-  "listen-ha-group": "g", "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2, "oseq-shift": 65536}$3},
- "xfrm-ha:ha-group": [$groups]}
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "g", "node-id": 1,
+  "interface": "hal1", "local-address": "10.150.0.1", "remote-address": "10.150.0.2",
+  "port": 4520, "key-file": "$2",
+  "seqnum-sync": {"oseq-shift": 65536, "sync-period-time": 1, "sync-period-packets": 2}$3}}}],
+ "xfrm-ha:ha": {"group": [$groups]}}
 JSON
 }
 
@@ -49,7 +50,7 @@ ok $? "--check describes a keepalived group"
 cfg "$T/kanovip.json" "$T/k1" "" '{"name": "g", "keepalived": {"notify-fifo": "/run/ka.fifo",
   "instance": "VI_1"}}'
 "$AGENT" --config "$T/kanovip.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q 'virtual-address' "$T/out"
+[ $? = 78 ] && grep -q 'virtual-address' "$T/out"
 ok $? "--check refuses a keepalived group without a virtual-address"
 
 cfg "$T/ext.json" "$T/k1" "" '{"name": "g", "external": [null]}'
@@ -61,17 +62,17 @@ ok $? "--check describes an external group"
 # refused, naming the leaf.
 cfg "$T/role.json" "$T/k1" ', "role": "active"'
 "$AGENT" --config "$T/role.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q '"role"' "$T/out"
+[ $? = 78 ] && grep -q '"role"' "$T/out"
 ok $? "--check refuses the removed role leaf"
 
 cfg "$T/nogroup.json" "$T/k1" "" '{"name": "h", "static": "master"}'
 "$AGENT" --config "$T/nogroup.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q '/xfrm-ha:ha/listen-ha-group' "$T/out"
-ok $? "--check refuses a listen-ha-group without its ha-group"
+[ $? = 78 ] && grep -q "/xfrm-ha:vrf\[name='main'\]/ike/ha/listen-ha-group" "$T/out"
+ok $? "--check refuses a listen-ha-group without its ha group"
 
 cfg "$T/range.json" "$T/k1" ', "pool": [{"name": "p", "address": "10.0.0.1-10.0.0.9"}]'
 "$AGENT" --config "$T/range.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q "is a range; HA pools take a subnet only" "$T/out"
+[ $? = 78 ] && grep -q "HA pools take a subnet only" "$T/out"
 ok $? "--check refuses a pool range"
 
 # --render-strongswan: charon's ha plugin settings, with a secret derived
@@ -98,28 +99,55 @@ ok $? "--render-strongswan with --check: usage, exit 1"
 
 cfg "$T/bad.json" "$T/k1" ', "bogus": 1'
 "$AGENT" --config "$T/bad.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q 'bogus' "$T/out" && grep -q "$T/bad.json" "$T/out"
-ok $? "--check refuses an unknown leaf, exit 1, names the leaf and the file"
+[ $? = 78 ] && grep -q 'bogus' "$T/out" && grep -q "$T/bad.json" "$T/out"
+ok $? "--check refuses an unknown leaf, exit 78, names the leaf and the file"
 
 sed 's/"node-id": 1/"node-id": 16/' "$T/good.json" >"$T/bad2.json"
 "$AGENT" --config "$T/bad2.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q '/xfrm-ha:ha/node-id' "$T/out"
+[ $? = 78 ] && grep -q "/xfrm-ha:vrf\[name='main'\]/ike/ha/node-id" "$T/out"
 ok $? "--check refuses node-id 16 naming the leaf"
+
+# --vrf: one file, several VRFs; each agent runs its own.
+sed 's/"xfrm-ha:vrf": \[/"xfrm-ha:vrf": [{"name": "blue", "ike": {"ha": {"listen-ha-group": "g", "node-id": 7, "local-address": "10.7.0.1", "remote-address": "10.7.0.2", "key-file": "KEY"}}}, {"name": "red"}, /; s|KEY|'"$T/k1"'|' \
+	"$T/good.json" >"$T/vrfs.json"
+"$AGENT" --config "$T/vrfs.json" --check >"$T/out" 2>&1 &&
+	grep -q "configuration OK (vrf main, node 1, 10.150.0.1" "$T/out"
+ok $? "--check without --vrf takes the VRF main"
+"$AGENT" --config "$T/vrfs.json" --vrf blue --check >"$T/out" 2>&1 &&
+	grep -q "configuration OK (vrf blue, node 7, 10.7.0.1 -> 10.7.0.2" "$T/out"
+ok $? "--vrf blue --check takes the VRF blue"
+"$AGENT" --config "$T/vrfs.json" --vrf green --check >"$T/out" 2>&1
+[ $? != 0 ] && grep -q "vrf\\[name='green'\\]: no such VRF (configured: blue, red, main)" "$T/out"
+ok $? "--vrf green: refused, naming the VRF and the configured ones"
+"$AGENT" --config "$T/vrfs.json" --vrf red --check >"$T/out" 2>&1
+[ $? != 0 ] && grep -q "vrf\\[name='red'\\]/ike/ha: missing" "$T/out"
+ok $? "--vrf red (no ike ha): refused"
+
+# Legal but suspicious settings: --check says OK and prints the warnings.
+cfg "$T/warn.json" "$T/k1" ', "seqnum-sync": {"oseq-shift": 0, "sync-period-time": 0, "sync-period-packets": 0}' 
+sed -i 's/"seqnum-sync": {"oseq-shift": 65536, "sync-period-time": 1, "sync-period-packets": 2}, //' "$T/warn.json"
+"$AGENT" --config "$T/warn.json" --check >"$T/out" 2>"$T/err" &&
+	grep -q "configuration OK" "$T/out" &&
+	grep -q "warning: .*seqnum-sync: sync-period-time and sync-period-packets are both 0" "$T/out" &&
+	grep -q "warning: .*seqnum-sync/oseq-shift: 0" "$T/out" && [ ! -s "$T/err" ]
+ok $? "--check prints the warnings with its verdict, on stdout only"
+"$AGENT" --config "$T/good.json" --check >"$T/out" 2>&1 && ! grep -q warning "$T/out"
+ok $? "--check: no warning for a sound configuration"
 
 chmod 644 "$T/k1"
 "$AGENT" --config "$T/good.json" --check >"$T/out" 2>&1
-[ $? = 1 ] && grep -q 'group or others' "$T/out"
+[ $? = 78 ] && grep -q 'group or others' "$T/out"
 ok $? "--check refuses a key file readable by others"
 chmod 600 "$T/k1"
 
 # The daemon itself refuses a bad configuration before touching anything.
 "$AGENT" --config "$T/bad2.json" >"$T/out" 2>&1
-[ $? = 1 ] && grep -q 'node-id' "$T/out"
-ok $? "the daemon exits 1 on an invalid configuration"
+[ $? = 78 ] && grep -q 'node-id' "$T/out"
+ok $? "the daemon exits 78 (EX_CONFIG) on an invalid configuration"
 
-"$AGENT" >/dev/null 2>&1
-[ $? = 1 ]
-ok $? "no arguments: usage, exit 1"
+"$AGENT" >"$T/out" 2>&1
+[ $? = 78 ] && grep -q /etc/xfrm-ha/xfrm-ha.conf "$T/out"
+ok $? "no arguments: the default file /etc/xfrm-ha/xfrm-ha.conf (here missing: exit 78)"
 "$AGENT" --genkey --config x >/dev/null 2>&1
 [ $? = 1 ]
 ok $? "--genkey with --config: usage, exit 1"

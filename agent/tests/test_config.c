@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libyang/libyang.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,10 +32,11 @@ static void write_file(const char *path, const char *data, mode_t mode)
 
 /* The exact shape the end-to-end tests write. */
 #define EXAMPLE_FMT \
-	"{\"xfrm-ha:ha\": {\"node-id\": 1, \"interface\": \"hal1\", \"local-address\": \"10.150.0.1\",\n" \
+	"{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {\"listen-ha-group\": \"g\",\n" \
+	"  \"node-id\": 1, \"interface\": \"hal1\", \"local-address\": \"10.150.0.1\",\n" \
 	"  \"remote-address\": \"10.150.0.2\", \"port\": 4520, \"key-file\": \"%s\",\n" \
-	"  \"listen-ha-group\": \"g\", \"seqnum-sync\": {\"sync-period-time\": 1, \"sync-period-packets\": 2, \"oseq-shift\": 65536}},\n" \
-	" \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\"}]}\n"
+	"  \"seqnum-sync\": {\"oseq-shift\": 65536, \"sync-period-time\": 1, \"sync-period-packets\": 2}}}}],\n" \
+	" \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"static\": \"master\"}]}}\n"
 
 static void test_example(void)
 {
@@ -46,7 +48,7 @@ static void test_example(void)
 	snprintf(json, sizeof(json), EXAMPLE_FMT, keypath);
 	snprintf(path, sizeof(path), "%s/ha.json", dir);
 	write_file(path, json, 0644);
-	CHECK(config_load(path, &cfg, err, sizeof(err)) == 0);
+	CHECK(config_load(path, NULL, &cfg, err, sizeof(err)) == 0);
 	if (err[0])
 		printf("# %s\n", err);
 	CHECK(cfg.enabled);
@@ -60,7 +62,7 @@ static void test_example(void)
 	CHECK(!strcmp(cfg.group.name, "g"));
 	CHECK_EQ(cfg.group.ctl, HA_CTL_STATIC);
 	CHECK_EQ(cfg.group.static_state, HA_STATE_MASTER);
-	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/agent.sock"));
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/main.sock"));
 	CHECK(!cfg.track_file[0]);
 	CHECK(!cfg.strongswan);
 	CHECK_EQ(cfg.sync_period_time, 1);
@@ -77,16 +79,16 @@ static void test_example(void)
 static void test_defaults_v6_pools(void)
 {
 	const char *json =
-		"{\"xfrm-ha:ha\": {\"node-id\": 15, \"local-address\": \"2001:db8::1\","
+		"{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {\"node-id\": 15, \"local-address\": \"2001:db8::1\","
 		" \"remote-address\": \"2001:DB8::2\", \"key-file\": \"/k\","
 		" \"listen-ha-group\": \"ha-group1\","
 		" \"pool\": [{\"name\": \"a\", \"address\": \"192.168.0.0/24\"},"
-		"            {\"name\": \"b\", \"address\": \"2001:db8:1::/48\"}]},"
-		" \"xfrm-ha:ha-group\": [{\"name\": \"ha-group1\", \"static\": \"backup\"}]}";
+		"            {\"name\": \"b\", \"address\": \"2001:db8:1::/48\"}]}}}],"
+		" \"xfrm-ha:ha\": {\"group\": [{\"name\": \"ha-group1\", \"static\": \"backup\"}]}}";
 	char err[CONFIG_ERR_LEN] = "";
 	struct config cfg;
 
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
 	if (err[0])
 		printf("# %s\n", err);
 	CHECK(cfg.enabled);
@@ -107,14 +109,14 @@ static void test_defaults_v6_pools(void)
 static void test_disabled(void)
 {
 	const char *json =
-		"{\"xfrm-ha:ha\": {\"enabled\": false, \"node-id\": 2, \"local-address\": \"10.0.0.2\","
+		"{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {\"enabled\": false, \"node-id\": 2, \"local-address\": \"10.0.0.2\","
 		" \"remote-address\": \"10.0.0.1\", \"key-file\": \"/k\", \"listen-ha-group\": \"x\","
-		" \"seqnum-sync\": {\"sync-period-time\": 0, \"sync-period-packets\": 0, \"oseq-shift\": 0}},"
-		" \"xfrm-ha:ha-group\": [{\"name\": \"x\", \"external\": [null]}]}";
+		" \"seqnum-sync\": {\"sync-period-time\": 0, \"sync-period-packets\": 0, \"oseq-shift\": 0}}}}],"
+		" \"xfrm-ha:ha\": {\"group\": [{\"name\": \"x\", \"external\": [null]}]}}";
 	char err[CONFIG_ERR_LEN] = "";
 	struct config cfg;
 
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
 	CHECK(!cfg.enabled);
 	CHECK_EQ(cfg.sync_period_time + cfg.sync_period_packets + cfg.oseq_shift, 0);
 }
@@ -123,17 +125,17 @@ static void test_disabled(void)
 static void test_adaptive_shift(void)
 {
 	static const char *const fmt =
-		"{\"xfrm-ha:ha\": {\"node-id\": 2, \"local-address\": \"10.0.0.2\","
+		"{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {\"node-id\": 2, \"local-address\": \"10.0.0.2\","
 		" \"remote-address\": \"10.0.0.1\", \"key-file\": \"/k\", \"listen-ha-group\": \"x\","
-		" \"seqnum-sync\": {%s}},"
-		" \"xfrm-ha:ha-group\": [{\"name\": \"x\", \"static\": \"backup\"}]}";
+		" \"seqnum-sync\": {%s}}}}],"
+		" \"xfrm-ha:ha\": {\"group\": [{\"name\": \"x\", \"static\": \"backup\"}]}}";
 	char json[2048], err[CONFIG_ERR_LEN] = "";
 	struct config cfg;
 
 	snprintf(json, sizeof(json), fmt,
 		 "\"oseq-shift\": 1000, \"adaptive-shift\": false,"
 		 " \"adaptive-shift-margin\": 60000, \"oseq-wrap-margin\": 2147483648");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
 	if (err[0])
 		printf("# %s\n", err);
 	CHECK_EQ(cfg.oseq_shift, 1000);
@@ -144,7 +146,7 @@ static void test_adaptive_shift(void)
 	snprintf(json, sizeof(json), fmt,
 		 "\"adaptive-shift\": true, \"adaptive-shift-margin\": 0,"
 		 " \"oseq-wrap-margin\": 0");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) == 0);
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
 	CHECK(cfg.adaptive_shift);
 	CHECK_EQ(cfg.adaptive_shift_margin, 0);
 	CHECK_EQ(cfg.oseq_wrap_margin, 0);
@@ -152,16 +154,16 @@ static void test_adaptive_shift(void)
 
 	/* Out of range or mistyped: refused, naming the leaf. */
 	snprintf(json, sizeof(json), fmt, "\"adaptive-shift-margin\": 60001");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
-	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/adaptive-shift-margin");
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync/adaptive-shift-margin");
 	snprintf(json, sizeof(json), fmt, "\"oseq-wrap-margin\": 2147483649");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
-	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/oseq-wrap-margin");
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync/oseq-wrap-margin");
 	snprintf(json, sizeof(json), fmt, "\"adaptive-shift\": \"yes\"");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
-	CHECK_STR(err, "/xfrm-ha:ha/seqnum-sync/adaptive-shift");
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync/adaptive-shift");
 	snprintf(json, sizeof(json), fmt, "\"adaptive-shift-margin\": -1");
-	CHECK(config_parse(ctx, json, &cfg, err, sizeof(err)) < 0);
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) < 0);
 	CHECK_STR(err, "adaptive-shift-margin");
 }
 
@@ -172,18 +174,20 @@ static int parse_with(const char *extra, const char *groups, struct config *cfg,
 	char json[8192];
 
 	snprintf(json, sizeof(json),
-		 "{\"xfrm-ha:ha\": {\"node-id\": 1, \"local-address\": \"10.150.0.1\","
+		 "{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {\"node-id\": 1, \"local-address\": \"10.150.0.1\","
 		 " \"remote-address\": \"10.150.0.2\", \"key-file\": \"/k\","
-		 " \"listen-ha-group\": \"vpn\"%s},"
-		 " \"xfrm-ha:ha-group\": [%s]}", extra, groups);
+		 " \"listen-ha-group\": \"vpn\"%s}}}],"
+		 " \"xfrm-ha:ha\": {\"group\": [%s]}}", extra, groups);
 	err[0] = '\0';
 	memset(cfg, 0xa5, sizeof(*cfg));
-	if (config_parse(ctx, json, cfg, err, errlen) < 0) {
+	if (config_parse(ctx, json, NULL, cfg, err, errlen) < 0) {
 		printf("# %s\n", err);
 		return -1;
 	}
 	return 0;
 }
+
+#define GROUP_G_VPN "{\"name\": \"vpn\", \"static\": \"backup\"}"
 
 static bool vip_is(const struct sockaddr_storage *ss, const char *s)
 {
@@ -292,7 +296,7 @@ static void test_optional_leaves(void)
 	CHECK(parse_with("", grp, &cfg, err, sizeof(err)) == 0);
 	CHECK(!cfg.strongswan);
 	CHECK(!cfg.track_file[0]);
-	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/agent.sock"));
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/main.sock"));
 
 	/* An empty strongswan container: the plugin's default FIFO. */
 	CHECK(parse_with(", \"strongswan\": {}", grp, &cfg, err,
@@ -308,6 +312,382 @@ static void test_optional_leaves(void)
 	CHECK(!strcmp(cfg.charon_fifo, "/run/strongswan/charon.ha"));
 	CHECK(!strcmp(cfg.control_socket, "/run/x/a.sock"));
 	CHECK(!strcmp(cfg.track_file, "/run/xfrm-ha/track"));
+}
+
+/* A VRF entry named NAME with the ha container's leaves HA. */
+#define VRF(name, ha) \
+	"{\"name\": \"" name "\", \"ike\": {\"ha\": {" ha "}}}"
+#define HA_MIN(id, l, r) \
+	"\"listen-ha-group\": \"g\", \"node-id\": " #id ", \"local-address\": \"" l "\"," \
+	" \"remote-address\": \"" r "\", \"key-file\": \"/k\""
+#define DOC(vrfs, groups) \
+	"{\"xfrm-ha:vrf\": [" vrfs "], \"xfrm-ha:ha\": {\"group\": [" groups "]}}"
+#define GROUP_G "{\"name\": \"g\", \"static\": \"master\"}"
+
+/* One file, several VRFs: the agent takes the one it runs. */
+static void test_vrfs(void)
+{
+	const char *json = DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")) ", "
+			       VRF("blue", HA_MIN(3, "2001:db8::3", "2001:db8::4")
+				   ", \"port\": 4600") ", "
+			       "{\"name\": \"red\"}", GROUP_G);
+	char err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK(!strcmp(cfg.vrf, "main"));
+	CHECK_EQ(cfg.node_id, 1);
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/main.sock"));
+	config_free(&cfg);
+
+	CHECK(config_parse(ctx, json, "blue", &cfg, err, sizeof(err)) == 0);
+	CHECK(!strcmp(cfg.vrf, "blue"));
+	CHECK_EQ(cfg.node_id, 3);
+	CHECK_EQ(cfg.family, AF_INET6);
+	CHECK_EQ(cfg.port, 4600);
+	CHECK(!strcmp(cfg.control_socket, "/run/xfrm-ha/blue.sock"));
+	CHECK(!strcmp(cfg.group.name, "g"));
+	/* running is the whole file, every VRF. */
+	CHECK(cfg.running && strstr(cfg.running, "\"name\": \"main\"") &&
+	      strstr(cfg.running, "\"name\": \"red\""));
+	config_free(&cfg);
+	CHECK(!cfg.running);
+
+	/* A VRF that is not there, or has no HA: refused, named. */
+	memset(&cfg, 0xa5, sizeof(cfg));
+	CHECK(config_parse(ctx, json, "green", &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='green']: no such VRF");
+	CHECK_STR(err, "configured: main, blue, red");
+	CHECK(!cfg.running);
+	CHECK(config_parse(ctx, json, "red", &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='red']/ike/ha: missing");
+
+	/* An error in another VRF refuses the file, naming that VRF. */
+	CHECK(config_parse(ctx,
+			   DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")) ", "
+			       VRF("blue", "\"listen-ha-group\": \"g\", \"node-id\": 3,"
+				   " \"key-file\": \"/k\", \"local-address\": \"10.0.0.1\""),
+			       GROUP_G),
+			   "main", &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='blue']/ike/ha/remote-address");
+	CHECK_STR(err, "Mandatory");
+	CHECK(config_parse(ctx,
+			   DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")) ", "
+			       VRF("blue", HA_MIN(3, "0.0.0.0", "10.0.0.2")),
+			       GROUP_G),
+			   "main", &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='blue']/ike/ha/local-address: 0.0.0.0 is not a unicast");
+	/* The second of two groups lacks its controller. */
+	CHECK(config_parse(ctx,
+			   DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")),
+			       GROUP_G ", {\"name\": \"h\"}"),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:ha/group[name='h']/controller: Mandatory choice");
+	/* No VRF at all, and a VRF name the model refuses. */
+	CHECK(config_parse(ctx, "{\"xfrm-ha:ha\": {\"group\": [" GROUP_G "]}}",
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "no VRF configured");
+	CHECK(config_parse(ctx, DOC(VRF(".x", HA_MIN(1, "10.0.0.1", "10.0.0.2")),
+				    GROUP_G),
+			   ".x", &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf/name: a VRF name is");
+	/* The old shape (top-level ha leaves, ha-group) is refused. */
+	CHECK(config_parse(ctx, "{\"xfrm-ha:ha\": {\"node-id\": 1}}", NULL,
+			   &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "\"node-id\" not found");
+	CHECK(config_parse(ctx, "{\"xfrm-ha:ha-group\": []}", NULL, &cfg, err,
+			   sizeof(err)) < 0);
+	CHECK_STR(err, "ha-group");
+}
+
+/* Copy yang/xfrm-ha.yang to dst with one string replaced. */
+static int patched_model(const char *dst, const char *from, const char *to)
+{
+	char src[PATH_MAX], *data, *at;
+	FILE *f;
+	long n;
+
+	snprintf(src, sizeof(src), "%s/xfrm-ha.yang", getenv("XFRM_HA_YANG_DIR"));
+	f = fopen(src, "r");
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	data = calloc(1, n + strlen(to) + 1);
+	if (fread(data, 1, n, f) != (size_t)n || !(at = strstr(data, from))) {
+		fclose(f);
+		free(data);
+		return -1;
+	}
+	fclose(f);
+	f = fopen(dst, "w");
+	if (!f) {
+		free(data);
+		return -1;
+	}
+	fwrite(data, 1, at - data, f);
+	fputs(to, f);
+	fputs(at + strlen(from), f);
+	fclose(f);
+	free(data);
+	return 0;
+}
+
+/*
+ * Defaults come from the model alone: a model with other defaults gives
+ * other values, with no C constant in between.
+ */
+static void test_defaults_from_model(void)
+{
+	const char *json = DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")
+				   ", \"strongswan\": {}"), GROUP_G);
+	static const struct {
+		const char *from, *to;
+	} patch[] = {
+		{ "default \"65536\"", "default \"4096\"" },
+		{ "default \"10\"", "default \"7\"" },
+		{ "default \"4520\"", "default \"4999\"" },
+		{ "default \"/var/run/charon.ha\"", "default \"/run/x.ha\"" },
+		{ "leaf adaptive-shift {\n            type boolean;\n            default \"true\"",
+		  "leaf adaptive-shift {\n            type boolean;\n            default \"false\"" },
+	};
+	char mdir[PATH_MAX], mfile[PATH_MAX + 16], err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+	struct ly_ctx *c;
+	size_t i;
+
+	/* The model's own defaults first. */
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.oseq_shift, 65536);
+	CHECK_EQ(cfg.sync_period_time, 10);
+	CHECK_EQ(cfg.sync_period_packets, 2);
+	CHECK_EQ(cfg.port, 4520);
+	CHECK(cfg.adaptive_shift);
+	CHECK(cfg.enabled);
+	CHECK(!strcmp(cfg.charon_fifo, "/var/run/charon.ha"));
+	/* Defaults are not in the running config (trimmed). */
+	CHECK(cfg.running && !strstr(cfg.running, "oseq-shift") &&
+	      !strstr(cfg.running, "\"port\""));
+	config_free(&cfg);
+
+	snprintf(mdir, sizeof(mdir), "%s/model", dir);
+	snprintf(mfile, sizeof(mfile), "%s/xfrm-ha.yang", mdir);
+	CHECK(mkdir(mdir, 0700) == 0);
+	for (i = 0; i < sizeof(patch) / sizeof(patch[0]); i++) {
+		if (patched_model(mfile, patch[i].from, patch[i].to) < 0) {
+			printf("# cannot patch the model: %s\n", patch[i].from);
+			t_case_fail++;
+			continue;
+		}
+		c = config_ctx_new(mdir, err, sizeof(err));
+		CHECK(c != NULL);
+		if (!c) {
+			printf("# %s\n", err);
+			continue;
+		}
+		CHECK(config_parse(c, json, NULL, &cfg, err, sizeof(err)) == 0);
+		switch (i) {
+		case 0:
+			CHECK_EQ(cfg.oseq_shift, 4096);
+			break;
+		case 1:
+			CHECK_EQ(cfg.sync_period_time, 7);
+			break;
+		case 2:
+			CHECK_EQ(cfg.port, 4999);
+			CHECK_EQ(ntohs(((struct sockaddr_in *)&cfg.local)->sin_port), 4999);
+			break;
+		case 3:
+			CHECK(!strcmp(cfg.charon_fifo, "/run/x.ha"));
+			break;
+		case 4:
+			CHECK(!cfg.adaptive_shift);
+			break;
+		}
+		config_free(&cfg);
+		config_ctx_free(c);
+	}
+	unlink(mfile);
+	rmdir(mdir);
+}
+
+static bool has_warning(const struct config *cfg, const char *a,
+			const char *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		if (strstr(cfg->warnings[i], a) && strstr(cfg->warnings[i], b))
+			return true;
+	return false;
+}
+
+/* Legal but suspicious: accepted, with a warning naming it. */
+static void test_warnings(void)
+{
+	char json[4096], err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+	unsigned int i;
+
+	/* A sound configuration says nothing. */
+	CHECK(parse_with("", GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.n_warnings, 0);
+	for (i = 0; i < cfg.n_warnings; i++)
+		printf("# unexpected: %s\n", cfg.warnings[i]);
+	config_free(&cfg);
+
+	CHECK(parse_with(", \"seqnum-sync\": {\"sync-period-time\": 0, \"sync-period-packets\": 0}",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.n_warnings, 1);
+	CHECK(has_warning(&cfg, "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync",
+			  "both 0"));
+	config_free(&cfg);
+
+	CHECK(parse_with(", \"seqnum-sync\": {\"oseq-shift\": 0, \"adaptive-shift\": false}",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK(has_warning(&cfg, "seqnum-sync/oseq-shift: 0", "used again"));
+	config_free(&cfg);
+	CHECK(parse_with(", \"seqnum-sync\": {\"oseq-shift\": 0}",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK(has_warning(&cfg, "seqnum-sync/oseq-shift: 0", "adaptive"));
+	config_free(&cfg);
+
+	CHECK(parse_with(", \"seqnum-sync\": {\"oseq-shift\": 100, \"sync-period-packets\": 1000,"
+			 " \"adaptive-shift\": false}",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK(has_warning(&cfg, "oseq-shift: 100 is less than sync-period-packets 1000",
+			  "up to 900"));
+	config_free(&cfg);
+	/* The adaptive shift covers it. */
+	CHECK(parse_with(", \"seqnum-sync\": {\"oseq-shift\": 100, \"sync-period-packets\": 1000}",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.n_warnings, 0);
+	config_free(&cfg);
+
+	CHECK(parse_with(", \"enabled\": false", GROUP_G_VPN, &cfg, err,
+			 sizeof(err)) == 0);
+	CHECK(has_warning(&cfg, "/ike/ha/enabled", "off"));
+	config_free(&cfg);
+
+	CHECK(parse_with(", \"pool\": [{\"name\": \"a\", \"address\": \"10.9.0.0/16\"},"
+			 " {\"name\": \"b\", \"address\": \"10.8.0.0/16\"},"
+			 " {\"name\": \"c\", \"address\": \"10.9.128.0/24\"}]",
+			 GROUP_G_VPN, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.n_warnings, 1);
+	CHECK(has_warning(&cfg, "pools a and c overlap", "leased twice"));
+	config_free(&cfg);
+
+	/* A virtual address that is the HA link's own: always MASTER. */
+	CHECK(parse_with("", "{\"name\": \"vpn\", \"keepalived\": {"
+			 "\"notify-fifo\": \"/f\", \"instance\": \"VI_1\","
+			 " \"virtual-address\": [\"10.150.0.1\"]}}",
+			 &cfg, err, sizeof(err)) == 0);
+	CHECK(has_warning(&cfg, "/xfrm-ha:ha/group[name='vpn']/keepalived/virtual-address: 10.150.0.1",
+			  "always looks MASTER"));
+	config_free(&cfg);
+
+	/* Several at once, each its own line. */
+	snprintf(json, sizeof(json), "%s",
+		 DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")
+			 ", \"enabled\": false, \"seqnum-sync\": {\"oseq-shift\": 0,"
+			 " \"sync-period-time\": 0, \"sync-period-packets\": 0}"),
+		     GROUP_G));
+	CHECK(config_parse(ctx, json, NULL, &cfg, err, sizeof(err)) == 0);
+	CHECK_EQ(cfg.n_warnings, 3);
+	config_free(&cfg);
+}
+
+/* ietf-inet-types: canonical forms, zones refused, prefixes. */
+static void test_inet_types(void)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config cfg;
+
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "2001:DB8:0::1", "2001:db8::A")
+					", \"pool\": [{\"name\": \"p\", \"address\": \"192.168.0.77/24\"},"
+					" {\"name\": \"q\", \"address\": \"2001:DB8:1::1/48\"}]"),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK(!strcmp(cfg.local_str, "2001:db8::1"));
+	CHECK(!strcmp(cfg.remote_str, "2001:db8::a"));
+	/* A prefix's canonical form has its host bits cleared (RFC 6991). */
+	CHECK_EQ(cfg.n_pools, 2);
+	CHECK_EQ(cfg.pools[0].plen, 24);
+	CHECK_EQ(ntohl(cfg.pools[0].addr.v4.s_addr), 0xc0a80000u);
+	CHECK(cfg.running && strstr(cfg.running, "\"192.168.0.0/24\"") &&
+	      strstr(cfg.running, "\"2001:db8:1::/48\""));
+	CHECK_EQ(cfg.pools[1].family, AF_INET6);
+	CHECK_EQ(cfg.pools[1].plen, 48);
+	config_free(&cfg);
+
+	/* Equal once canonical: refused by the model. */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "2001:db8::1", "2001:DB8:0:0::1")),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/remote-address: remote-address must differ");
+	/* A zone is not an address here (the interface leaf scopes it). */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "fe80::1%eth0", "fe80::2")),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/local-address");
+	CHECK_STR(err, "without zone");
+	/* Link-local needs the interface... */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "fe80::1", "fe80::2")),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:vrf[name='main']/ike/ha/local-address: fe80::1 is link-local");
+	/* ...and is fine with it. */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "fe80::1", "fe80::2")
+					", \"interface\": \"hal1\""),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) == 0);
+	config_free(&cfg);
+	/* IPv4-mapped IPv6 is not a usable link address. */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "::ffff:10.0.0.1", "2001:db8::2")),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "not a unicast");
+	/* A prefix length out of range, a zone in a virtual address. */
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")
+					", \"pool\": [{\"name\": \"p\", \"address\": \"2001:db8::/129\"}]"),
+				    GROUP_G),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "pool[name='p']/address");
+	CHECK(config_parse(ctx, DOC(VRF("main", HA_MIN(1, "10.0.0.1", "10.0.0.2")),
+				    "{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+				    " \"instance\": \"V\", \"virtual-address\": [\"fe80::1%eth0\"]}}"),
+			   NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK_STR(err, "/xfrm-ha:ha/group[name='g']/keepalived/virtual-address");
+}
+
+/* The running config loads back as the same configuration. */
+static void test_running_roundtrip(void)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config a, b;
+	char *copy;
+
+	CHECK(parse_with(", \"interface\": \"hal1\", \"seqnum-sync\": {\"oseq-shift\": 1000},"
+			 " \"track-file\": \"/run/t\", \"pool\": [{\"name\": \"p\", \"address\": \"10.9.0.0/16\"}]",
+			 "{\"name\": \"vpn\", \"keepalived\": {\"notify-fifo\": \"/f\","
+			 " \"sync-group\": \"VPN\", \"virtual-address\": [\"10.0.0.1\", \"2001:db8::9\"]}}",
+			 &a, err, sizeof(err)) == 0);
+	CHECK(a.running != NULL);
+	if (!a.running)
+		return;
+	copy = strdup(a.running);
+	CHECK(config_parse(ctx, copy, NULL, &b, err, sizeof(err)) == 0);
+	CHECK(!strcmp(a.running, b.running));
+	/* Same flattened values (running and warnings aside). */
+	CHECK(!memcmp(&a, &b, offsetof(struct config, running)));
+	config_free(&a);
+	config_free(&b);
+	free(copy);
 }
 
 static void test_ha_state_names(void)
@@ -331,11 +711,11 @@ static void test_ha_state_names(void)
 }
 
 /* A valid base; each case replaces one fragment. */
-#define BASE_HEAD "{\"xfrm-ha:ha\": {"
+#define BASE_HEAD "{\"xfrm-ha:vrf\": [{\"name\": \"main\", \"ike\": {\"ha\": {"
 #define BASE_ADDRS "\"local-address\": \"10.150.0.1\", \"remote-address\": \"10.150.0.2\", "
 #define BASE_REST "\"key-file\": \"/k\", \"listen-ha-group\": \"g\""
-#define BASE_GROUPS "\"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\"}]"
-#define BASE_END "}, " BASE_GROUPS "}"
+#define BASE_GROUPS "\"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"static\": \"master\"}]}"
+#define BASE_END "}}}], " BASE_GROUPS "}"
 #define BASE_OK BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST
 
 static const struct {
@@ -343,9 +723,9 @@ static const struct {
 	const char *expect[2];
 } bad[] = {
 	{ BASE_HEAD "\"node-id\": 0, " BASE_ADDRS BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/node-id", "range" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/node-id", "range" } },
 	{ BASE_HEAD "\"node-id\": 16, " BASE_ADDRS BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/node-id", "range" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/node-id", "range" } },
 	{ BASE_HEAD BASE_ADDRS BASE_REST BASE_END,
 	  { "node-id", "Mandatory" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"listen-ha-group\": \"g\"" BASE_END,
@@ -355,7 +735,7 @@ static const struct {
 	{ BASE_OK ", \"remote-node-id\": 1" BASE_END,
 	  { "remote-node-id", "must differ from node-id" } },
 	{ BASE_OK ", \"remote-node-id\": 16" BASE_END,
-	  { "/xfrm-ha:ha/remote-node-id", "range" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/remote-node-id", "range" } },
 	/* The static role leaf is gone: an old configuration is refused. */
 	{ BASE_OK ", \"role\": \"active\"" BASE_END,
 	  { "role", "not found" } },
@@ -368,106 +748,102 @@ static const struct {
 	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.1\", \"remote-address\": \"2001:db8::2\", " BASE_REST BASE_END,
 	  { "remote-address", "same family" } },
 	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"10.150.0.256\", \"remote-address\": \"10.150.0.2\", " BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/local-address", "10.150.0.256" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/local-address", "10.150.0.256" } },
 	{ BASE_HEAD "\"node-id\": 1, \"local-address\": \"0.0.0.0\", \"remote-address\": \"10.150.0.2\", " BASE_REST BASE_END,
 	  { "local-address", "not a unicast" } },
 	{ BASE_HEAD "\"node-id\": 1, \"port\": 0, " BASE_ADDRS BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/port", "range" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/port", "range" } },
 	{ BASE_HEAD "\"node-id\": 1, \"port\": 65536, " BASE_ADDRS BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/port", "" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/port", "" } },
 	{ BASE_HEAD "\"node-id\": 1, \"interface\": \"abcdefghijklmnop\", " BASE_ADDRS BASE_REST BASE_END,
-	  { "/xfrm-ha:ha/interface", "length" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/interface", "length" } },
 	{ BASE_HEAD "\"node-id\": 1, \"bogus\": 1, " BASE_ADDRS BASE_REST BASE_END,
 	  { "bogus", "not found" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"sync-period-time\": 86401}" BASE_END,
-	  { "/xfrm-ha:ha/seqnum-sync/sync-period-time", "range" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync/sync-period-time", "range" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"seqnum-sync\": {\"oseq-shift\": -1}" BASE_END,
-	  { "/xfrm-ha:ha/seqnum-sync/oseq-shift", "" } },
-	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"192.168.0.1/24\"}]" BASE_END,
-	  { "pool[name='p']/address", "not a subnet" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/seqnum-sync/oseq-shift", "" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\"}]" BASE_END,
 	  { "address", "Mandatory" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.0/33\"}]" BASE_END,
-	  { "/xfrm-ha:ha/pool[name='p']/address", "" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/pool[name='p']/address", "" } },
 	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.1-10.0.0.9\"}]" BASE_END,
-	  { "/xfrm-ha:ha/pool[name='p']/address", "is a range; HA pools take a subnet only" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/pool[name='p']/address", "HA pools take a subnet only" } },
 	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"2001:db8::1-2001:db8::9\"}]" BASE_END,
-	  { "pool[name='p']/address", "range" } },
-	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"2001:db8::1/64\"}]" BASE_END,
-	  { "pool[name='p']/address", "not a subnet" } },
+	  { "pool[name='p']/address", "subnet only" } },
 	{ BASE_OK ", \"pool\": [{\"name\": \"p\", \"address\": \"10.0.0.0\"}]" BASE_END,
 	  { "pool[name='p']/address", "" } },
 	{ BASE_OK ", \"pool\": [{\"name\": \"p q\", \"address\": \"10.0.0.0/24\"}]" BASE_END,
-	  { "/xfrm-ha:ha/pool", "name" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/pool", "name" } },
 	{ BASE_OK ", \"control-socket\": \"agent.sock\"" BASE_END,
-	  { "/xfrm-ha:ha/control-socket", "" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/control-socket", "" } },
 	{ BASE_OK ", \"control-socket\": \"/"
 	  "0123456789012345678901234567890123456789012345678901234567890123456789"
 	  "0123456789012345678901234567890123456789\"" BASE_END,
-	  { "/xfrm-ha:ha/control-socket", "length" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/control-socket", "length" } },
 	{ BASE_OK ", \"track-file\": \"track\"" BASE_END,
-	  { "/xfrm-ha:ha/track-file", "" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/track-file", "" } },
 	{ BASE_OK ", \"strongswan\": {\"control-fifo\": \"charon.ha\"}" BASE_END,
-	  { "/xfrm-ha:ha/strongswan/control-fifo", "" } },
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/strongswan/control-fifo", "" } },
 	/* HA groups. */
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS "\"key-file\": \"/k\", \"listen-ha-group\": \"nope\"" BASE_END,
-	  { "/xfrm-ha:ha/listen-ha-group", "nope" } },
-	{ BASE_OK "}}",
-	  { "/xfrm-ha:ha/listen-ha-group", "\"g\"" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\", \"external\": [null]}]}",
-	  { "/xfrm-ha:ha-group[name='g']", "" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"master\","
-	  " \"keepalived\": {\"notify-fifo\": \"/f\", \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']", "" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\"}]}",
-	  { "/xfrm-ha:ha-group", "choice \"controller\"" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"static\": \"active\"}]}",
-	  { "/xfrm-ha:ha-group[name='g']/static", "active" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/listen-ha-group", "nope" } },
+	{ BASE_OK "}}}]}",
+	  { "/xfrm-ha:vrf[name='main']/ike/ha/listen-ha-group", "\"g\"" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"static\": \"master\", \"external\": [null]}]}}",
+	  { "/xfrm-ha:ha/group[name='g']", "" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"static\": \"master\","
+	  " \"keepalived\": {\"notify-fifo\": \"/f\", \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']", "" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\"}]}}",
+	  { "/xfrm-ha:ha/group", "choice \"controller\"" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"static\": \"active\"}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/static", "active" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
 	  { "notify-fifo", "Mandatory" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group/controller/keepalived", "choice \"vrrp\"" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI_1\", \"sync-group\": \"VPN\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']/keepalived", "" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"fifo\","
-	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']/keepalived/notify-fifo", "" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.256\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']/keepalived/virtual-address", "10.0.0.256" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived/vrrp", "choice \"vrrp\"" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\", \"sync-group\": \"VPN\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived", "" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"fifo\","
+	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived/notify-fifo", "" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.256\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived/virtual-address", "10.0.0.256" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
 	  " \"instance\": \"VI_1\", \"virtual-address\": [\"10.0.0.1\", \"10.0.0.2\", \"10.0.0.3\","
 	  " \"10.0.0.4\", \"10.0.0.5\", \"10.0.0.6\", \"10.0.0.7\", \"10.0.0.8\", \"10.0.0.9\","
 	  " \"10.0.0.10\", \"10.0.0.11\", \"10.0.0.12\", \"10.0.0.13\", \"10.0.0.14\", \"10.0.0.15\","
-	  " \"10.0.0.16\", \"10.0.0.17\"]}}]}",
+	  " \"10.0.0.16\", \"10.0.0.17\"]}}]}}",
 	  { "virtual-address", "" } },
 	/* A keepalived group needs a virtual address (the authority on
 	 * its state). */
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI_1\"}}]}",
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_1\"}}]}}",
 	  { "virtual-address", "Too few" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"sync-group\": \"VPN\", \"virtual-address\": []}}]}",
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"sync-group\": \"VPN\", \"virtual-address\": []}}]}}",
 	  { "virtual-address", "" } },
 	/* keepalived names: printable ASCII, no space, no double quote. */
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI 1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']/keepalived/instance", "printable ASCII without spaces or quotes" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"sync-group\": \"V\\\"PN\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
-	  { "/xfrm-ha:ha-group[name='g']/keepalived/sync-group", "printable ASCII without spaces or quotes" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI\\t1\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI 1\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived/instance", "printable ASCII without spaces or quotes" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"sync-group\": \"V\\\"PN\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
+	  { "/xfrm-ha:ha/group[name='g']/keepalived/sync-group", "printable ASCII without spaces or quotes" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI\\t1\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
 	  { "keepalived/instance", "printable ASCII" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
-	  " \"instance\": \"VI_\u00e9\", \"virtual-address\": [\"10.0.0.1\"]}}]}",
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g\", \"keepalived\": {\"notify-fifo\": \"/f\","
+	  " \"instance\": \"VI_\u00e9\", \"virtual-address\": [\"10.0.0.1\"]}}]}}",
 	  { "keepalived/instance", "printable ASCII" } },
-	{ BASE_OK "}, \"xfrm-ha:ha-group\": [{\"name\": \"g/h\", \"static\": \"master\"}]}",
-	  { "/xfrm-ha:ha-group", "name" } },
+	{ BASE_OK "}}}], \"xfrm-ha:ha\": {\"group\": [{\"name\": \"g/h\", \"static\": \"master\"}]}}",
+	  { "/xfrm-ha:ha/group", "name" } },
 	{ BASE_HEAD "\"node-id\": 1, " BASE_ADDRS BASE_REST,
 	  { "invalid configuration", "" } },
-	{ "{}", { "xfrm-ha:ha", "" } },
+	{ "{}", { "/xfrm-ha:vrf", "no VRF configured" } },
 	{ "{\"other:ha\": {}}", { "invalid configuration", "other" } },
 	{ "", { "invalid configuration", "" } },
 };
@@ -480,7 +856,7 @@ static void test_bad(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		if (config_parse(ctx, bad[i].json, &cfg, err, sizeof(err)) == 0) {
+		if (config_parse(ctx, bad[i].json, NULL, &cfg, err, sizeof(err)) == 0) {
 			t_case_fail++;
 			printf("# FAIL case %zu accepted: %s\n", i,
 				bad[i].json);
@@ -541,14 +917,14 @@ static void test_load_errors(void)
 	struct config cfg;
 
 	snprintf(path, sizeof(path), "%s/missing.json", dir);
-	CHECK(config_load(path, &cfg, err, sizeof(err)) < 0);
+	CHECK(config_load(path, NULL, &cfg, err, sizeof(err)) < 0);
 	CHECK_STR(err, "No such file");
 
 	/* Valid config, bad key: nothing is accepted. */
 	snprintf(json, sizeof(json), EXAMPLE_FMT, "/nonexistent/ha.key");
 	snprintf(path, sizeof(path), "%s/nokey.json", dir);
 	write_file(path, json, 0644);
-	CHECK(config_load(path, &cfg, err, sizeof(err)) < 0);
+	CHECK(config_load(path, NULL, &cfg, err, sizeof(err)) < 0);
 	CHECK_STR(err, "key-file /nonexistent/ha.key");
 }
 
@@ -593,6 +969,11 @@ int main(void)
 	RUN(test_groups);
 	RUN(test_optional_leaves);
 	RUN(test_ha_state_names);
+	RUN(test_vrfs);
+	RUN(test_defaults_from_model);
+	RUN(test_warnings);
+	RUN(test_inet_types);
+	RUN(test_running_roundtrip);
 	RUN(test_bad);
 	RUN(test_key_file);
 	RUN(test_load_errors);
