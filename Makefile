@@ -52,6 +52,7 @@ deps:
 # selftests' verdict comes first.
 check: all
 	$(MAKE) -C agent test
+	./scripts/check-packaging.sh
 	@rc=0; ./selftests/run.sh || rc=1; \
 	$(MAKE) -C fuzz check || rc=1; \
 	exit $$rc
@@ -90,5 +91,8 @@ clean:
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
 	-$(MAKE) -C fuzz clean
+
+# make install DESTDIR=... PREFIX=/usr (install.mk)
+include install.mk
 
 .PHONY: all modules userspace deps check check-debug lab demo lint fuzz clean

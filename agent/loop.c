@@ -30,6 +30,7 @@ struct source {
 struct loop {
 	sd_event *e;
 	struct source *sources;
+	bool stop;
 };
 
 struct loop *loop_new(void)
@@ -179,14 +180,22 @@ int loop_add_signals(struct loop *l, const int *signals, unsigned int n,
 	return 0;
 }
 
+/* Not sd_event_loop()/sd_event_exit(): a loop that exited is finished
+ * for good, and the tests run it again after stopping it. */
 int loop_run(struct loop *l)
 {
-	int ret = sd_event_loop(l->e);
+	int ret;
 
-	return ret < 0 ? ret : 0;
+	l->stop = false;
+	while (!l->stop) {
+		ret = sd_event_run(l->e, UINT64_MAX);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 void loop_stop(struct loop *l)
 {
-	sd_event_exit(l->e, 0);
+	l->stop = true;
 }

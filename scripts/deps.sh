@@ -7,6 +7,9 @@
 # kernel (make check-debug, scripts/debug-kernel.sh), which also needs bc,
 # bison, flex and libelf-dev (objtool); libssl-dev for the host tools that
 # certs/ builds.
+# dkms, man-db, groff-base and systemd (systemd-analyze, -sysusers,
+# -tmpfiles) for the packaging checks (scripts/check-packaging.sh,
+# selftests/packaging.sh).
 set -eu
 
 PKGS="
@@ -20,6 +23,7 @@ keepalived
 strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd tcpdump
 sparse clang libclang-rt-14-dev llvm
 python3-yaml python3-jsonschema jq
+dkms man-db groff-base systemd
 linux-source-6.12 bc bison flex libelf-dev libssl-dev
 "
 
