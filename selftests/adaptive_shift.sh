@@ -61,14 +61,14 @@ agent_config() {
 	local f=$XHA_TMP/agent$1.json la ra
 	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
 	cat >"$f" <<EOF
-{"xfrm-ha:ha": {"node-id": $1, "interface": "hal$1", "local-address": "$la",
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
+  "node-id": $1, "interface": "hal$1", "local-address": "$la",
   "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "listen-ha-group": "vpn", "control-socket": "$(sock "$1")",
-  "track-file": "$XHA_TMP/track$1",
-  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 0,
-  "oseq-shift": $XHA_OSEQ_SHIFT, "adaptive-shift": $2,
-  "adaptive-shift-margin": 500}},
- "xfrm-ha:ha-group": [{"name": "vpn", "external": [null]}]}
+  "control-socket": "$(sock "$1")", "track-file": "$XHA_TMP/track$1",
+  "seqnum-sync": {"oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1,
+  "sync-period-packets": 0, "adaptive-shift": $2,
+  "adaptive-shift-margin": 500}}}}],
+ "xfrm-ha:ha": {"group": [{"name": "vpn", "external": [null]}]}}
 EOF
 	echo "$f"
 }

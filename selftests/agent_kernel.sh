@@ -63,13 +63,13 @@ agent_start() {	# agent_start N: debug logging (the "applied" lines)
 	local f=$XHA_TMP/agent$1.json la ra
 	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
 	cat >"$f" <<EOF
-{"xfrm-ha:ha": {"node-id": $1, "interface": "hal$1", "local-address": "$la",
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
+  "node-id": $1, "interface": "hal$1", "local-address": "$la",
   "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "listen-ha-group": "vpn", "control-socket": "$(sock "$1")",
-  "track-file": "$XHA_TMP/track$1",
-  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 0,
-  "oseq-shift": $XHA_OSEQ_SHIFT, "adaptive-shift": false}},
- "xfrm-ha:ha-group": [{"name": "vpn", "external": [null]}]}
+  "control-socket": "$(sock "$1")", "track-file": "$XHA_TMP/track$1",
+  "seqnum-sync": {"oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1,
+  "sync-period-packets": 0, "adaptive-shift": false}}}}],
+ "xfrm-ha:ha": {"group": [{"name": "vpn", "external": [null]}]}}
 EOF
 	ip netns exec "$(ns_of "$1")" "$XHA_AGENT" -v --config "$f" \
 		>"$XHA_TMP/agent-ha$1.log" 2>&1 </dev/null &

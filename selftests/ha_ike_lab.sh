@@ -330,21 +330,22 @@ write_agent_conf() {
 	local node=$1 d=$T/$1
 	cat >"$d/agent.json" <<-EOF
 		{
-		  "xfrm-ha:ha": {
-		    "node-id": ${NODEID[$node]}, "interface": "hal", "port": $LAB_AGENT_PORT,
-		    "local-address": "${HAL[$node]}", "remote-address": "${HAL[${OTHER[$node]}]}",
-		    "key-file": "$T/ha.key",
+		  "xfrm-ha:vrf": [ { "name": "main", "ike": { "ha": {
 		    "listen-ha-group": "vpn",
+		    "node-id": ${NODEID[$node]}, "interface": "hal",
+		    "local-address": "${HAL[$node]}", "remote-address": "${HAL[${OTHER[$node]}]}",
+		    "port": $LAB_AGENT_PORT,
+		    "key-file": "$T/ha.key",
 		    "control-socket": "/run/xfrm-ha/agent.sock",
 		    "track-file": "/run/xfrm-ha/vpn.track",
 		    "strongswan": { "control-fifo": "/var/run/charon.ha" },
-		    "seqnum-sync": { "sync-period-time": 1, "sync-period-packets": 2, "oseq-shift": $XHA_OSEQ_SHIFT },
+		    "seqnum-sync": { "oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1, "sync-period-packets": 2 },
 		    "pool": [ { "name": "rw", "address": "$POOL" } ]
-		  },
-		  "xfrm-ha:ha-group": [
+		  } } } ],
+		  "xfrm-ha:ha": { "group": [
 		    { "name": "vpn", "keepalived": { "notify-fifo": "/run/keepalived/notify.fifo",
 		      "sync-group": "VPN", "virtual-address": ["$VIP_OUT"] } }
-		  ]
+		  ] }
 		}
 	EOF
 }

@@ -415,13 +415,14 @@ xha_agent_config() {
 	*) echo "xha_agent_config: bad state $2" >&2; return 1 ;;
 	esac
 	cat >"$f" <<EOF
-{"xfrm-ha:ha": {"node-id": $1, "interface": "$3", "local-address": "$4",
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
+  "node-id": $1, "interface": "$3", "local-address": "$4",
   "remote-address": "$5", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "listen-ha-group": "vpn", "control-socket": "$XHA_TMP/agent$1.sock",
+  "control-socket": "$XHA_TMP/agent$1.sock",
   "track-file": "$XHA_TMP/track$1"${6:+, $6},
-  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
-  "oseq-shift": $XHA_OSEQ_SHIFT}},
- "xfrm-ha:ha-group": [{"name": "vpn", $ctl}]}
+  "seqnum-sync": {"oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1,
+  "sync-period-packets": 2}}}}],
+ "xfrm-ha:ha": {"group": [{"name": "vpn", $ctl}]}}
 EOF
 	echo "$f"
 }
@@ -632,12 +633,13 @@ xll_agent_config() {
 	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
 	[ "$2" = active ] && st=master || st=$2
 	cat >"$f" <<EOF
-{"xfrm-ha:ha": {"node-id": $1, "interface": "hal$1", "local-address": "$la",
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
+  "node-id": $1, "interface": "hal$1", "local-address": "$la",
   "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "listen-ha-group": "vpn", "control-socket": "$XHA_TMP/agent$1.sock",
-  "seqnum-sync": {"sync-period-time": 1, "sync-period-packets": 2,
-  "oseq-shift": $XHA_OSEQ_SHIFT, "adaptive-shift": false}},
- "xfrm-ha:ha-group": [{"name": "vpn", "static": "$st"}]}
+  "control-socket": "$XHA_TMP/agent$1.sock",
+  "seqnum-sync": {"oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1,
+  "sync-period-packets": 2, "adaptive-shift": false}}}}],
+ "xfrm-ha:ha": {"group": [{"name": "vpn", "static": "$st"}]}}
 EOF
 	echo "$f"
 }

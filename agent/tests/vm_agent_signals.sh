@@ -25,9 +25,10 @@ ip -n $NS link set xha1 up
 for i in 1 2; do
 	j=$((3 - i)); state=master; [ $i = 2 ] && state=backup
 	cat >"$T/c$i.json" <<JSON
-{"xfrm-ha:ha": {"node-id": $i, "local-address": "10.9.0.$i", "remote-address": "10.9.0.$j",
-  "key-file": "$T/key", "listen-ha-group": "g", "control-socket": "$T/a$i.sock"},
- "xfrm-ha:ha-group": [{"name": "g", "static": "$state"}]}
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "g", "node-id": $i,
+  "local-address": "10.9.0.$i", "remote-address": "10.9.0.$j",
+  "key-file": "$T/key", "control-socket": "$T/a$i.sock"}}}],
+ "xfrm-ha:ha": {"group": [{"name": "g", "static": "$state"}]}}
 JSON
 done
 ip netns exec $NS "$AGENT" --config "$T/c1.json" -v 2>"$T/l1" & P1=$!
