@@ -116,6 +116,8 @@ static enum outcome settle(struct sync *s, const struct xha_sa *t,
 		 * it holds at least t->oseq now. */
 		if (s->shift && (t->has & XHA_SA_HAS_OSEQ))
 			shift_written(s->shift, t, t->oseq, s->now);
+		if (t->has & XHA_SA_HAS_OSEQ)
+			lag_written(s->lag, t, t->oseq);
 		if (ret == 1)
 			return DONE;
 		s->st.records_applied++;
@@ -190,6 +192,7 @@ void sync_records(struct sync *s, const struct xha_sa *recs, unsigned int n,
 		m = n - i < SYNC_WRITE_BATCH ? n - i : SYNC_WRITE_BATCH;
 		for (j = 0; j < m; j++) {
 			s->st.records_received++;
+			lag_note(s->lag, &recs[i + j], now);
 			if (s->shift &&
 			    shift_observe(s->shift, &recs[i + j], now) < 0)
 				log_ratelimited(&s->rl, LOG_LVL_WARN,
@@ -381,8 +384,10 @@ static void shift_flush(struct shift_batch *b)
 	set_batch(s, b->sa, b->n, res);
 	for (i = 0; i < b->n; i++) {
 		ret = res[i].err;
-		if (ret == 0 || ret == -ERANGE)	/* ERANGE: already higher */
+		if (ret == 0 || ret == -ERANGE) {	/* ERANGE: already higher */
+			lag_written(s->lag, &b->sa[i], b->sa[i].oseq);
 			continue;
+		}
 		b->failed++;
 		shift_write_failed(s->shift, &b->sa[i], s->now);
 		if (ret == -ENOENT || ret == KERNEL_ENODEV)

@@ -4,9 +4,12 @@
 #define AGENT_CONTROL_H
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "ctl.h"
 
 /* A ctl_handler; arg is the struct agent. */
-void control_request(void *arg, char *const *argv, int argc, char *reply,
-		     size_t len);
+int control_request(void *arg, const struct ctl_request *req, FILE *out,
+		    char *err, size_t errlen);
 
 #endif /* AGENT_CONTROL_H */

@@ -22,7 +22,8 @@ int sync_init(struct sync *s, const struct config *cfg, enum role role,
 	s->peer = p;
 	s->rl = (struct ratelimit)RATELIMIT_INIT(10000, 10);
 	s->pending = pending_new(SYNC_PENDING_MAX);
-	if (!s->pending)
+	s->lag = lag_new(SYNC_LAG_MAX);
+	if (!s->pending || !s->lag)
 		return -ENOMEM;
 	return sync_reconfigure(s, cfg);
 }
@@ -59,6 +60,7 @@ void sync_set_role(struct sync *s, enum role role)
 {
 	s->role = role;
 	s->resync = false;
+	lag_clear(s->lag);
 	/* Rates learnt as a backup say nothing about a later one. */
 	if (role == ROLE_ACTIVE && s->shift)
 		shift_clear(s->shift);
@@ -92,6 +94,8 @@ void sync_free(struct sync *s)
 	s->out.msg = NULL;
 	pending_free(s->pending);
 	s->pending = NULL;
+	lag_free(s->lag);
+	s->lag = NULL;
 	shift_free(s->shift);
 	s->shift = NULL;
 }
@@ -101,11 +105,13 @@ void sync_free(struct sync *s)
 static void batch_flush(struct sync *s)
 {
 	struct proto_batch *b = &s->batch;
+	uint64_t seq = 0;
 	int ret;
 
 	if (!b->hdr.count && !b->hdr.flags)
 		return;
-	ret = peer_send_seqnum(s->peer, b, s->now, NULL);
+	ret = peer_send_seqnum(s->peer, b, s->now, &seq);
+	lag_commit(s->lag, ret == 0 ? seq : 0);
 	if (ret == 0) {
 		s->st.seqnum_sent++;
 		s->st.records_sent += b->hdr.count;
@@ -160,6 +166,8 @@ static void batch_add(struct sync *s, const struct xha_sa *sa)
 		batch_flush(s);
 		ret = proto_batch_add(&s->batch, sa);
 	}
+	if (ret >= 0)
+		lag_stage(s->lag, sa, s->now);
 	if (ret < 0) {
 		s->st.records_unsendable++;
 		xha_sa_format_id(sa, id, sizeof(id));

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "kernel.h"
+#include "lag.h"
 #include "log.h"
 #include "peer.h"
 #include "pending.h"
@@ -23,6 +24,7 @@
 #define SYNC_RETRY_MS 1000		/* pending records retried this often */
 #define SYNC_PENDING_MAX_AGE_MS 120000	/* then given up */
 #define SYNC_PENDING_MAX 262144
+#define SYNC_LAG_MAX 1048576		/* SAs show sync follows */
 
 /* Adaptive shift (docs/protocol.md, "What the backup does with a record"). */
 #define SYNC_SHIFT_TICK_MS 250		/* re-raise check */
@@ -76,6 +78,7 @@ struct sync {
 	struct peer *peer;
 	struct pending *pending;
 	struct shift *shift;		/* NULL: adaptive-shift off */
+	struct lag *lag;		/* per-SA lag, for show sync */
 	struct proto_batch batch;	/* live updates being relayed */
 	bool resync;			/* ENOBUFS seen: resync when possible */
 	bool dump_sends;		/* the dump in progress goes out */

@@ -1298,6 +1298,34 @@ int xha_sa_format_id(const struct xha_sa *sa, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
+int xha_sa_format_cmd(const struct xha_sa *sa, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN], proto[8], extra[40] = "";
+	int n;
+
+	if (!addr_len(sa->family) ||
+	    !inet_ntop(sa->family, sa->daddr, addr, sizeof(addr))) {
+		if (len)
+			snprintf(buf, len, "<family %u>", sa->family);
+		return -EAFNOSUPPORT;
+	}
+	if (sa->proto == IPPROTO_ESP || sa->proto == IPPROTO_AH)
+		snprintf(proto, sizeof(proto), "%s",
+			 sa->proto == IPPROTO_ESP ? "esp" : "ah");
+	else
+		snprintf(proto, sizeof(proto), "%u", sa->proto);
+	if (sa->mark && sa->if_id)
+		snprintf(extra, sizeof(extra), " mark %u if-id %u", sa->mark,
+			 sa->if_id);
+	else if (sa->mark)
+		snprintf(extra, sizeof(extra), " mark %u", sa->mark);
+	else if (sa->if_id)
+		snprintf(extra, sizeof(extra), " if-id %u", sa->if_id);
+	n = snprintf(buf, len, "dst %s spi 0x%08x proto %s%s", addr,
+		     ntohl(sa->spi), proto, extra);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
 bool xha_sa_same_id(const struct xha_sa *a, const struct xha_sa *b)
 {
 	return a->family == b->family && a->proto == b->proto &&

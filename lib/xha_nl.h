@@ -212,6 +212,12 @@ int xha_sa_parse(const struct nlattr *nest, struct xha_sa *out);
  * -ENOSPC if buf was too small (the text is truncated) or -EAFNOSUPPORT.
  */
 int xha_sa_format_id(const struct xha_sa *sa, char *buf, size_t len);
+/*
+ * The identity as ha-ike's commands take it, so that it can be fed back:
+ * "dst 10.0.0.1 spi 0x0000c001 proto esp", then "mark N" and "if-id N"
+ * when not 0 (an unknown protocol as its number). Same returns.
+ */
+int xha_sa_format_cmd(const struct xha_sa *sa, char *buf, size_t len);
 /* Same identity (family, daddr, spi, proto, mark, if_id)? */
 bool xha_sa_same_id(const struct xha_sa *a, const struct xha_sa *b);
 

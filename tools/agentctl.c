@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The commands that talk to ha-ike-agent over its control socket rather
- * than to the kernel: "group NAME STATE" and "show state".
+ * than to the kernel: group, show state, show sync, show config, resync,
+ * reload. The protocol is in docs/protocol.md ("The control socket"): one
+ * request, then the reply in pieces and an end message of one NUL byte.
  */
 #include <errno.h>
 #include <poll.h>
@@ -13,13 +15,21 @@
 
 #include "ha-ike.h"
 
-#define DEFAULT_SOCKET "/run/xfrm-ha/agent.sock"
-#define REPLY_TIMEOUT_MS 3000
+#define REPLY_TIMEOUT_MS 10000	/* between two pieces of the reply */
+#define PIECE_MAX 16384		/* the agent's CTL_CHUNK */
 
-/* "[socket PATH]" at the end of the arguments; returns the remaining argc. */
+/* The socket: -s, else the old trailing "socket PATH", else the netns's. */
 static int take_socket(int argc, char **argv, const char **path)
 {
-	*path = DEFAULT_SOCKET;
+	static char buf[108];
+
+	if (opts.socket) {
+		*path = opts.socket;
+	} else {
+		snprintf(buf, sizeof(buf), "/run/xfrm-ha/%s.sock",
+			 opts.netns ? opts.netns : "main");
+		*path = buf;
+	}
 	if (argc >= 2 && !strcmp(argv[argc - 2], "socket")) {
 		*path = argv[argc - 1];
 		return argc - 2;
@@ -27,50 +37,107 @@ static int take_socket(int argc, char **argv, const char **path)
 	return argc;
 }
 
-/* Send one request, print the reply's text; EXIT_OK if it began "ok". */
+/* The old trailing "--json", wherever it is among the arguments. */
+static int take_json(int argc, char **argv)
+{
+	int i, j;
+
+	for (i = j = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			opts.json = true;
+		else
+			argv[j++] = argv[i];
+	}
+	return j;
+}
+
+static int unreachable(const char *name, const char *path, const char *why)
+{
+	fprintf(stderr, "%s: %s: %s: %s\n", prog, name, path, why);
+	return EXIT_UNREACHABLE;
+}
+
+/*
+ * Send one request and copy the reply's body to stdout as it comes.
+ * EXIT_OK if it began "ok", EXIT_RUNTIME for "error: ", EXIT_UNREACHABLE
+ * when the agent cannot be reached or its reply was cut short.
+ */
 static int request(const char *name, const char *path, const char *req)
 {
 	struct sockaddr_un to = { .sun_family = AF_UNIX };
-	char reply[4097];
+	char piece[PIECE_MAX + 1], full[CTL_REQ_MAX + 8];
+	char errmsg[1024] = "";
+	bool first = true, failed = false;
 	struct pollfd pfd;
+	size_t elen = 0;
 	ssize_t n;
 	int fd, ret;
 
 	if (strlen(path) >= sizeof(to.sun_path))
 		return usage_error(name, "socket path too long");
+	snprintf(full, sizeof(full), "%s%s", opts.json ? "json " : "", req);
 	snprintf(to.sun_path, sizeof(to.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return runtime_error(name, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 ||
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-		ret = runtime_error(name, "%s: %s%s", path, strerror(errno),
-				    errno == ENOENT || errno == ECONNREFUSED ?
-					    " (is ha-ike-agent running?)" : "");
+	    send(fd, full, strlen(full), MSG_NOSIGNAL) < 0) {
+		snprintf(errmsg, sizeof(errmsg), "%s%s", strerror(errno),
+			 errno == ENOENT || errno == ECONNREFUSED ?
+				 " (is ha-ike-agent running?)" : "");
 		close(fd);
-		return ret;
+		return unreachable(name, path, errmsg);
 	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1) {
-		close(fd);
-		return runtime_error(name, "%s: no answer from the agent", path);
+	for (;;) {
+		pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) != 1) {
+			close(fd);
+			return unreachable(name, path, "no answer from the agent");
+		}
+		n = recv(fd, piece, sizeof(piece) - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(errmsg, sizeof(errmsg), "%s", strerror(errno));
+			close(fd);
+			return unreachable(name, path, errmsg);
+		}
+		if (n == 0) {
+			close(fd);
+			return unreachable(name, path, first ?
+				"the agent closed the connection (busy?)" :
+				"the agent's reply was cut short");
+		}
+		if (n == 1 && piece[0] == '\0')
+			break;	/* the end message */
+		piece[n] = '\0';
+		if (first) {
+			first = false;
+			if (!strncmp(piece, "ok\n", 3)) {
+				fwrite(piece + 3, 1, (size_t)n - 3, stdout);
+				continue;
+			}
+			if (!strcmp(piece, "ok"))
+				continue;
+			failed = true;
+			ret = !strncmp(piece, "error: ", 7) ? 7 : 0;
+			elen = (size_t)snprintf(errmsg, sizeof(errmsg), "%s",
+						piece + ret);
+			continue;
+		}
+		if (failed) {
+			if (elen < sizeof(errmsg))
+				elen += (size_t)snprintf(errmsg + elen,
+							 sizeof(errmsg) - elen,
+							 "%s", piece);
+			continue;
+		}
+		fwrite(piece, 1, (size_t)n, stdout);
 	}
-	n = recv(fd, reply, sizeof(reply) - 1, 0);
 	close(fd);
-	if (n < 0)
-		return runtime_error(name, "%s: %s", path, strerror(errno));
-	if (n == 0)
-		return runtime_error(name, "%s: the agent closed the connection (busy?)",
-				     path);
-	reply[n] = '\0';
-	if (!strncmp(reply, "ok\n", 3)) {
-		fputs(reply + 3, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(reply, "ok"))
-		return EXIT_OK;
-	return runtime_error(name, "%s",
-			     !strncmp(reply, "error: ", 7) ? reply + 7 : reply);
+	if (failed)
+		return runtime_error(name, "%s", errmsg);
+	return EXIT_OK;
 }
 
 int cmd_group(int argc, char **argv, const char *name)
@@ -79,6 +146,7 @@ int cmd_group(int argc, char **argv, const char *name)
 	const char *path;
 
 	argc = take_socket(argc, argv, &path);
+	argc = take_json(argc, argv);
 	if (argc != 2)
 		return usage_error(name, "expected NAME and master, backup or fault");
 	if (strcmp(argv[1], "master") && strcmp(argv[1], "backup") &&
@@ -91,12 +159,47 @@ int cmd_group(int argc, char **argv, const char *name)
 	return request(name, path, req);
 }
 
-int cmd_show_state(int argc, char **argv, const char *name)
+/* A request without arguments (but the old trailing forms). */
+static int simple(int argc, char **argv, const char *name, const char *req)
 {
 	const char *path;
 
 	argc = take_socket(argc, argv, &path);
+	argc = take_json(argc, argv);
 	if (argc)
 		return usage_error(name, "unexpected argument \"%s\"", argv[0]);
-	return request(name, path, "show state");
+	return request(name, path, req);
+}
+
+int cmd_show_state(int argc, char **argv, const char *name)
+{
+	return simple(argc, argv, name, "show state");
+}
+
+int cmd_show_sync(int argc, char **argv, const char *name)
+{
+	return simple(argc, argv, name, "show sync");
+}
+
+int cmd_resync(int argc, char **argv, const char *name)
+{
+	return simple(argc, argv, name, "resync");
+}
+
+int cmd_reload(int argc, char **argv, const char *name)
+{
+	return simple(argc, argv, name, "reload");
+}
+
+int cmd_show_config(int argc, char **argv, const char *name)
+{
+	const char *path;
+
+	argc = take_socket(argc, argv, &path);
+	argc = take_json(argc, argv);
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "nodefault")))
+		return usage_error(name, "unexpected argument \"%s\"",
+				   argv[argc == 1 ? 0 : 1]);
+	return request(name, path,
+		       argc ? "show config nodefault" : "show config");
 }

@@ -8,12 +8,52 @@
 
 #include "ha-ike.h"
 
+struct cfg_key {
+	const char *name;
+	unsigned int bit;
+	uint32_t min, max;
+	size_t off;
+	bool seconds;	/* N seconds as the model says, or Ns / Nms */
+};
+
+/* "10" or "10s" (seconds), "500ms": in milliseconds. */
+static bool parse_time_ms(const char *s, uint64_t *ms)
+{
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+	uint64_t mult = 1000;
+
+	if (!n || n >= sizeof(num))
+		return false;
+	if (!strcmp(s + n, "ms"))
+		mult = 1;
+	else if (s[n] && strcmp(s + n, "s"))
+		return false;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!parse_u64(num, UINT64_MAX / 1000, ms))
+		return false;
+	*ms *= mult;
+	return true;
+}
+
+/* A duration in milliseconds, as the configuration writes it. */
+static const char *time_str(uint32_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%" PRIu32 "s", ms / 1000);
+	else
+		snprintf(buf, len, "%" PRIu32 "ms", ms);
+	return buf;
+}
+
 int cmd_show_stats(int argc, char **argv, const char *name)
 {
 	struct xha_config cfg;
 	struct xha_stats st;
 	struct xha_nl *nl;
-	bool json = false;
+	bool json = opts.json;
+	char tbuf[32];
 
 	if (parse_json_only(argc, argv, name, &json))
 		return EXIT_USAGE;
@@ -54,12 +94,13 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 	}
 	printf("config:\n"
 	       "  sync-period-packets: %" PRIu32 "%s\n"
-	       "  sync-period-time-ms: %" PRIu32 "%s\n"
+	       "  sync-period-time:    %s%s\n"
 	       "  scan-interval-ms:    %" PRIu32 "\n"
 	       "  idle-interval-ms:    %" PRIu32 "%s\n"
 	       "  oseq-wrap-margin:    %" PRIu32 "%s\n",
 	       cfg.sync_packets, cfg.sync_packets ? "" : " (disabled)",
-	       cfg.sync_time_ms, cfg.sync_time_ms ? "" : " (disabled)",
+	       time_str(cfg.sync_time_ms, tbuf, sizeof(tbuf)),
+	       cfg.sync_time_ms ? "" : " (disabled)",
 	       cfg.scan_interval_ms, cfg.idle_interval_ms,
 	       cfg.idle_interval_ms ? "" : " (every SA every pass)",
 	       cfg.oseq_wrap_margin,
@@ -89,27 +130,23 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 	return EXIT_OK;
 }
 
-struct cfg_key {
-	const char *name;
-	unsigned int bit;
-	uint32_t min, max;
-	size_t off;
-};
-
 static const struct cfg_key cfg_keys[] = {
 	{ "sync-period-packets", XHA_CFG_HAS_SYNC_PACKETS, 0, UINT32_MAX,
-	  offsetof(struct xha_config, sync_packets) },
+	  offsetof(struct xha_config, sync_packets), false },
+	{ "sync-period-time", XHA_CFG_HAS_SYNC_TIME_MS, 0,
+	  XFRM_HA_SYNC_TIME_MS_MAX, offsetof(struct xha_config, sync_time_ms),
+	  true },
 	{ "sync-period-time-ms", XHA_CFG_HAS_SYNC_TIME_MS, 0,
-	  XFRM_HA_SYNC_TIME_MS_MAX, offsetof(struct xha_config, sync_time_ms) },
+	  XFRM_HA_SYNC_TIME_MS_MAX, offsetof(struct xha_config, sync_time_ms), false },
 	{ "scan-interval-ms", XHA_CFG_HAS_SCAN_INTERVAL_MS,
 	  XFRM_HA_SCAN_INTERVAL_MS_MIN, XFRM_HA_SCAN_INTERVAL_MS_MAX,
-	  offsetof(struct xha_config, scan_interval_ms) },
+	  offsetof(struct xha_config, scan_interval_ms), false },
 	{ "oseq-wrap-margin", XHA_CFG_HAS_OSEQ_WRAP_MARGIN, 0,
 	  XFRM_HA_OSEQ_WRAP_MARGIN_MAX,
-	  offsetof(struct xha_config, oseq_wrap_margin) },
+	  offsetof(struct xha_config, oseq_wrap_margin), false },
 	{ "idle-interval-ms", XHA_CFG_HAS_IDLE_INTERVAL_MS, 0,
 	  XFRM_HA_IDLE_INTERVAL_MS_MAX,
-	  offsetof(struct xha_config, idle_interval_ms) },
+	  offsetof(struct xha_config, idle_interval_ms), false },
 };
 
 int cmd_set_config(int argc, char **argv, const char *name)
@@ -134,8 +171,12 @@ int cmd_set_config(int argc, char **argv, const char *name)
 		if (i + 1 >= argc)
 			return usage_error(name, "\"%s\" needs a value", k->name);
 		i++;
-		if (!parse_u64(argv[i], UINT64_MAX, &v) || v < k->min ||
-		    v > k->max)
+		if (k->seconds) {
+			if (!parse_time_ms(argv[i], &v) || v > k->max)
+				return usage_error(name, "bad %s \"%s\" (seconds, or with s or ms: 0 to %" PRIu32 "ms)",
+						   k->name, argv[i], k->max);
+		} else if (!parse_u64(argv[i], UINT64_MAX, &v) || v < k->min ||
+			   v > k->max)
 			return usage_error(name, "bad %s \"%s\" (%" PRIu32
 					   " to %" PRIu32 ")", k->name, argv[i],
 					   k->min, k->max);

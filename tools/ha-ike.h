@@ -8,14 +8,26 @@
 
 #include "xha_nl.h"
 
-/* Exit codes. */
+/* Exit codes (ha-ike(8), docs/protocol.md). */
 enum {
 	EXIT_OK = 0,
-	EXIT_RUNTIME = 1,	/* the kernel or the system said no */
+	EXIT_RUNTIME = 1,	/* the kernel, the agent or the system said no */
 	EXIT_USAGE = 2,		/* the command line is wrong */
+	EXIT_UNREACHABLE = 3,	/* no agent on the control socket, or it
+				 * did not answer, or its reply was cut */
 };
 
 extern const char *prog;
+
+/* The global options, given before the command. */
+struct options {
+	bool json;		/* -j, --json */
+	const char *netns;	/* -n, --netns: NULL or "main": this one */
+	const char *socket;	/* -s, --socket */
+};
+extern struct options opts;
+
+#define CTL_REQ_MAX 256		/* the agent's CTL_MAX_REQUEST */
 
 struct command {
 	const char *verb;
@@ -23,6 +35,7 @@ struct command {
 	int (*run)(int argc, char **argv, const char *name);
 	const char *args;
 	const char *help;
+	bool kernel;	/* talks to the kernel: runs in -n NAME's netns */
 };
 
 int cmd_show_sa(int argc, char **argv, const char *name);
@@ -34,6 +47,10 @@ int cmd_monitor(int argc, char **argv, const char *name);
 /* agentctl.c: through ha-ike-agent's control socket */
 int cmd_group(int argc, char **argv, const char *name);
 int cmd_show_state(int argc, char **argv, const char *name);
+int cmd_show_sync(int argc, char **argv, const char *name);
+int cmd_show_config(int argc, char **argv, const char *name);
+int cmd_resync(int argc, char **argv, const char *name);
+int cmd_reload(int argc, char **argv, const char *name);
 
 /* sa.c: one SA as a JSON object, no newline. */
 void sa_json(FILE *f, const struct xha_sa *sa);

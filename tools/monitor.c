@@ -34,7 +34,7 @@ static int print_cb(const struct xha_sa *sa, void *arg)
 		sa_json(stdout, sa);
 		putchar('\n');
 	} else {
-		xha_sa_format_id(sa, id, sizeof(id));
+		xha_sa_format_cmd(sa, id, sizeof(id));
 		printf("%s oseq %" PRIu64 " seq %" PRIu64 "\n", id, sa->oseq,
 		       sa->seq);
 	}
@@ -66,6 +66,7 @@ int cmd_monitor(int argc, char **argv, const char *name)
 	struct xha_nl *nl;
 	int i, err;
 
+	m.json = opts.json;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			m.json = true;

@@ -132,118 +132,31 @@ static int sa_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
-enum {
-	C_PROTO, C_SPI, C_DST, C_SRC, C_MARK, C_IF_ID, C_MODE, C_WINDOW,
-	C_OSEQ, C_SEQ, C_BYTES, C_PACKETS, C_MAX
-};
-static const char *const headers[C_MAX] = {
-	"PROTO", "SPI", "DST", "SRC", "MARK", "IF_ID", "REPLAY", "WINDOW",
-	"OSEQ", "SEQ", "BYTES", "PACKETS",
-};
-/* Numbers are right-aligned. */
-static const bool right[C_MAX] = {
-	[C_MARK] = true, [C_IF_ID] = true, [C_WINDOW] = true, [C_OSEQ] = true,
-	[C_SEQ] = true, [C_BYTES] = true, [C_PACKETS] = true,
-};
-
-typedef char row_t[C_MAX][INET6_ADDRSTRLEN];
-
-static void sa_row(const struct xha_sa *sa, row_t row)
+/*
+ * One line per SA, in the words set sa takes: its identity, then its
+ * counters (what the kernel reports; "-" never appears, so that the line
+ * can be fed back: "ha-ike set sa $line").
+ */
+static void sa_line(const struct xha_sa *sa)
 {
-	const char *s;
+	char id[128];
 
-#define CELL(c, ...) snprintf(row[c], sizeof(row[c]), __VA_ARGS__)
-	s = proto_name(sa->proto);
-	if (s)
-		CELL(C_PROTO, "%s", s);
-	else
-		CELL(C_PROTO, "%u", sa->proto);
-	CELL(C_SPI, "0x%08x", ntohl(sa->spi));
-	addr_str(sa->family, sa->daddr, row[C_DST], sizeof(row[C_DST]));
-	if (sa->has & XHA_SA_HAS_SADDR)
-		addr_str(sa->family, sa->saddr, row[C_SRC], sizeof(row[C_SRC]));
-	else
-		CELL(C_SRC, "-");
-	CELL(C_MARK, "%" PRIu32, sa->mark);
-	CELL(C_IF_ID, "%" PRIu32, sa->if_id);
-	if (sa->has & XHA_SA_HAS_REPLAY) {
-		s = replay_mode_name(sa->replay_mode);
-		if (s)
-			CELL(C_MODE, "%s", s);
-		else
-			CELL(C_MODE, "%u", sa->replay_mode);
-		CELL(C_WINDOW, "%" PRIu32, sa->replay_window);
-	} else {
-		CELL(C_MODE, "-");
-		CELL(C_WINDOW, "-");
-	}
+	xha_sa_format_cmd(sa, id, sizeof(id));
+	fputs(id, stdout);
 	if (sa->has & XHA_SA_HAS_OSEQ)
-		CELL(C_OSEQ, "%" PRIu64, sa->oseq);
-	else
-		CELL(C_OSEQ, "-");
+		printf(" oseq %" PRIu64, sa->oseq);
 	if (sa->has & XHA_SA_HAS_SEQ)
-		CELL(C_SEQ, "%" PRIu64, sa->seq);
-	else
-		CELL(C_SEQ, "-");
-	if (sa->has & XHA_SA_HAS_LIFETIME) {
-		CELL(C_BYTES, "%" PRIu64, sa->bytes);
-		CELL(C_PACKETS, "%" PRIu64, sa->packets);
-	} else {
-		CELL(C_BYTES, "-");
-		CELL(C_PACKETS, "-");
-	}
-#undef CELL
-}
-
-static void print_row(const char *const cells[C_MAX], const int width[C_MAX])
-{
-	int c;
-
-	for (c = 0; c < C_MAX; c++) {
-		const char *sep = c + 1 < C_MAX ? "  " : "\n";
-
-		if (c + 1 == C_MAX && !right[c])
-			printf("%s%s", cells[c], sep);
-		else
-			printf(right[c] ? "%*s%s" : "%-*s%s", width[c],
-			       cells[c], sep);
-	}
-}
-
-static void print_table(const struct sa_list *l)
-{
-	int width[C_MAX], c;
-	row_t *rows;
-	size_t i;
-
-	rows = calloc(l->n ? l->n : 1, sizeof(*rows));
-	if (!rows) {
-		runtime_error("show sa", "out of memory");
-		return;
-	}
-	for (c = 0; c < C_MAX; c++)
-		width[c] = (int)strlen(headers[c]);
-	for (i = 0; i < l->n; i++) {
-		sa_row(&l->v[i], rows[i]);
-		for (c = 0; c < C_MAX; c++)
-			if ((int)strlen(rows[i][c]) > width[c])
-				width[c] = (int)strlen(rows[i][c]);
-	}
-	print_row(headers, width);
-	for (i = 0; i < l->n; i++) {
-		const char *cells[C_MAX];
-
-		for (c = 0; c < C_MAX; c++)
-			cells[c] = rows[i][c];
-		print_row(cells, width);
-	}
-	free(rows);
+		printf(" seq %" PRIu64, sa->seq);
+	if (sa->has & XHA_SA_HAS_LIFETIME)
+		printf(" bytes %" PRIu64 " packets %" PRIu64, sa->bytes,
+		       sa->packets);
+	putchar('\n');
 }
 
 int cmd_show_sa(int argc, char **argv, const char *name)
 {
 	struct sa_list l = { 0 };
-	bool json = false;
+	bool json = opts.json;
 	struct xha_nl *nl;
 	int err;
 	size_t k;
@@ -273,7 +186,8 @@ int cmd_show_sa(int argc, char **argv, const char *name)
 		}
 		puts("]");
 	} else {
-		print_table(&l);
+		for (k = 0; k < l.n; k++)
+			sa_line(&l.v[k]);
 	}
 	free(l.v);
 	return EXIT_OK;
@@ -286,7 +200,7 @@ static void sa_print(const struct xha_sa *sa)
 	char id[128], addr[INET6_ADDRSTRLEN];
 	const char *mode;
 
-	xha_sa_format_id(sa, id, sizeof(id));
+	xha_sa_format_cmd(sa, id, sizeof(id));
 	printf("%s\n", id);
 	if (sa->has & XHA_SA_HAS_SADDR) {
 		addr_str(sa->family, sa->saddr, addr, sizeof(addr));
@@ -321,7 +235,7 @@ static void sa_print(const struct xha_sa *sa)
 int cmd_get_sa(int argc, char **argv, const char *name)
 {
 	struct xha_sa id, sa;
-	bool json = false;
+	bool json = opts.json;
 	struct xha_nl *nl;
 	int ret;
 

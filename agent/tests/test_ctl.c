@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,28 +31,41 @@ static struct loop *loop;
 static struct ctl ctl;
 static int calls, ticks, stop_after;
 
-/* "group NAME STATE" for group "g"; "show state". */
-static void handler(void *arg, char *const *argv, int argc, char *reply,
-		    size_t len)
+/* "group NAME STATE" for group "g"; "show state"; "big N": N bytes. */
+static int handler(void *arg, const struct ctl_request *req, FILE *out,
+		   char *err, size_t errlen)
 {
+	char *const *argv = req->argv;
+	int argc = req->argc;
 	enum ha_state st;
+	long i, n;
 
 	(void)arg;
 	calls++;
 	if (argc == 3 && !strcmp(argv[0], "group")) {
-		if (strcmp(argv[1], "g"))
-			snprintf(reply, len, "error: no HA group \"%s\"", argv[1]);
-		else if (ha_state_parse(argv[2], &st) < 0)
-			snprintf(reply, len, "error: unknown state \"%s\"", argv[2]);
-		else
-			snprintf(reply, len, "ok\ngroup g %s", ha_state_name(st));
-		return;
+		if (strcmp(argv[1], "g")) {
+			snprintf(err, errlen, "no HA group \"%s\"", argv[1]);
+			return -1;
+		}
+		if (ha_state_parse(argv[2], &st) < 0) {
+			snprintf(err, errlen, "unknown state \"%s\"", argv[2]);
+			return -1;
+		}
+		fprintf(out, "group g %s", ha_state_name(st));
+		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[0], "show") && !strcmp(argv[1], "state")) {
-		snprintf(reply, len, "ok\nargc %d", argc);
-		return;
+		fprintf(out, "%sargc %d", req->json ? "json " : "", argc);
+		return 0;
 	}
-	snprintf(reply, len, "error: unknown request (%d words)", argc);
+	if (argc == 2 && !strcmp(argv[0], "big")) {
+		n = atol(argv[1]);
+		for (i = 0; i < n; i++)
+			fputc('a' + (int)(i % 26), out);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown request (%d words)", argc);
+	return -1;
 }
 
 static void on_tick(void *arg, uint64_t now)
@@ -70,20 +84,40 @@ static void spin(int n)
 	loop_run(loop);
 }
 
+/* A reply: its pieces until the end message (a NUL byte alone). */
+#define REPLY_MAX (4u << 20)
 struct reply {
 	int fd;
-	char buf[CTL_MAX_REPLY + 1];
-	ssize_t n;		/* -2: nothing yet, 0: closed */
+	char *buf;
+	size_t len;
+	int pieces;
+	ssize_t n;		/* -2: nothing yet, 0: closed, 1: ended */
+	bool ended;
 };
 
 static void on_reply(void *arg)
 {
 	struct reply *r = arg;
+	ssize_t n;
 
-	r->n = recv(r->fd, r->buf, sizeof(r->buf) - 1, MSG_DONTWAIT);
-	if (r->n < 0 && errno == EAGAIN)
-		return;
-	r->buf[r->n > 0 ? r->n : 0] = '\0';
+	for (;;) {
+		n = recv(r->fd, r->buf + r->len, REPLY_MAX - r->len,
+			 MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n == 1 && r->buf[r->len] == '\0') {
+			r->ended = true;
+			r->n = 1;
+			break;
+		}
+		if (n <= 0) {
+			r->n = n;
+			break;
+		}
+		r->len += (size_t)n;
+		r->pieces++;
+	}
+	r->buf[r->len] = '\0';
 	loop_del_fd(loop, r->fd);
 	loop_stop(loop);
 }
@@ -101,22 +135,30 @@ static int dial(void)
 	return fd;
 }
 
-/* Wait for what comes on fd: the reply, "" for the end, NULL if nothing. */
+/* Wait for what comes on fd: the reply, "" for the end without a reply
+ * (or a cut one: "(cut)"), NULL if nothing. */
+static struct reply last;
+
 static const char *await(int fd)
 {
-	static struct reply r;
+	static char *buf;
 
-	r.fd = fd;
-	r.n = -2;
-	if (loop_add_fd(loop, fd, on_reply, &r) < 0)
+	if (!buf)
+		buf = malloc(REPLY_MAX + 1);
+	last = (struct reply){ .fd = fd, .buf = buf, .n = -2 };
+	if (loop_add_fd(loop, fd, on_reply, &last) < 0)
 		return "(loop_add_fd failed)";
 	spin(TIMEOUT_TICKS);
-	if (r.n == -2) {
+	if (last.n == -2) {
 		loop_del_fd(loop, fd);
 		spin(1);	/* reaps it */
 		return NULL;
 	}
-	return r.n >= 0 ? r.buf : "(recv failed)";
+	if (last.n < 0)
+		return "(recv failed)";
+	if (!last.ended && last.len)
+		return "(cut)";
+	return last.buf;
 }
 
 static const char *ask_n(const char *req, size_t len)
@@ -394,6 +436,64 @@ static void test_idle_and_busy(void)
 	ctl_close(&ctl);
 }
 
+/* Replies of any size, in pieces; JSON asked for; a client that does not
+ * read blocks nobody and is dropped. */
+static void test_big_replies(void)
+{
+	char err[256] = "", req[64];
+	const char *r;
+	size_t i;
+	int fd, slow, k;
+	bool same = true;
+
+	CHECK(ctl_open(&ctl, path, loop, handler, NULL, err, sizeof(err)) == 0);
+	r = ask("json show state");
+	CHECK(r && !strcmp(r, "ok\njson argc 2"));
+	r = ask("json");
+	CHECK(r && !strcmp(r, "error: unknown request (0 words)"));
+	r = ask("show json state");
+	CHECK(r && !strcmp(r, "error: unknown request (3 words)"));
+
+	/* 3 MB: far more than a socket buffer, in CTL_CHUNK pieces. */
+	r = ask("big 3000000");
+	CHECK(r && last.len == 3 + 3000000 && !strncmp(r, "ok\n", 3));
+	for (i = 0; r && i < 3000000 && same; i++)
+		same = r[3 + i] == 'a' + (int)(i % 26);
+	CHECK(same);
+	CHECK_EQ(last.pieces, (3 + 3000000 + CTL_CHUNK - 1) / CTL_CHUNK);
+
+	/* A client that asks for 3 MB and reads nothing. */
+	slow = dial();
+	snprintf(req, sizeof(req), "big 3000000");
+	CHECK(send(slow, req, strlen(req), 0) == (ssize_t)strlen(req));
+	spin(3);
+	for (k = 0; k < CTL_MAX_CONNS && ctl.conns[k].fd < 0; k++)
+		;
+	CHECK(k < CTL_MAX_CONNS && ctl.conns[k].reply &&
+	      ctl.conns[k].pos < ctl.conns[k].len);
+	/* Others are served meanwhile. */
+	r = ask("group g master");
+	CHECK(r && !strcmp(r, "ok\ngroup g master"));
+	/* No progress for CTL_IDLE_MS: dropped, its memory freed. */
+	ctl_tick(&ctl, now_ms() + CTL_IDLE_MS);
+	CHECK_EQ((unsigned int)ctl.conns[k].fd, (unsigned int)-1);
+	CHECK(!ctl.conns[k].reply);
+	CHECK_EQ((unsigned int)ctl.dropped, 1u);
+	/* What it reads now ends without the end message: cut. */
+	r = await(slow);
+	CHECK(r && !strcmp(r, "(cut)"));
+	close(slow);
+
+	/* A client that reads slowly but steadily is not dropped. */
+	fd = dial();
+	snprintf(req, sizeof(req), "big 1000000");
+	CHECK(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	r = await(fd);
+	CHECK(r && last.len == 3 + 1000000 && last.ended);
+	close(fd);
+	ctl_close(&ctl);
+}
+
 int main(void)
 {
 	t_setup_tmpdir(dir);
@@ -407,6 +507,7 @@ int main(void)
 	RUN(test_live_agent);
 	RUN(test_requests);
 	RUN(test_idle_and_busy);
+	RUN(test_big_replies);
 
 	loop_free(loop);
 	{
