@@ -748,12 +748,13 @@ static int key_predicate(struct parser *p, const struct lysc_node *s,
 	int i = 0;
 
 	while ((k = lys_getnext(k, s, NULL, 0)) && lysc_is_key(k)) {
-		const char *q = strchr(w[i].s, '\'') ? "\"" : "'";
+		const char *q;
 
 		if (i == n) {
 			free(b.p);
 			return perr(p, s, "missing key %s", k->name);
 		}
+		q = strchr(w[i].s, '\'') ? "\"" : "'";
 		if (strchr(w[i].s, '\'') && strchr(w[i].s, '"')) {
 			free(b.p);
 			return perr(p, s,
