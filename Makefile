@@ -52,6 +52,7 @@ deps:
 # selftests' verdict comes first.
 check: all
 	$(MAKE) -C agent test
+	$(MAKE) -C tools test
 	./scripts/check-packaging.sh
 	@rc=0; ./selftests/run.sh || rc=1; \
 	$(MAKE) -C fuzz check || rc=1; \
