@@ -15,6 +15,7 @@
 
 #include <libyang/libyang.h>
 
+#include "cfgtext.h"
 #include "config.h"
 #include "log.h"
 
@@ -699,22 +700,14 @@ static int flatten(const struct lyd_node *tree, const struct lyd_node *ha,
 	return 0;
 }
 
-static bool is_json(const char *data)
-{
-	data += strspn(data, " \t\r\n");
-	return *data == '{';
-}
-
 /* The document into a validated tree with the model's defaults. */
 static int parse_tree(struct ly_ctx *ctx, const char *data,
 		      struct lyd_node **tree, char *err, size_t errlen)
 {
 	*tree = NULL;
-	if (!is_json(data)) {
-		seterr(err, errlen,
-		       "invalid configuration: not JSON (the first character is not '{'), and this build does not read the text format yet");
-		return -1;
-	}
+	/* The router's text format: cfgtext validates too. */
+	if (cfgtext_is_text(data))
+		return cfgtext_parse(ctx, data, tree, err, errlen);
 	/* Parsed first, validated then: a failed validation keeps the
 	 * tree, so that its message can name the data path. */
 	if (lyd_parse_data_mem(ctx, data, LYD_JSON,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfgtext.h"
 #include "config.h"
 #include "t.h"
 
@@ -665,6 +666,84 @@ static void test_inet_types(void)
 	CHECK_STR(err, "/xfrm-ha:ha/group[name='g']/keepalived/virtual-address");
 }
 
+/* The router's text format loads into the same configuration as JSON. */
+static void test_text_format(void)
+{
+	const char *text =
+		"# the router's show config, as a file\n"
+		"vrf main\n"
+		"    ike\n"
+		"        ha\n"
+		"            enabled true\n"
+		"            listen-ha-group vpn\n"
+		"            node-id 1\n"
+		"            interface eth3\n"
+		"            local-address 10.150.0.1\n"
+		"            remote-address 10.150.0.2\n"
+		"            key-file /etc/xfrm-ha/ha.key\n"
+		"            seqnum-sync\n"
+		"                oseq-shift 65536\n"
+		"                sync-period-time 1m\n"
+		"                sync-period-packets 2\n"
+		"                ..\n"
+		"            pool my-ha-pool\n"
+		"                address 192.168.0.0/24\n"
+		"                ..\n"
+		"            ..\n"
+		"        ..\n"
+		"    ..\n"
+		"ha\n"
+		"    group vpn\n"
+		"        static master\n"
+		"        ..\n"
+		"    ..\n";
+	const char *json = DOC(VRF("main",
+		"\"listen-ha-group\": \"vpn\", \"node-id\": 1, \"interface\": \"eth3\","
+		" \"local-address\": \"10.150.0.1\", \"remote-address\": \"10.150.0.2\","
+		" \"key-file\": \"/etc/xfrm-ha/ha.key\", \"seqnum-sync\": {\"sync-period-time\": 60},"
+		" \"pool\": [{\"name\": \"my-ha-pool\", \"address\": \"192.168.0.0/24\"}]"),
+		"{\"name\": \"vpn\", \"static\": \"master\"}");
+	char err[CONFIG_ERR_LEN] = "", path[PATH_MAX];
+	struct config a, b;
+	char *out = NULL;
+
+	CHECK(config_parse(ctx, text, NULL, &a, err, sizeof(err)) == 0);
+	if (err[0])
+		printf("# %s\n", err);
+	CHECK(config_parse(ctx, json, NULL, &b, err, sizeof(err)) == 0);
+	CHECK_EQ(a.sync_period_time, 60);
+	CHECK_EQ(a.n_pools, 1);
+	CHECK(!strcmp(a.interface, "eth3"));
+	CHECK(!memcmp(&a, &b, offsetof(struct config, running)));
+	CHECK(a.running && b.running && !strcmp(a.running, b.running));
+	config_free(&b);
+
+	/* What show config prints loads back as the same configuration. */
+	CHECK(cfgtext_render(a.running, false, false, &out, err, sizeof(err)) == 0);
+	if (out) {
+		CHECK(config_parse(ctx, out, NULL, &b, err, sizeof(err)) == 0);
+		CHECK(!memcmp(&a, &b, offsetof(struct config, running)));
+		config_free(&b);
+		free(out);
+	}
+	config_free(&a);
+
+	/* From a file, with --vrf's default. */
+	snprintf(path, sizeof(path), "%s/xfrm-ha.conf", dir);
+	write_file(path, text, 0644);
+	CHECK(config_load(path, NULL, &a, err, sizeof(err)) < 0);
+	CHECK_STR(err, "key-file /etc/xfrm-ha/ha.key");	/* not here: refused */
+
+	/* Errors in the text name the line. */
+	CHECK(config_parse(ctx, "vrf main\n    ike\n        ha\n            node-id 16\n",
+			   NULL, &a, err, sizeof(err)) < 0);
+	CHECK_STR(err, "line 4");
+	CHECK(!a.running);
+	/* An empty file (text): no VRF. */
+	CHECK(config_parse(ctx, "\n# nothing\n", NULL, &a, err, sizeof(err)) < 0);
+	CHECK_STR(err, "no VRF configured");
+}
+
 /* The running config loads back as the same configuration. */
 static void test_running_roundtrip(void)
 {
@@ -845,7 +924,7 @@ static const struct {
 	  { "invalid configuration", "" } },
 	{ "{}", { "/xfrm-ha:vrf", "no VRF configured" } },
 	{ "{\"other:ha\": {}}", { "invalid configuration", "other" } },
-	{ "", { "invalid configuration", "" } },
+	{ "", { "invalid configuration", "no VRF" } },
 };
 
 static void test_bad(void)
@@ -974,6 +1053,7 @@ int main(void)
 	RUN(test_warnings);
 	RUN(test_inet_types);
 	RUN(test_running_roundtrip);
+	RUN(test_text_format);
 	RUN(test_bad);
 	RUN(test_key_file);
 	RUN(test_load_errors);
