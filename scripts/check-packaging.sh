@@ -20,6 +20,11 @@
 #   sysusers_tmpfiles  systemd-sysusers and systemd-tmpfiles --root on the
 #                   installed tree: the user, /run/xfrm-ha, /run/netns/main,
 #                   the FIFOs with their owners and modes
+#   examples_valid  the configurations the README (ha1 and ha2), the
+#                   example file and xfrm-ha.conf(5) (text and JSON) show
+#                   pass ha-ike-agent --check; the README's keepalived.conf
+#                   (ha1 and ha2) passes keepalived --config-test (in a
+#                   network namespace of its own with its interfaces)
 #   dkms_build      dkms add + build of the installed /usr/src tree against
 #                   the first kernel headers in /usr/src (a private dkms
 #                   tree; the VM test installs it for the running kernel)
@@ -43,7 +48,7 @@ fail() {
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # ---- man_pages
 pages=(man/ha-ike-agent.8 man/ha-ike.8 man/xfrm_ha.7 man/xfrm-ha.conf.5)
@@ -190,6 +195,59 @@ bad=""
 	bad+="/run/xfrm-ha/keepalived.fifo: $(st "$R/run/xfrm-ha/keepalived.fifo")"$'\n'
 [ "$(readlink "$R/run/netns/main")" = /proc/1/ns/net ] || bad+="/run/netns/main: $(readlink "$R/run/netns/main")"$'\n'
 if [ -z "$bad" ]; then ok "sysusers_tmpfiles"; else fail "sysusers_tmpfiles" "" "$bad"; fi
+
+# ---- examples_valid
+E=$TMP/examples
+mkdir -p "$E"
+(umask 077 && agent/ha-ike-agent --genkey >"$E/ha.key")
+# block AFTER-REGEX END-REGEX FILE: the 4-space indented lines after the
+# first line matching AFTER-REGEX, up to one matching END-REGEX.
+block() {
+	awk -v a="$1" -v e="$2" '$0 ~ a { f = 1; next } f && $0 ~ e { exit }
+		f && /^    / { sub(/^    /, ""); print }' "$3"
+}
+block '^\*\*6\. ' '^ha2: the same' README.md >"$E/readme-ha1.conf"
+sed 's/node-id 1$/node-id 2/; s/local-address 10.150.0.1$/local-address X/;
+	s/remote-address 10.150.0.2$/remote-address 10.150.0.1/;
+	s/local-address X$/local-address 10.150.0.2/' "$E/readme-ha1.conf" >"$E/readme-ha2.conf"
+cp contrib/xfrm-ha/xfrm-ha.conf "$E/example.conf"
+man -l man/xfrm-ha.conf.5 2>/dev/null | col -b >"$E/man.txt"
+awk '/^EXAMPLES/ { f = 1 } f && /^       vrf main/ { p = 1 } p && /^       The same in JSON/ { exit }
+	p { sub(/^       /, ""); print }' "$E/man.txt" >"$E/man.conf"
+awk '/^       The same in JSON/ { p = 1; next } p && /^       Check a file/ { exit }
+	p { sub(/^       /, ""); print }' "$E/man.txt" >"$E/man.json"
+bad=""
+for f in readme-ha1.conf readme-ha2.conf example.conf man.conf man.json; do
+	sed -i "s#/etc/xfrm-ha/ha.key#$E/ha.key#" "$E/$f"
+	if [ "$(grep -c . "$E/$f")" -lt 10 ]; then
+		bad+="$f: not found where expected"$'\n'
+		continue
+	fi
+	out=$(XFRM_HA_YANG_DIR=$REPO/yang agent/ha-ike-agent --config "$E/$f" --vrf main --check 2>&1) ||
+		bad+="$f: $out"$'\n'
+done
+grep -q 'node 2, 10.150.0.2 -> 10.150.0.1' <(XFRM_HA_YANG_DIR=$REPO/yang agent/ha-ike-agent \
+	--config "$E/readme-ha2.conf" --vrf main --check 2>&1) || bad+="readme-ha2.conf: not node 2"$'\n'
+block '^\*\*7\. keepalived' '^ha2: the same' README.md >"$E/keepalived-ha1.conf"
+sed 's/router_id ha1/router_id ha2/; s/priority 150/priority 100/' "$E/keepalived-ha1.conf" >"$E/keepalived-ha2.conf"
+ka_skip=""
+if ! command -v keepalived >/dev/null; then
+	ka_skip="keepalived missing (make deps)"
+elif ! unshare -n true 2>/dev/null; then
+	ka_skip="unshare -n refused here"
+else
+	for f in keepalived-ha1.conf keepalived-ha2.conf; do
+		[ "$(grep -c . "$E/$f")" -ge 20 ] || { bad+="$f: not found in the README"$'\n'; continue; }
+		out=$(unshare -n sh -c 'ip link add eth1 type veth peer name p1 &&
+			ip link add eth2 type veth peer name p2 && keepalived --config-test -f "$1"' \
+			sh "$E/$f" 2>&1) || bad+="$f: $out"$'\n'
+	done
+fi
+if [ -n "$bad" ]; then
+	fail "examples_valid" "" "$bad"
+else
+	ok "examples_valid${ka_skip:+ (keepalived not checked: $ka_skip)}"
+fi
 
 # ---- dkms_build
 kver=$(for h in /usr/src/linux-headers-*-amd64; do [ -d "$h" ] && echo "${h#/usr/src/linux-headers-}"; done | sort -V | tail -n1)
