@@ -702,15 +702,21 @@ static unsigned int origin_line(struct parser *p, const char *path,
 	return line;
 }
 
+/* The open block's first child (the first top-level node at the top). */
+static struct lyd_node *first_child(struct parser *p)
+{
+	return p->stack[p->depth].node ? lyd_child(p->stack[p->depth].node) :
+					 p->tree;
+}
+
 /* The first instance of schema s among the open block's children. */
 static struct lyd_node *existing(struct parser *p,
 				 const struct lysc_node *s)
 {
-	struct lyd_node *first, *match = NULL;
+	struct lyd_node *match = NULL;
 
-	first = p->stack[p->depth].node ? lyd_child(p->stack[p->depth].node) :
-					  p->tree;
-	if (lyd_find_sibling_val(first, s, NULL, 0, &match) != LY_SUCCESS)
+	if (lyd_find_sibling_val(first_child(p), s, NULL, 0, &match) !=
+	    LY_SUCCESS)
 		return NULL;
 	return match;
 }
@@ -822,11 +828,25 @@ static int do_container(struct parser *p, const struct lys_module *mod,
 static int do_list(struct parser *p, const struct lys_module *mod,
 		   const struct lysc_node *s, struct word *w, int n)
 {
-	struct lyd_node *node, *first, *it;
+	struct lyd_node *node, *dup = NULL;
 	char *keys = NULL;
 
 	if (key_predicate(p, s, w + 1, n - 1, &keys) < 0)
 		return -1;
+	/* by the siblings' hash table, not a walk: large files stay linear */
+	if (lyd_find_sibling_val(first_child(p), s, keys, strlen(keys),
+				 &dup) == LY_SUCCESS) {
+		unsigned int line = line_of(p, dup);
+		char path[1024];
+
+		free(keys);
+		if (!lyd_path(dup, LYD_PATH_STD, path, sizeof(path)))
+			path[0] = '\0';
+		seterr(p->err, p->errlen,
+		       "line %u: %s: given twice (first on line %u)", p->line,
+		       path, line);
+		return -1;
+	}
 	ly_err_clean(p->ctx, NULL);
 	if (lyd_new_list2(p->stack[p->depth].node, mod, s->name, keys, 0,
 			  &node) != LY_SUCCESS) {
@@ -834,23 +854,6 @@ static int do_list(struct parser *p, const struct lys_module *mod,
 		return ly_perr(p, s, "invalid key");
 	}
 	free(keys);
-	first = p->stack[p->depth].node ? lyd_child(p->stack[p->depth].node) :
-					  p->tree;
-	LY_LIST_FOR(first, it) {
-		if (it != node && it->schema == s &&
-		    lyd_compare_single(it, node, 0) == LY_SUCCESS) {
-			unsigned int line = line_of(p, it);
-			char path[1024];
-
-			if (!lyd_path(it, LYD_PATH_STD, path, sizeof(path)))
-				path[0] = '\0';
-			lyd_free_tree(node);
-			seterr(p->err, p->errlen,
-			       "line %u: %s: given twice (first on line %u)",
-			       p->line, path, line);
-			return -1;
-		}
-	}
 	attach(p, node);
 	if (add_origin(p, node) < 0)
 		return perr(p, s, "out of memory");
@@ -862,7 +865,7 @@ static int do_term(struct parser *p, const struct lys_module *mod,
 {
 	char value[256], why[256];
 	const char *v = "";
-	struct lyd_node *node, *dup, *it;
+	struct lyd_node *node, *dup;
 	int u;
 
 	if (is_empty_type(s)) {
@@ -890,25 +893,15 @@ static int do_term(struct parser *p, const struct lys_module *mod,
 		if (dup)
 			return perr(p, s, "given twice (first on line %u)",
 				    line_of(p, dup));
+	} else if (lyd_find_sibling_val(first_child(p), s, v, strlen(v),
+					&dup) == LY_SUCCESS) {
+		return perr(p, s, "value \"%s\" given twice (first on line %u)",
+			    w[1].s, line_of(p, dup));
 	}
 	ly_err_clean(p->ctx, NULL);
 	if (lyd_new_term(p->stack[p->depth].node, mod, s->name, v, 0, &node) !=
 	    LY_SUCCESS)
 		return ly_perr(p, s, "invalid value");
-	if (s->nodetype == LYS_LEAFLIST) {
-		LY_LIST_FOR(p->stack[p->depth].node ?
-			    lyd_child(p->stack[p->depth].node) : p->tree, it) {
-			if (it != node && it->schema == s &&
-			    lyd_compare_single(it, node, 0) == LY_SUCCESS) {
-				unsigned int line = line_of(p, it);
-
-				lyd_free_tree(node);
-				return perr(p, s,
-					    "value \"%s\" given twice (first on line %u)",
-					    w[1].s, line);
-			}
-		}
-	}
 	attach(p, node);
 	if (add_origin(p, node) < 0)
 		return perr(p, s, "out of memory");

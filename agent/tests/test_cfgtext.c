@@ -577,6 +577,10 @@ static void test_refusals(void)
 		{ HEAD "            ..\n        ..\n    ..\nha\n    group g\n        static master\n        ..\n"
 		  "    group g\n        external\n        ..\n    ..\n",
 		  { "line 16: ", "/xfrm-ha:ha/group[name='g']: ", "given twice (first on line 13)" } },
+		{ HEAD "..\n..\n..\nha\ngroup g\nkeepalived\nnotify-fifo /f\ninstance x\n"
+		  "virtual-address 10.1.1.1\nvirtual-address 10.1.1.1\n..\n..\n..\n",
+		  { "line 18: ", "/xfrm-ha:ha/group[name='g']/keepalived/virtual-address: ",
+		    "value \"10.1.1.1\" given twice (first on line 17)" } },
 		{ HEAD TAIL "ha\n..\n",
 		  { "line 17: ", "/xfrm-ha:ha: ", "given twice (first on line 12)" } },
 		{ HEAD "            pool\n" TAIL,
