@@ -145,8 +145,8 @@ int cmd_group(int argc, char **argv, const char *name)
 	char req[256];
 	const char *path;
 
-	argc = take_socket(argc, argv, &path);
 	argc = take_json(argc, argv);
+	argc = take_socket(argc, argv, &path);
 	if (argc != 2)
 		return usage_error(name, "expected NAME and master, backup or fault");
 	if (strcmp(argv[1], "master") && strcmp(argv[1], "backup") &&
@@ -164,8 +164,8 @@ static int simple(int argc, char **argv, const char *name, const char *req)
 {
 	const char *path;
 
-	argc = take_socket(argc, argv, &path);
 	argc = take_json(argc, argv);
+	argc = take_socket(argc, argv, &path);
 	if (argc)
 		return usage_error(name, "unexpected argument \"%s\"", argv[0]);
 	return request(name, path, req);
@@ -195,8 +195,8 @@ int cmd_show_config(int argc, char **argv, const char *name)
 {
 	const char *path;
 
-	argc = take_socket(argc, argv, &path);
 	argc = take_json(argc, argv);
+	argc = take_socket(argc, argv, &path);
 	if (argc > 1 || (argc == 1 && strcmp(argv[0], "nodefault")))
 		return usage_error(name, "unexpected argument \"%s\"",
 				   argv[argc == 1 ? 0 : 1]);
