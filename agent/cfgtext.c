@@ -118,6 +118,19 @@ static int units_convert(const char *v, int u, char *out, size_t outlen,
 		snprintf(out, outlen, "%s", v);
 		return 0;
 	}
+	if (*sfx == '.' && isdigit((unsigned char)sfx[1])) {
+		/* a decimal64: its own suffix only, no conversion */
+		sfx += strspn(sfx + 1, "0123456789") + 1;
+		if (*sfx && (strcmp(sfx, leaf_units[u].suffix) ||
+			     (size_t)(sfx - v) >= outlen)) {
+			seterr(why, whylen,
+			       "bad unit \"%s\" in \"%s\" (a number of %s, bare or with %s)",
+			       sfx, v, leaf_units[u].units, leaf_units[u].suffix);
+			return -1;
+		}
+		snprintf(out, outlen, "%.*s", (int)(sfx - v), v);
+		return 0;
+	}
 	if (errno) {
 		seterr(why, whylen, "\"%s\" is out of range", v);
 		return -1;
@@ -273,7 +286,10 @@ static void print_term(struct buf *b, const struct lyd_node *n, int depth)
 		return;
 	}
 	bputs(b, " ");
-	if (u >= 0 && v && *v && !needs_quotes(v)) {
+	/* a number gets the unit; an enum of a union (say "infinite") not */
+	if (u >= 0 && v && (isdigit((unsigned char)v[0]) ||
+			    (v[0] == '-' && isdigit((unsigned char)v[1]))) &&
+	    !needs_quotes(v)) {
 		bputs(b, v);
 		bputs(b, leaf_units[u].suffix);
 	} else {

@@ -7,6 +7,7 @@
 #include <libyang/libyang.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cfgtext.h"
 #include "config.h"
@@ -646,6 +647,124 @@ static void test_refusals(void)
 	}
 }
 
+/* ---- another schema: nothing in cfgtext knows xfrm-ha's names ------- */
+
+static const char test_module[] =
+	"module cfgtext-test {\n"
+	"  yang-version 1.1;\n"
+	"  namespace \"urn:cfgtext-test\";\n"
+	"  prefix ct;\n"
+	"  identity base;\n"
+	"  identity one { base base; }\n"
+	"  leaf top-leaf { type string; }\n"
+	"  leaf-list top-list { type uint16; units \"milliseconds\"; }\n"
+	"  container c {\n"
+	"    leaf dec { type decimal64 { fraction-digits 2; } units \"seconds\"; default \"1.5\"; }\n"
+	"    leaf lifetime { type union { type uint32; type enumeration { enum infinite; } }\n"
+	"      units \"seconds\"; default \"infinite\"; }\n"
+	"    leaf flag { type empty; }\n"
+	"    leaf id { type identityref { base base; } }\n"
+	"    leaf b { type bits { bit a; bit b; } }\n"
+	"    leaf s { type string; }\n"
+	"    leaf st { type uint8; config false; }\n"
+	"    container p { presence \"p\"; leaf x { type int8; } }\n"
+	"    list entry { key \"a b\"; leaf a { type string; } leaf b { type int32; }\n"
+	"      leaf v { type string; } }\n"
+	"  }\n"
+	"}\n";
+
+static void test_other_schema(void)
+{
+	static const char text[] =
+		"top-leaf \"hello world\"\n"
+		"top-list 5ms\n"
+		"top-list 1s\n"
+		"c\n"
+		"    dec 2.25s\n"
+		"    lifetime 1h\n"
+		"    flag\n"
+		"    id cfgtext-test:one\n"
+		"    b \"a b\"\n"
+		"    s \"\"\n"
+		"    p\n"
+		"        ..\n"
+		"    entry x 1\n"
+		"        v \"it's \\\"q\\\"\"\n"
+		"        ..\n"
+		"    entry \"y z\" -2\n"
+		"        ..\n"
+		"    entry o'k 3\n"
+		"        ..\n"
+		"    ..\n";
+	char dir[] = "/tmp/xha-test-cfgtext.XXXXXX", path[PATH_MAX];
+	char err[512] = "";
+	struct ly_ctx *xha = ctx, *other = NULL;
+	struct lyd_node *tree = NULL;
+	FILE *f;
+	char *out;
+
+	if (!mkdtemp(dir)) {
+		t_case_fail++;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cfgtext-test.yang", dir);
+	f = fopen(path, "w");
+	if (!f || fputs(test_module, f) < 0 || fclose(f)) {
+		t_case_fail++;
+		return;
+	}
+	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &other) != LY_SUCCESS ||
+	    !ly_ctx_load_module(other, "cfgtext-test", NULL, NULL)) {
+		printf("# cannot load the test module\n");
+		t_case_fail++;
+		goto out;
+	}
+	ctx = other;
+	tree = parse_ok(text);
+	out = render(tree, false, false);
+	CHECK(!strncmp(out, "top-leaf \"hello world\"\ntop-list 5ms\ntop-list 1000ms\nc\n", 53));
+	CHECK_STR(out, "\n    dec 2.25s\n    lifetime 3600s\n    flag\n");
+	CHECK_STR(out, "\n    id cfgtext-test:one\n    b \"a b\"\n    s \"\"\n");
+	CHECK_STR(out, "\n    p\n        ..\n    entry x 1\n        v \"it's \\\"q\\\"\"\n        ..\n");
+	CHECK_STR(out, "\n    entry \"y z\" -2\n        ..\n    entry o'k 3\n        ..\n    ..\n");
+	free(out);
+	check_round_trip(tree, "another schema");
+	lyd_free_all(tree);
+	/* defaults: a decimal with its unit, a union's enum without */
+	tree = parse_ok("c\n    flag\n    ..\n");
+	out = render(tree, false, false);
+	CHECK_STR(out, "    dec 1.5s\n    lifetime infinite\n    flag\n");
+	free(out);
+	out = render(tree, true, false);
+	CHECK(!strcmp(out, "c\n    flag\n    ..\n"));
+	free(out);
+	check_round_trip(tree, "another schema, defaults");
+	lyd_free_all(tree);
+	tree = parse_ok("c\n    dec 3\n    lifetime infinite\n    ..\n");
+	out = render(tree, true, false);
+	CHECK(!strcmp(out, "c\n    dec 3.0s\n    ..\n"));
+	free(out);
+	lyd_free_all(tree);
+	tree = (struct lyd_node *)1;
+	CHECK(cfgtext_parse(ctx, "c\n    st 5\n    ..\n", &tree, err, sizeof(err)) == -1 && !tree);
+	CHECK_STR(err, "line 2: /cfgtext-test:c: unknown keyword \"st\"");
+	CHECK(cfgtext_parse(ctx, "c\n    dec 2.5ms\n    ..\n", &tree, err, sizeof(err)) == -1);
+	CHECK_STR(err, "line 2: /cfgtext-test:c/dec: bad unit \"ms\"");
+	CHECK(cfgtext_parse(ctx, "c\n    entry x\n    ..\n    ..\n", &tree, err, sizeof(err)) == -1);
+	CHECK_STR(err, "line 2: /cfgtext-test:c/entry: missing key b");
+	CHECK(cfgtext_parse(ctx, "c\n    entry x 1\n..\n    entry x 01\n..\n    ..\n", &tree, err,
+			    sizeof(err)) == -1);
+	CHECK_STR(err, "line 4: /cfgtext-test:c/entry[a='x'][b='1']: given twice (first on line 2)");
+	CHECK(cfgtext_parse(ctx, "top-leaf a\ntop-leaf b\n", &tree, err, sizeof(err)) == -1);
+	CHECK_STR(err, "line 2: /cfgtext-test:top-leaf: given twice (first on line 1)");
+out:
+	ctx = xha;
+	if (other)
+		ly_ctx_destroy(other);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char dir[PATH_MAX], err[CONFIG_ERR_LEN];
@@ -664,6 +783,7 @@ int main(void)
 	RUN(test_round_trip_json_explicit_defaults);
 	RUN(test_input_forms);
 	RUN(test_refusals);
+	RUN(test_other_schema);
 	config_ctx_free(ctx);
 	DONE();
 }
