@@ -102,12 +102,10 @@ static void update_status(struct agent *a)
 	char status[256];
 
 	update_track(a);
-	if (!a->ready && !(why = ready_check(a, now_ms(), status,
-					      sizeof(status)))) {
-		/* waiting: status says for what */
-	} else {
+	if (!a->ready)	/* fills status with what it waits for */
+		why = ready_check(a, now_ms(), status, sizeof(status));
+	if (a->ready || why)
 		sync_status(&a->sync, status, sizeof(status));
-	}
 	if (why) {
 		a->ready = true;
 		log_info("ready: %s", why);

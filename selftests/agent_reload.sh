@@ -9,7 +9,7 @@
 # The topology of lib.sh with two SA pairs (bitmap windows of 128); ha1
 # active and ha2 backup (static groups), oseq-shift 64, adaptive-shift
 # off (a fresh backup holds exactly the active's last record + the
-# shift), sync-period-time 1 s, sync-period-packets 0. ha1 sends UDP to
+# shift), sync-period-time 1 s, sync-period-packets 2. ha1 sends UDP to
 # the peer through pair 1 (udpseq, RATE packets/s). Each agent runs with
 # NOTIFY_SOCKET pointing at a datagram socket this test reads (python3),
 # as systemd's would.
@@ -19,13 +19,14 @@
 #     earlier than READY's arrival), with STATUS= saying what it waited
 #     for before. ha1 runs with WATCHDOG_USEC: sd-event pings WATCHDOG=1.
 #  2. A valid reload under traffic, ha2 by SIGHUP, ha1 through the control
-#     socket's "reload": oseq-shift 64 -> 128 and sync-period-packets
-#     0 -> 5. The sync state stays: no new bulk sync on either side, no
+#     socket's "reload": oseq-shift 64 -> 1024 and sync-period-packets
+#     2 -> 5. The sync state stays: no new bulk sync on either side, no
 #     new peer boot, the link never down, the stream's sequence numbers
 #     go on. The new settings are in effect: ha1's module reports
 #     sync-period-packets 5 (ha-ike show stats) and ha2's counters are
-#     ahead of ha1's by more than the old shift (at most the new one plus
-#     what ha1 sent meanwhile).
+#     ahead of ha1's by more than the old shift could give (plus SLACK,
+#     what ha1 sends between a packet and its record's write under TCG),
+#     at most the new one plus SLACK.
 #  3. An invalid file (node-id 99, out of the model's range) is refused,
 #     by SIGHUP and by "reload", with libyang's message naming the leaf;
 #     a live-immutable change (node-id 3) is refused with the reason; the
@@ -55,8 +56,9 @@ trap 'exit 130' INT TERM
 
 XHA_PAIRS=("1 bmp bmp" "2 bmp bmp")
 XHA_OSEQ_SHIFT=64
-NEW_SHIFT=128
+NEW_SHIFT=1024
 RATE=${XHA_AR_RATE:-100}
+SLACK=150		# packets: record lag and reading skew under TCG
 UDPSEQ=$XHA_SELFTESTS/udpseq
 PLAN=17
 declare -A PID=()
@@ -88,7 +90,7 @@ EOF
 notify_start() {
 	local s=$XHA_TMP/notify$1.sock
 	rm -f "$s"
-	python3 -u - "$s" "$(ntf_of "$1")" <<'EOF' </dev/null >/dev/null 2>&1 &
+	cat >"$XHA_TMP/notify.py" <<'EOF'
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -99,6 +101,8 @@ with open(sys.argv[2], "a", buffering=1) as f:
         f.write("%s.%03d %s\n" % (time.strftime("%H:%M:%S", time.localtime(t)),
                                   int(t * 1000) % 1000, m.replace("\n", "|")))
 EOF
+	: >"$(ntf_of "$1")"
+	python3 -u "$XHA_TMP/notify.py" "$s" "$(ntf_of "$1")" </dev/null >/dev/null 2>&1 &
 	PID[ntf$1]=$!
 	XHA_PIDS+=("$!")
 	xha_wait_until 10 test -S "$s"
@@ -149,8 +153,8 @@ oseq_of() {	# oseq_of NS REQID
 	v=$(xha_out "$1" "$2") || { echo 0; return; }
 	echo "${v%% *}"
 }
-# ahead MIN MAX: ha2's outbound oseq on pair 1 minus ha1's lies in
-# (MIN, MAX]; prints the difference.
+# ahead MIN MAX: ha2's outbound oseq on pair 1 minus ha1's (read first)
+# lies in (MIN, MAX]; LAST_LEAD is the difference.
 lead() { echo $(($(oseq_of "$XHA_NS_HA2" 1) - $(oseq_of "$XHA_NS_HA1" 1))); }
 ahead() {
 	local d
@@ -196,8 +200,8 @@ if ! command -v python3 >/dev/null || ! xha_topo_up || ! xha_sas_install ||
 	exit
 fi
 nsx "$XHA_NS_PEER" ping -q -n -c 2 -i 0.05 -W 2 -I 192.168.2.1 192.168.1.1 >/dev/null
-cfg_write 1 "$XHA_OSEQ_SHIFT" 0
-cfg_write 2 "$XHA_OSEQ_SHIFT" 0
+cfg_write 1 "$XHA_OSEQ_SHIFT" 2
+cfg_write 2 "$XHA_OSEQ_SHIFT" 2
 notify_start 1
 notify_start 2
 udpseq_start "$XHA_NS_PEER" 192.168.2.1 192.168.1.1 0 peer
@@ -232,7 +236,8 @@ grep -B100 -m1 'READY=1' "$(ntf_of 2)" | grep -q 'STATUS=starting: backup, waiti
 ktap_result $? "before READY=1, STATUS= says what the backup waits for" \
 	"$(head -n 3 "$(ntf_of 2)" | tr '\n' ';')"
 
-xha_wait_until 15 synced && xha_wait_until 10 ahead 0 $((XHA_OSEQ_SHIFT + 50))
+xha_wait_until 15 synced && xha_wait_until 10 ahead $((-SLACK)) $((XHA_OSEQ_SHIFT + SLACK)) &&
+	[ "$(oseq_of "$XHA_NS_HA2" 1)" -gt "$XHA_OSEQ_SHIFT" ]
 ktap_result $? "setup: ha2 synced, tracking ha1 with oseq-shift $XHA_OSEQ_SHIFT (lead ${LAST_LEAD:-?})" \
 	"ha2: $(state_of 2 | grep '^peer')"
 
@@ -247,9 +252,9 @@ cfg_write 2 "$NEW_SHIFT" 5
 kill -HUP "${PID[2]}"
 reply1=$(ctl_req 1 reload)
 vsay "reload reply of ha1: $reply1"
-xha_wait_until 5 grep -q 'reload of .*oseq-shift 64 -> 128' <(tail -n +"$((lines2 + 1))" "$(log_of 2)")
+xha_wait_until 5 grep -q "reload of .*oseq-shift 64 -> $NEW_SHIFT" <(tail -n +"$((lines2 + 1))" "$(log_of 2)")
 r2=$?
-tail -n +"$((lines1 + 1))" "$(log_of 1)" | grep -q 'reload of .*sync-period-packets 0 -> 5'
+tail -n +"$((lines1 + 1))" "$(log_of 1)" | grep -q 'reload of .*sync-period-packets 2 -> 5'
 r1=$?
 [ $r1 = 0 ] && [ $r2 = 0 ] && [[ $reply1 == ok* ]]
 ktap_result $? "SIGHUP (ha2) and the control socket's reload (ha1) apply the new file" \
@@ -258,8 +263,8 @@ nsx "$XHA_NS_HA1" "$XHA_CLI" show stats 2>&1 | grep -Eq 'sync-period-packets:? +
 ktap_result $? "the new sync-period-packets is in ha1's module (ha-ike show stats)" \
 	"$(nsx "$XHA_NS_HA1" "$XHA_CLI" show stats 2>&1 | grep sync-period-packets)"
 sleep 4
-xha_wait_until 10 ahead "$XHA_OSEQ_SHIFT" $((NEW_SHIFT + 50))
-ktap_result $? "the new oseq-shift is in effect: ha2 ahead of ha1 by ${LAST_LEAD:-?} (> $XHA_OSEQ_SHIFT, <= $NEW_SHIFT + 50)" \
+xha_wait_until 10 ahead $((XHA_OSEQ_SHIFT + SLACK)) $((NEW_SHIFT + SLACK))
+ktap_result $? "the new oseq-shift is in effect: ha2 ahead of ha1 by ${LAST_LEAD:-?} (> $XHA_OSEQ_SHIFT + $SLACK, <= $NEW_SHIFT + $SLACK)" \
 	"ha2: $(state_of 2 | grep '^peer')"
 nb2=$(field 2 bulk completed) ns1=$(field 1 bulk served)
 nboots1=$(field 1 link-stats peer-boots) nboots2=$(field 2 link-stats peer-boots)
@@ -293,7 +298,7 @@ vsay "reload reply: $reply"
 [[ $reply == error* ]] && [[ $reply == *"cannot change while the agent runs"* ]]
 ktap_result $? "a node-id change is refused with the reason" "$reply"
 sleep 2
-synced && xha_wait_until 10 ahead "$XHA_OSEQ_SHIFT" $((NEW_SHIFT + 50)) &&
+synced && xha_wait_until 10 ahead $((XHA_OSEQ_SHIFT + SLACK)) $((NEW_SHIFT + SLACK)) &&
 	[ "$(field 2 bulk completed)" = "$nb2" ]
 ktap_result $? "the old configuration keeps running: ha2 synced, ahead by ${LAST_LEAD:-?}, no bulk sync" \
 	"ha2: $(state_of 2 | grep -E '^peer|^bulk')"
