@@ -59,19 +59,47 @@ sock() { echo "$XHA_TMP/agent$1.sock"; }
 ns_of() { [ "$1" = 1 ] && echo "$XHA_NS_HA1" || echo "$XHA_NS_HA2"; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
-agent_start() {	# agent_start N: debug logging (the "applied" lines)
-	local f=$XHA_TMP/agent$1.json la ra
-	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
-	cat >"$f" <<EOF
-{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
-  "node-id": $1, "interface": "hal$1", "local-address": "$la",
-  "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "control-socket": "$(sock "$1")", "track-file": "$XHA_TMP/track$1",
-  "seqnum-sync": {"oseq-shift": $XHA_OSEQ_SHIFT, "sync-period-time": 1,
-  "sync-period-packets": 0, "adaptive-shift": false}}}}],
- "xfrm-ha:ha": {"group": [{"name": "vpn", "external": [null]}]}}
+# One file in the router's text format for both nodes, one VRF each (named
+# after its namespace), as a host running one agent per VRF has it; each
+# agent takes its own with --vrf.
+agent_conf() {	# agent_conf: prints the path
+	local f=$XHA_TMP/xfrm-ha.conf n la ra
+	{
+		for n in 1 2; do
+			if [ $n = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR; fi
+			cat <<EOF
+vrf $(ns_of $n)
+    ike
+        ha
+            listen-ha-group vpn
+            node-id $n
+            interface hal$n
+            local-address $la
+            remote-address $ra
+            port $XHA_HA_PORT
+            key-file $(xha_keyfile)
+            control-socket $(sock $n)
+            track-file $XHA_TMP/track$n
+            seqnum-sync
+                oseq-shift $XHA_OSEQ_SHIFT
+                sync-period-time 1s
+                sync-period-packets 0
+                adaptive-shift false
+                ..
+            ..
+        ..
+    ..
 EOF
-	ip netns exec "$(ns_of "$1")" "$XHA_AGENT" -v --config "$f" \
+		done
+		printf 'ha\n    group vpn\n        external\n        ..\n    ..\n'
+	} >"$f"
+	echo "$f"
+}
+
+agent_start() {	# agent_start N: debug logging (the "applied" lines)
+	local f
+	f=$(agent_conf)
+	ip netns exec "$(ns_of "$1")" "$XHA_AGENT" -v --config "$f" --vrf "$(ns_of "$1")" \
 		>"$XHA_TMP/agent-ha$1.log" 2>&1 </dev/null &
 	PID[$1]=$!
 	XHA_PIDS+=("$!")
