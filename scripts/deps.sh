@@ -17,7 +17,7 @@ build-essential pkg-config make
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static kmod cpio xz-utils gzip coreutils
-libmnl-dev libyang2-dev libsodium-dev libsystemd-dev libpcap-dev
+libmnl-dev libyang2-dev libsodium-dev libsystemd-dev libpcap-dev libjson-c-dev
 iproute2 iputils-ping procps util-linux nftables
 keepalived
 strongswan-charon strongswan-swanctl libcharon-extra-plugins charon-systemd tcpdump

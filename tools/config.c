@@ -68,28 +68,37 @@ int cmd_show_stats(int argc, char **argv, const char *name)
 	xha_nl_close(nl);
 
 	if (json) {
-		printf("{\"config\":{\"sync_period_packets\":%" PRIu32
-		       ",\"sync_period_time_ms\":%" PRIu32
-		       ",\"scan_interval_ms\":%" PRIu32
-		       ",\"idle_interval_ms\":%" PRIu32
-		       ",\"oseq_wrap_margin\":%" PRIu32 "},",
-		       cfg.sync_packets, cfg.sync_time_ms,
-		       cfg.scan_interval_ms, cfg.idle_interval_ms,
-		       cfg.oseq_wrap_margin);
-		printf("\"stats\":{\"sas\":%" PRIu32 ",\"events\":%" PRIu64
-		       ",\"scans\":%" PRIu64 ",\"records\":%" PRIu64
-		       ",\"batches\":%" PRIu64 ",\"send_errors\":%" PRIu64
-		       ",\"writes\":%" PRIu64 ",\"writes_refused\":%" PRIu64
-		       ",\"entry_bytes\":%" PRIu32 ",\"swept\":%" PRIu64
-		       ",\"oseq_clamped\":%" PRIu64 ",\"soft_expires\":%" PRIu64
-		       ",\"hot\":%" PRIu32 ",\"checks\":%" PRIu64
-		       ",\"reads\":%" PRIu64 ",\"reconciles\":%" PRIu64
-		       ",\"lifecycle\":%" PRIu64 "}}\n",
-		       st.sas, st.events, st.scans, st.records, st.batches,
-		       st.send_errors, st.writes, st.writes_refused,
-		       st.entry_bytes, st.swept, st.oseq_clamped,
-		       st.soft_expires, st.hot, st.checks, st.reads,
-		       st.reconciles, st.lifecycle);
+		struct json_object *o = json_object_new_object();
+		struct json_object *c = json_object_new_object();
+		struct json_object *t = json_object_new_object();
+
+#define U(obj, k, v) json_object_object_add(obj, k, json_object_new_uint64(v))
+		U(c, "sync_period_packets", cfg.sync_packets);
+		U(c, "sync_period_time_ms", cfg.sync_time_ms);
+		U(c, "scan_interval_ms", cfg.scan_interval_ms);
+		U(c, "idle_interval_ms", cfg.idle_interval_ms);
+		U(c, "oseq_wrap_margin", cfg.oseq_wrap_margin);
+		U(t, "sas", st.sas);
+		U(t, "events", st.events);
+		U(t, "scans", st.scans);
+		U(t, "records", st.records);
+		U(t, "batches", st.batches);
+		U(t, "send_errors", st.send_errors);
+		U(t, "writes", st.writes);
+		U(t, "writes_refused", st.writes_refused);
+		U(t, "entry_bytes", st.entry_bytes);
+		U(t, "swept", st.swept);
+		U(t, "oseq_clamped", st.oseq_clamped);
+		U(t, "soft_expires", st.soft_expires);
+		U(t, "hot", st.hot);
+		U(t, "checks", st.checks);
+		U(t, "reads", st.reads);
+		U(t, "reconciles", st.reconciles);
+		U(t, "lifecycle", st.lifecycle);
+#undef U
+		json_object_object_add(o, "config", c);
+		json_object_object_add(o, "stats", t);
+		json_print(o);
 		return EXIT_OK;
 	}
 	printf("config:\n"

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "xha_nl.h"
 
 /* Exit codes (ha-ike(8), docs/protocol.md). */
@@ -52,8 +54,8 @@ int cmd_show_config(int argc, char **argv, const char *name);
 int cmd_resync(int argc, char **argv, const char *name);
 int cmd_reload(int argc, char **argv, const char *name);
 
-/* sa.c: one SA as a JSON object, no newline. */
-void sa_json(FILE *f, const struct xha_sa *sa);
+/* sa.c: one SA as a JSON object (json-c; the caller owns it). */
+struct json_object *sa_json(const struct xha_sa *sa);
 
 /* Print "ha-ike: <name>: <msg>" to stderr and return EXIT_USAGE. */
 int usage_error(const char *name, const char *fmt, ...)
@@ -80,8 +82,8 @@ int parse_sa_args(int argc, char **argv, const char *name, bool counters,
 /* Arguments that may only be "--json": EXIT_OK or, printed, EXIT_USAGE. */
 int parse_json_only(int argc, char **argv, const char *name, bool *json);
 
-/* json.c */
-void json_str(FILE *f, const char *s);
+/* json.c: print o on one line, then free it. */
+void json_print(struct json_object *o);
 
 /* Names for values. */
 const char *proto_name(uint8_t proto);

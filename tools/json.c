@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Output helpers: JSON strings and value names. */
+/* Output helpers: JSON (json-c) and value names. */
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -7,43 +7,11 @@
 
 #include "ha-ike.h"
 
-/* A JSON string literal; bytes >= 0x80 pass through (UTF-8 is assumed). */
-void json_str(FILE *f, const char *s)
+/* Print o on one line and free it. */
+void json_print(struct json_object *o)
 {
-	const unsigned char *p;
-
-	fputc('"', f);
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\b':
-			fputs("\\b", f);
-			break;
-		case '\f':
-			fputs("\\f", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
 }
 
 const char *proto_name(uint8_t proto)

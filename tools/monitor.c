@@ -31,8 +31,7 @@ static int print_cb(const struct xha_sa *sa, void *arg)
 	char id[128];
 
 	if (m->json) {
-		sa_json(stdout, sa);
-		putchar('\n');
+		json_print(sa_json(sa));
 	} else {
 		xha_sa_format_cmd(sa, id, sizeof(id));
 		printf("%s oseq %" PRIu64 " seq %" PRIu64 "\n", id, sa->oseq,

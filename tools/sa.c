@@ -16,28 +16,15 @@ static void addr_str(uint16_t family, const uint8_t *addr, char *buf,
 		snprintf(buf, len, "?");
 }
 
-static void json_u64_or_null(FILE *f, const char *key, bool have, uint64_t v,
-			     bool comma)
+/* A number, or null when the SA does not have it. */
+static struct json_object *u64_or_null(bool have, uint64_t v)
 {
-	fprintf(f, "\"%s\":", key);
-	if (have)
-		fprintf(f, "%" PRIu64, v);
-	else
-		fputs("null", f);
-	if (comma)
-		fputc(',', f);
+	return have ? json_object_new_uint64(v) : NULL;
 }
 
-static void json_name_or_null(FILE *f, const char *key, const char *v,
-			      bool comma)
+static struct json_object *str_or_null(const char *v)
 {
-	fprintf(f, "\"%s\":", key);
-	if (v)
-		json_str(f, v);
-	else
-		fputs("null", f);
-	if (comma)
-		fputc(',', f);
+	return v ? json_object_new_string(v) : NULL;
 }
 
 /*
@@ -55,36 +42,41 @@ static unsigned int window_seen(const struct xha_sa *sa)
 	return n;
 }
 
-void sa_json(FILE *f, const struct xha_sa *sa)
+struct json_object *sa_json(const struct xha_sa *sa)
 {
-	char addr[INET6_ADDRSTRLEN], spi[16];
+	char addr[INET6_ADDRSTRLEN], spi[16], id[128];
 	bool replay = sa->has & XHA_SA_HAS_REPLAY;
 	bool life = sa->has & XHA_SA_HAS_LIFETIME;
+	struct json_object *o = json_object_new_object();
 
-	fputc('{', f);
-	json_name_or_null(f, "family", family_name(sa->family), true);
+	xha_sa_format_cmd(sa, id, sizeof(id));
+	json_object_object_add(o, "sa", json_object_new_string(id));
+	json_object_object_add(o, "family", str_or_null(family_name(sa->family)));
 	addr_str(sa->family, sa->daddr, addr, sizeof(addr));
-	json_name_or_null(f, "daddr", addr, true);
+	json_object_object_add(o, "daddr", json_object_new_string(addr));
 	addr_str(sa->family, sa->saddr, addr, sizeof(addr));
-	json_name_or_null(f, "saddr",
-			  sa->has & XHA_SA_HAS_SADDR ? addr : NULL, true);
+	json_object_object_add(o, "saddr", sa->has & XHA_SA_HAS_SADDR ?
+				json_object_new_string(addr) : NULL);
 	snprintf(spi, sizeof(spi), "0x%08x", ntohl(sa->spi));
-	json_name_or_null(f, "spi", spi, true);
-	json_name_or_null(f, "proto", proto_name(sa->proto), true);
-	fprintf(f, "\"mark\":%" PRIu32 ",\"if_id\":%" PRIu32 ",", sa->mark,
-		sa->if_id);
-	json_u64_or_null(f, "oseq", sa->has & XHA_SA_HAS_OSEQ, sa->oseq, true);
-	json_u64_or_null(f, "seq", sa->has & XHA_SA_HAS_SEQ, sa->seq, true);
-	json_name_or_null(f, "replay_mode",
-			  replay ? replay_mode_name(sa->replay_mode) : NULL,
-			  true);
-	json_u64_or_null(f, "replay_window", replay, sa->replay_window, true);
-	json_u64_or_null(f, "bytes", life, sa->bytes, true);
-	json_u64_or_null(f, "packets", life, sa->packets,
-			 sa->has & XHA_SA_HAS_BITMAP);
+	json_object_object_add(o, "spi", json_object_new_string(spi));
+	json_object_object_add(o, "proto", str_or_null(proto_name(sa->proto)));
+	json_object_object_add(o, "mark", json_object_new_uint64(sa->mark));
+	json_object_object_add(o, "if_id", json_object_new_uint64(sa->if_id));
+	json_object_object_add(o, "oseq",
+			       u64_or_null(sa->has & XHA_SA_HAS_OSEQ, sa->oseq));
+	json_object_object_add(o, "seq",
+			       u64_or_null(sa->has & XHA_SA_HAS_SEQ, sa->seq));
+	json_object_object_add(o, "replay_mode",
+			       str_or_null(replay ? replay_mode_name(sa->replay_mode) :
+						    NULL));
+	json_object_object_add(o, "replay_window",
+			       u64_or_null(replay, sa->replay_window));
+	json_object_object_add(o, "bytes", u64_or_null(life, sa->bytes));
+	json_object_object_add(o, "packets", u64_or_null(life, sa->packets));
 	if (sa->has & XHA_SA_HAS_BITMAP)
-		fprintf(f, "\"window_seen\":%u", window_seen(sa));
-	fputc('}', f);
+		json_object_object_add(o, "window_seen",
+				       json_object_new_uint64(window_seen(sa)));
+	return o;
 }
 
 /* show sa ---------------------------------------------------------------- */
@@ -178,13 +170,11 @@ int cmd_show_sa(int argc, char **argv, const char *name)
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), sa_cmp);
 	if (json) {
-		putchar('[');
-		for (k = 0; k < l.n; k++) {
-			if (k)
-				putchar(',');
-			sa_json(stdout, &l.v[k]);
-		}
-		puts("]");
+		struct json_object *a = json_object_new_array_ext((int)l.n);
+
+		for (k = 0; k < l.n; k++)
+			json_object_array_add(a, sa_json(&l.v[k]));
+		json_print(a);
 	} else {
 		for (k = 0; k < l.n; k++)
 			sa_line(&l.v[k]);
@@ -252,8 +242,7 @@ int cmd_get_sa(int argc, char **argv, const char *name)
 	}
 	xha_nl_close(nl);
 	if (json) {
-		sa_json(stdout, &sa);
-		putchar('\n');
+		json_print(sa_json(&sa));
 	} else {
 		sa_print(&sa);
 	}
