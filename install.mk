@@ -36,9 +36,8 @@ SYSCONFDIR ?= /etc
 DKMSDIR ?= /usr/src/xfrm-ha-$(VERSION)
 
 MANPAGES := man/ha-ike-agent.8 man/ha-ike.8 man/xfrm_ha.7 man/xfrm-ha.conf.5
-# ha-ike's bash completion (helper "ctl"), wherever it lives.
-BASHCOMP := $(firstword $(wildcard contrib/bash-completion/ha-ike tools/ha-ike.bash-completion \
-	tools/completion/ha-ike tools/bash-completion/ha-ike contrib/ha-ike.bash-completion))
+# ha-ike's bash completion.
+BASHCOMP := $(wildcard completion/ha-ike)
 EXAMPLE_CONF := contrib/xfrm-ha/xfrm-ha.conf
 DOCS := README.md docs/design.md docs/protocol.md
 EXAMPLES := $(EXAMPLE_CONF) contrib/keepalived/keepalived.conf contrib/strongswan.d/charon/ha.conf
