@@ -9,7 +9,9 @@
 # a tmpfs overlay: installing is harmless). systemd is not PID 1 here (the
 # VM runs guest.sh), so the template unit is driven as systemd would run it:
 # its own ExecStart line, in its own network namespace, as its user with
-# only its capabilities, read from the installed unit file.
+# only its capabilities, read from the installed unit file. DKMS has its
+# own test, packaging_dkms.sh (its build alone takes most of a test's
+# time under TCG).
 #
 #  1. install: `make install PREFIX=/usr` (the tree is already built), then
 #     systemd-sysusers and systemd-tmpfiles --create as a package's
@@ -17,36 +19,27 @@
 #  2. netns_main: /run/netns/main (tmpfiles.d) is the root namespace for
 #     ip netns exec and for setns (nsenter --net), as NetworkNamespacePath
 #     uses it.
-#  3. dkms_install: dkms add, build and install xfrm-ha/VERSION from
-#     /usr/src against the running kernel's headers
-#     (/lib/modules/$(uname -r)/build, Debian's).
-#  4. dkms_module: the tree's module unloaded, `modprobe xfrm_ha` loads the
-#     DKMS one (updates/dkms, same srcversion) and the genetlink family
-#     xfrm_ha appears; unloaded again, asking for the family loads it by
-#     its alias.
-#  5-9. the unit: ha-ike-agent@ha1 (active) and ha-ike-agent@ha2 (backup)
+#  3-7. the unit: ha-ike-agent@ha1 (active) and ha-ike-agent@ha2 (backup)
 #     from one /etc/xfrm-ha/xfrm-ha.conf (vrf ha1, vrf ha2), both run from
 #     the installed unit's ExecStart with %i = the instance, in
 #     /run/netns/%i (nsenter --net, as NetworkNamespacePath), as User=
 #     with the unit's AmbientCapabilities and CapabilityBoundingSet
 #     (setpriv), NoNewPrivileges, UMask, NOTIFY_SOCKET and WATCHDOG_USEC
 #     to a socket this test reads:
-#       5. unit_ready: READY=1 from both (the backup after its bulk sync),
+#       3. unit_ready: READY=1 from both (the backup after its bulk sync),
 #          and WATCHDOG=1;
-#       6. unit_privileges: uid xfrm-ha, CapEff = CapBnd = CAP_NET_ADMIN;
-#       7. unit_works: the HA link bound to its interface (no fallback
+#       4. unit_privileges: uid xfrm-ha, CapEff = CapBnd = CAP_NET_ADMIN;
+#       5. unit_works: the HA link bound to its interface (no fallback
 #          warning), ha2 synced, ha2's SAs written by its agent (the
 #          module: oseq = ha1's + oseq-shift), `ha-ike -n ha2 show state`
 #          through the default socket /run/xfrm-ha/ha2.sock, and charon's
 #          FIFO got the active node's "+1" (group xfrm-ha, mode 0620);
-#       8. unit_reload: ExecReload (kill -HUP $MAINPID) keeps both running
+#       6. unit_reload: ExecReload (kill -HUP $MAINPID) keeps both running
 #          and synced; SIGTERM stops them with status 0;
-#       9. unit_bad_config: the instance of a VRF the file does not have
+#       7. unit_bad_config: the instance of a VRF the file does not have
 #          exits 78 (RestartPreventExitStatus: systemd does not retry).
-# 10. unit_needs_net_admin: the control, the same ExecStart without
+#  8. unit_needs_net_admin: the control, the same ExecStart without
 #     CAP_NET_ADMIN fails.
-# 11. dkms_remove: dkms remove, the module gone from /lib/modules; the
-#     tree's module is loaded again for the tests that follow.
 set -u
 
 # shellcheck source=lib.sh
@@ -67,7 +60,7 @@ VERSION=$(cat "$XHA_REPO/VERSION")
 TREE_KO=$XHA_REPO/build/$KVER/kmod/xfrm_ha.ko
 UNIT=/usr/lib/systemd/system/ha-ike-agent@.service
 NOTIFY_DIR=/run/xha-notify
-PLAN=11
+PLAN=8
 declare -A MAINPID=()
 
 cleanup() {
@@ -79,16 +72,6 @@ cleanup() {
 	[ -n "${CHARON_PID:-}" ] && kill "$CHARON_PID" 2>/dev/null
 	ip netns del blue 2>/dev/null
 	xha_cleanup
-	# Leave the module as guest.sh loaded it: the tree's.
-	dkms remove -m xfrm-ha -v "$VERSION" --all >/dev/null 2>&1
-	if [ "$(cat /sys/module/xfrm_ha/srcversion 2>/dev/null)" != "$(modinfo -F srcversion "$TREE_KO")" ]; then
-		for _ in $(seq 50); do
-			[ -d /sys/module/xfrm_ha ] || break
-			rmmod xfrm_ha 2>/dev/null && break
-			sleep 0.2
-		done
-		insmod "$TREE_KO" 2>/dev/null
-	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -126,61 +109,7 @@ else
 		"root $root_ns, ip netns exec: $a, nsenter: $b"
 fi
 
-# ------------------------------------------------------------ 3. dkms install
-t0=$SECONDS
-out=$(dkms add -m xfrm-ha -v "$VERSION" 2>&1 &&
-	dkms build -m xfrm-ha -v "$VERSION" -k "$KVER" 2>&1 &&
-	dkms install -m xfrm-ha -v "$VERSION" -k "$KVER" 2>&1)
-rc=$?
-dko=$(modinfo -k "$KVER" -n xfrm_ha 2>/dev/null)
-say "dkms add/build/install in $((SECONDS - t0)) s: $dko"
-say "$(dkms status 2>&1)"
-case $rc:$dko in
-0:/lib/modules/"$KVER"/updates/dkms/xfrm_ha.ko*)
-	ktap_pass "dkms_install: dkms builds and installs xfrm_ha for $KVER" ;;
-*)
-	say "$(printf '%s\n' "$out" | tail -n 30)"
-	say "$(tail -n 30 "/var/lib/dkms/xfrm-ha/$VERSION/build/make.log" 2>/dev/null)"
-	ktap_fail "dkms_install: dkms builds and installs xfrm_ha for $KVER" "exit $rc, modinfo: $dko" ;;
-esac
-
-# ------------------------------------------------------------ 4. the DKMS module
-family() { genl ctrl get name xfrm_ha >/dev/null 2>&1; }
-unload() {
-	local i
-	for i in $(seq 50); do
-		[ -d /sys/module/xfrm_ha ] || return 0
-		rmmod xfrm_ha 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
-why=""
-unload || why="rmmod of the tree's module failed"
-if [ -z "$why" ]; then
-	out=$(modprobe xfrm_ha 2>&1) || why="modprobe xfrm_ha: $out"
-fi
-if [ -z "$why" ]; then
-	want=$(modinfo -F srcversion "$dko" 2>/dev/null)
-	got=$(cat /sys/module/xfrm_ha/srcversion 2>/dev/null)
-	[ -n "$want" ] && [ "$got" = "$want" ] || why="loaded srcversion $got, DKMS module's $want"
-fi
-[ -z "$why" ] && ! family && why="no genetlink family xfrm_ha after modprobe"
-[ -z "$why" ] && ! "$XHA_CLI" show stats >/dev/null 2>&1 && why="ha-ike show stats failed"
-if [ -z "$why" ]; then
-	unload || why="rmmod of the DKMS module failed"
-	# The family's alias (MODULE_ALIAS_GENL_FAMILY) in the DKMS module's
-	# modules.alias entry: asking for the family loads it.
-	[ -z "$why" ] && ! family && why="asking for the family did not load the module"
-	[ -z "$why" ] && [ "$(cat /sys/module/xfrm_ha/srcversion 2>/dev/null)" != "$want" ] &&
-		why="the module loaded by alias is not the DKMS one"
-fi
-ktap_result "$([ -z "$why" ]; echo $?)" "dkms_module: modprobe loads the DKMS module, the family appears (and loads it by alias)" "$why"
-
-# ------------------------------------------------------------ 5-9. the unit
-# Whatever happened above, the units need a module: the tree's if the DKMS
-# one is not there.
-[ -d /sys/module/xfrm_ha ] || insmod "$TREE_KO"
+# ------------------------------------------------------------ 3-7. the unit
 # The unit's settings, as systemd would apply them.
 unit_get() { sed -n "s/^$1=//p" "$UNIT" | tail -n1; }
 U_EXEC=$(unit_get ExecStart)
@@ -323,7 +252,7 @@ if [ -n "$why" ]; then
 fi
 ktap_result "$([ -z "$why" ]; echo $?)" "unit_ready: READY=1 and WATCHDOG=1 from the units' ExecStart (active, backup)" "$why"
 
-# 6. privileges
+# 4. privileges
 uid=$(id -u "$U_USER")
 want_caps=0
 for c in $U_AMB; do
@@ -348,7 +277,7 @@ for i in "$XHA_NS_HA1" "$XHA_NS_HA2"; do
 done
 ktap_result "$([ -z "$why" ]; echo $?)" "unit_privileges: user $U_USER, CAP_NET_ADMIN only, in /run/netns/%i" "$why"
 
-# 7. it works with those privileges
+# 5. it works with those privileges
 synced() { "$XHA_CLI" -n "$XHA_NS_HA2" show state 2>/dev/null | grep -q '^peer node .* link up synced'; }
 xha_wait_until 30 synced
 why=""
@@ -376,7 +305,7 @@ grep -q '^+1' "$XHA_TMP/charon.out" || why+="charon's FIFO did not get +1 ($(cat
 [ -n "$why" ] && say "$(tail -n 20 "$XHA_TMP/unit-$XHA_NS_HA1.log")" && say "$(tail -n 20 "$XHA_TMP/unit-$XHA_NS_HA2.log")"
 ktap_result "$([ -z "$why" ]; echo $?)" "unit_works: HA link bound to its interface, ha2 synced and its SAs written, control socket, charon's FIFO" "$why"
 
-# 8. reload and stop
+# 6. reload and stop
 why=""
 for i in "$XHA_NS_HA1" "$XHA_NS_HA2"; do
 	r=${U_RELOAD//\$MAINPID/${MAINPID[$i]}}
@@ -399,7 +328,7 @@ for i in "$XHA_NS_HA1" "$XHA_NS_HA2"; do
 done
 ktap_result "$([ -z "$why" ]; echo $?)" "unit_reload: ExecReload keeps both running and synced, SIGTERM exits 0" "$why"
 
-# 9. a VRF the file does not have: 78, which the unit does not retry
+# 7. a VRF the file does not have: 78, which the unit does not retry
 ip netns add blue
 unit_start blue
 wait "${MAINPID[blue]}"
@@ -413,7 +342,7 @@ else
 		"exit $rc, RestartPreventExitStatus=$U_NOTRY"
 fi
 
-# 10. the control: without CAP_NET_ADMIN in its ambient set the same
+# 8. the control: without CAP_NET_ADMIN in its ambient set the same
 # ExecStart cannot work (never READY, exits non-zero).
 U_AMB_SAVED=$U_AMB
 U_AMB=""
@@ -435,13 +364,5 @@ if [ "$rc" != running ] && [ "$rc" != 0 ] && ! notified "$XHA_NS_HA2" READY=1; t
 else
 	ktap_fail "unit_needs_net_admin: without CAP_NET_ADMIN the agent fails (the control)" "exit $rc"
 fi
-
-# ------------------------------------------------------------ 11. dkms remove
-why=""
-unload || why="rmmod failed; "
-out=$(dkms remove -m xfrm-ha -v "$VERSION" --all 2>&1) || why+="dkms remove: $out; "
-ls /lib/modules/"$KVER"/updates/dkms/xfrm_ha.ko* >/dev/null 2>&1 && why+="the module is still installed; "
-insmod "$TREE_KO" || why+="insmod of the tree's module failed; "
-ktap_result "$([ -z "$why" ]; echo $?)" "dkms_remove: dkms remove uninstalls the module" "$why"
 
 ktap_finish
