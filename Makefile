@@ -13,6 +13,9 @@
 #                 (scripts/debug-kernel.sh; cached: ~15 min on 2 cores the
 #                 first time)
 # make lint       checkpatch + sparse on the module
+# make install    DESTDIR=... PREFIX=/usr: agent, CLI, model, units,
+#                 sysusers/tmpfiles/modules-load, DKMS sources, man pages
+#                 (install.mk; the README's operator section)
 # make fuzz       build and run the libFuzzer targets for a short while
 
 TOP := $(CURDIR)
