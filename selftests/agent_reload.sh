@@ -21,16 +21,16 @@
 #  2. A valid reload under traffic, ha2 by SIGHUP, ha1 by "ha-ike reload":
 #     oseq-shift 64 -> 1024 and sync-period-packets 2 -> 5. The sync state
 #     stays: no new bulk sync on either side, no new peer boot, the link
-#     never down, the stream's sequence numbers go on. The new settings are in effect: ha1's module reports
-#     sync-period-packets 5 (ha-ike show stats) and ha2's counters are
-#     ahead of ha1's by more than the old shift could give (plus SLACK,
-#     what ha1 sends between a packet and its record's write under TCG),
-#     at most the new one plus SLACK.
+#     never down, the stream's sequence numbers go on. The new settings
+#     are in effect: ha1's module reports sync-period-packets 5 (ha-ike
+#     show stats) and ha2's counters are ahead of ha1's by more than the
+#     old shift could give (plus SLACK, what ha1 sends between a packet and
+#     its record's write under TCG), at most the new one plus SLACK.
 #  3. An invalid file (node-id 99, out of the model's range) is refused,
 #     by SIGHUP and by ha-ike reload (exit status non-zero), with libyang's
 #     message naming the leaf; a live-immutable change (node-id 3) is
-#     refused with the reason; the old configuration keeps running: ha2 still answers and still tracks
-#     ha1 with the shift of step 2.
+#     refused with the reason; the old configuration keeps running: ha2
+#     still answers and still tracks ha1 with the shift of step 2.
 #  4. Exit code 78 (EX_CONFIG) for a bad configuration, at start and with
 #     --check; 1 for a runtime failure (the address taken).
 #  5. A backup alone (ha1 stopped): READY=1 after PEER_DEAD_MS without a
