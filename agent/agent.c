@@ -616,7 +616,11 @@ static int reload_apply(struct agent *a, struct config *n,
 		a->group.cfg = &n->group;
 	want = a->charon.want;
 	if (rp->charon) {
+		/* The new FIFO gets the group's state (as at start), or the
+		 * last wish if the group is not known. */
 		charon_init(&a->charon, n->strongswan ? n->charon_fifo : NULL);
+		if (a->group.known)
+			want = hagroup_state(&a->group) == HA_STATE_MASTER;
 		if (want >= 0)
 			charon_set(&a->charon, want, now);
 	} else {
