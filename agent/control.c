@@ -17,20 +17,6 @@
 #include "cfgtext.h"
 #include "control.h"
 
-/* Until agent/Makefile links cfgtext.o (helper "cfgtext"): the real one
- * replaces this. */
-__attribute__((weak)) int cfgtext_render(const char *running_json,
-					 bool nodefault, bool json, char **out,
-					 char *err, size_t errlen)
-{
-	(void)running_json;
-	(void)nodefault;
-	(void)json;
-	*out = NULL;
-	snprintf(err, errlen, "show config is not supported by this agent");
-	return -1;
-}
-
 #define J_ADD(o, k, v) json_object_object_add(o, k, v)
 #define J_U64(o, k, v) J_ADD(o, k, json_object_new_uint64(v))
 #define J_I64(o, k, v) J_ADD(o, k, json_object_new_int64(v))
@@ -320,7 +306,8 @@ static int show_sync(struct agent *a, bool json, FILE *out, char *err,
 	const struct peer *p = &a->peer;
 	struct lag *lg = a->sync.lag;
 	struct lag_list l = { 0 };
-	struct json_object *o = NULL, *arr = NULL, *e;
+	struct json_object *o, *e;
+	const char *head;
 	uint64_t now = now_ms(), worst = 0;
 	const char *worst_id = NULL;
 	bool backup = a->role == ROLE_BACKUP;
@@ -370,8 +357,12 @@ static int show_sync(struct agent *a, bool json, FILE *out, char *err,
 		       backup ? p->bulk_running || p->want_bulk :
 				a->sync.out.dump || bulk_queued(&a->sync));
 		J_U64(o, "bulk_messages_queued", bulk_queued(&a->sync));
-		arr = json_object_new_array_ext((int)l.n);
-		J_ADD(o, "sa", arr);
+		/* The SAs are printed one by one into the "sa" array: a tree
+		 * of 100k objects would cost about 100 MB. */
+		head = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		fwrite(head, 1, strlen(head) - 1, out);	/* without its '}' */
+		fputs(",\"sa\":[", out);
+		json_object_put(o);
 	} else {
 		fprintf(out,
 			"sync role %s link %s%s\n"
@@ -405,7 +396,9 @@ static int show_sync(struct agent *a, bool json, FILE *out, char *err,
 			} else {
 				J_STR(e, "acked", r[i].acked);
 			}
-			json_object_array_add(arr, e);
+			fprintf(out, "%s%s", i ? "," : "",
+				json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+			json_object_put(e);
 			continue;
 		}
 		fprintf(out, "%s age-ms %" PRIu64, r[i].id, r[i].age);
@@ -423,12 +416,8 @@ static int show_sync(struct agent *a, bool json, FILE *out, char *err,
 			fprintf(out, " acked %s", r[i].acked);
 		fputc('\n', out);
 	}
-	if (json) {
-		fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-		      out);
-		fputc('\n', out);
-		json_object_put(o);
-	}
+	if (json)
+		fputs("]}\n", out);
 	free(l.v);
 	free(r);
 	return 0;

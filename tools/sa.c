@@ -170,11 +170,16 @@ int cmd_show_sa(int argc, char **argv, const char *name)
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), sa_cmp);
 	if (json) {
-		struct json_object *a = json_object_new_array_ext((int)l.n);
+		/* One object at a time: not a tree of every SA at once. */
+		putchar('[');
+		for (k = 0; k < l.n; k++) {
+			struct json_object *o = sa_json(&l.v[k]);
 
-		for (k = 0; k < l.n; k++)
-			json_object_array_add(a, sa_json(&l.v[k]));
-		json_print(a);
+			printf("%s%s", k ? "," : "",
+			       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		}
+		puts("]");
 	} else {
 		for (k = 0; k < l.n; k++)
 			sa_line(&l.v[k]);
