@@ -203,10 +203,8 @@ block() {
 	awk -v a="$1" -v e="$2" '$0 ~ a { f = 1; next } f && $0 ~ e { exit }
 		f && /^    / { sub(/^    /, ""); print }' "$3"
 }
-block '^\*\*6\. ' '^ha2: the same' README.md >"$E/readme-ha1.conf"
-sed 's/node-id 1$/node-id 2/; s/local-address 10.150.0.1$/local-address X/;
-	s/remote-address 10.150.0.2$/remote-address 10.150.0.1/;
-	s/local-address X$/local-address 10.150.0.2/' "$E/readme-ha1.conf" >"$E/readme-ha2.conf"
+block '^\*\*6\. ' '^ha2 ' README.md >"$E/readme-ha1.conf"
+block '^ha2 \(`node-id 2`' '^Check it on each node' README.md >"$E/readme-ha2.conf"
 cp contrib/xfrm-ha/xfrm-ha.conf "$E/example.conf"
 man -l man/xfrm-ha.conf.5 2>/dev/null | col -b >"$E/man.txt"
 awk '/^EXAMPLES/ { f = 1 } f && /^       vrf main/ { p = 1 } p && /^       The same in JSON/ { exit }
@@ -223,8 +221,10 @@ for f in readme-ha1.conf readme-ha2.conf example.conf man.conf man.json; do
 	out=$(XFRM_HA_YANG_DIR=$REPO/yang agent/ha-ike-agent --config "$E/$f" --vrf main --check 2>&1) ||
 		bad+="$f: $out"$'\n'
 done
+grep -q 'node 1, 10.150.0.1 -> 10.150.0.2' <(XFRM_HA_YANG_DIR=$REPO/yang agent/ha-ike-agent \
+	--config "$E/readme-ha1.conf" --vrf main --check 2>&1) || bad+="readme-ha1.conf: not node 1, 10.150.0.1 -> 10.150.0.2"$'\n'
 grep -q 'node 2, 10.150.0.2 -> 10.150.0.1' <(XFRM_HA_YANG_DIR=$REPO/yang agent/ha-ike-agent \
-	--config "$E/readme-ha2.conf" --vrf main --check 2>&1) || bad+="readme-ha2.conf: not node 2"$'\n'
+	--config "$E/readme-ha2.conf" --vrf main --check 2>&1) || bad+="readme-ha2.conf: not node 2, 10.150.0.2 -> 10.150.0.1"$'\n'
 block '^\*\*7\. keepalived' '^ha2: the same' README.md >"$E/keepalived-ha1.conf"
 sed 's/router_id ha1/router_id ha2/; s/priority 150/priority 100/' "$E/keepalived-ha1.conf" >"$E/keepalived-ha2.conf"
 ka_skip=""
