@@ -15,6 +15,8 @@
 #   install_prefix  PREFIX=/usr/local: the unit's ExecStart follows
 #   unit_verify     systemd-analyze verify ha-ike-agent@main.service, as
 #                   installed, prints nothing and succeeds
+#   unit_security   systemd-analyze security --offline rates the unit's
+#                   exposure at most 2.0 ("OK"; 1.7 today)
 #   unit_contract   the unit's settings the design depends on (template in
 #                   the netns, the user, CAP_NET_ADMIN only, 78 not retried)
 #   sysusers_tmpfiles  systemd-sysusers and systemd-tmpfiles --root on the
@@ -48,7 +50,7 @@ fail() {
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 
 # ---- man_pages
 pages=(man/ha-ike-agent.8 man/ha-ike.8 man/xfrm_ha.7 man/xfrm-ha.conf.5)
@@ -145,6 +147,17 @@ else
 	else
 		fail "unit_verify" "systemd-analyze verify: exit $rc, $(printf '%s\n' "$out" | grep -c .) line(s) of warnings" "$out"
 	fi
+fi
+
+# ---- unit_security
+u=$V/usr/lib/systemd/system/ha-ike-agent@main.service
+out=$(cd "$TMP" && systemd-analyze security --offline=true --threshold=20 "$u" 2>&1)
+rc=$?
+level=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+if [ $rc -eq 0 ] && [ -n "$level" ]; then
+	ok "unit_security: exposure $level"
+else
+	fail "unit_security" "exposure ${level:-?} above 2.0 (exit $rc)" "$(printf '%s\n' "$out" | grep '✗')"
 fi
 
 # ---- unit_contract
