@@ -72,6 +72,11 @@ cleanup() {
 	[ -n "${CHARON_PID:-}" ] && kill "$CHARON_PID" 2>/dev/null
 	ip netns del blue 2>/dev/null
 	xha_cleanup
+	# What the next tests in this VM must not find: the configuration, the
+	# runtime files, the root namespace's name (the installed programs and
+	# the user stay).
+	rm -rf /etc/xfrm-ha /run/xfrm-ha /run/xha-notify
+	rm -f /run/netns/main /run/charon.ha
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -52,6 +52,11 @@ cleanup() {
 		done
 		insmod "$TREE_KO" 2>/dev/null
 	fi
+	# What the next tests in this VM must not find: the configuration, the
+	# runtime files, the root namespace's name (the installed programs and
+	# the user stay).
+	rm -rf /etc/xfrm-ha /run/xfrm-ha /run/xha-notify
+	rm -f /run/netns/main /run/charon.ha
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
