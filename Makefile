@@ -2,6 +2,7 @@
 #
 # make            build xfrm_ha.ko for every installed Debian kernel, the
 #                 agent and the CLI
+# make programs   the agent and the CLI only (what make install installs)
 # make deps       install the Debian packages the build and the tests need
 # make check      build, then run the selftests in QEMU on every kernel,
 #                 then every libFuzzer target for FUZZ_TIME s (60) each
@@ -42,10 +43,13 @@ build/%/kmod/xfrm_ha.ko: $(KMOD_SRC) Kbuild
 	@for f in kmod/*.c kmod/*.h kmod/Kbuild; do ln -sf ../../../$$f build/$*/kmod/; done
 	$(MAKE) -C $(call kdir,$*) M=$(TOP)/build/$* W=1 modules
 
-userspace:
+# What an operator installs (make install): the library, the agent, the CLI.
+programs:
 	$(MAKE) -C lib
 	$(MAKE) -C agent
 	$(MAKE) -C tools
+
+userspace: programs
 	$(MAKE) -C selftests build
 
 deps:
@@ -99,4 +103,4 @@ clean:
 # make install DESTDIR=... PREFIX=/usr (install.mk)
 include install.mk
 
-.PHONY: all modules userspace deps check check-debug lab demo lint fuzz clean
+.PHONY: all modules programs userspace deps check check-debug lab demo lint fuzz clean

@@ -45,7 +45,7 @@ DKMS_SRC := Kbuild $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild uapi/linux/xfrm_ha.
 
 INSTALL ?= install
 
-install: userspace
+install: programs
 	$(INSTALL) -D -m 0755 agent/ha-ike-agent $(DESTDIR)$(SBINDIR)/ha-ike-agent
 	$(INSTALL) -D -m 0755 tools/ha-ike $(DESTDIR)$(SBINDIR)/ha-ike
 	$(INSTALL) -D -m 0644 yang/xfrm-ha.yang $(DESTDIR)$(YANGDIR)/xfrm-ha.yang
