@@ -106,6 +106,19 @@ vbanner() { [ "$XHA_VERBOSE" = 1 ] && printf '#\n# ==== %s ====\n#\n' "$*"; retu
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# xha_args "$@": a test's command line: -v/--verbose, -h/--help (the
+# script's header comment, up to "set -u"), nothing else.
+xha_args() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-v | --verbose) XHA_VERBOSE=1 ;;
+		-h | --help) sed -n '3,/^set -u/{/^#/p}' "$0"; exit 0 ;;
+		*) echo "usage: $0 [--verbose]" >&2; exit 2 ;;
+		esac
+		shift
+	done
+}
+
 xha_require_root() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "# needs root (runs inside the selftest VM)"
