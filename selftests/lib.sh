@@ -119,6 +119,29 @@ xha_args() {
 	done
 }
 
+# xha_pkg_install UNIT VERSION: make install PREFIX=/usr (the programs
+# already built: the VM's tree is read-only), then systemd-sysusers and
+# systemd-tmpfiles as a package's scripts would run them. Prints nothing
+# if all is in place, else why not (and make's output as diagnostics).
+xha_pkg_install() {
+	local unit=$1 version=$2 out rc why="" t0=$SECONDS
+	st() { stat -c '%F %a %U:%G' "$1" 2>/dev/null; }
+
+	out=$(make -C "$XHA_REPO" -s --no-print-directory -o programs install PREFIX=/usr 2>&1 &&
+		systemd-sysusers xfrm-ha.conf 2>&1 &&
+		systemd-tmpfiles --create xfrm-ha.conf 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] || why="make install / sysusers / tmpfiles failed"
+	[ -z "$why" ] && ! id xfrm-ha >/dev/null 2>&1 && why="no user xfrm-ha"
+	[ -z "$why" ] && [ "$(st /run/charon.ha)" != "fifo 620 root:xfrm-ha" ] && why="/run/charon.ha: $(st /run/charon.ha)"
+	[ -z "$why" ] && [ "$(st /run/xfrm-ha)" != "directory 750 xfrm-ha:xfrm-ha" ] && why="/run/xfrm-ha: $(st /run/xfrm-ha)"
+	[ -z "$why" ] && [ ! -f "$unit" ] && why="$unit missing"
+	[ -z "$why" ] && [ ! -f "/usr/src/xfrm-ha-$version/dkms.conf" ] && why="/usr/src/xfrm-ha-$version/dkms.conf missing"
+	[ -n "$why" ] && say "$out" >&2
+	say "installed in $((SECONDS - t0)) s" >&2
+	echo "$why"
+}
+
 xha_require_root() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "# needs root (runs inside the selftest VM)"

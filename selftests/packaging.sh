@@ -79,21 +79,7 @@ ktap_plan $PLAN
 xha_tmp_init
 
 # ------------------------------------------------------------ 1. install
-t0=$SECONDS
-out=$(make -C "$XHA_REPO" -s --no-print-directory -o userspace install PREFIX=/usr 2>&1 &&
-	systemd-sysusers xfrm-ha.conf 2>&1 &&
-	systemd-tmpfiles --create xfrm-ha.conf 2>&1)
-rc=$?
-st() { stat -c '%F %a %U:%G' "$1" 2>/dev/null; }
-why=""
-[ $rc -eq 0 ] || why="make install / sysusers / tmpfiles failed"
-[ -z "$why" ] && ! id xfrm-ha >/dev/null 2>&1 && why="no user xfrm-ha"
-[ -z "$why" ] && [ "$(st /run/charon.ha)" != "fifo 620 root:xfrm-ha" ] && why="/run/charon.ha: $(st /run/charon.ha)"
-[ -z "$why" ] && [ "$(st /run/xfrm-ha)" != "directory 750 xfrm-ha:xfrm-ha" ] && why="/run/xfrm-ha: $(st /run/xfrm-ha)"
-[ -z "$why" ] && [ ! -f "$UNIT" ] && why="$UNIT missing"
-[ -z "$why" ] && [ ! -f "/usr/src/xfrm-ha-$VERSION/dkms.conf" ] && why="/usr/src/xfrm-ha-$VERSION/dkms.conf missing"
-[ -n "$why" ] && say "$out"
-say "installed in $((SECONDS - t0)) s"
+why=$(xha_pkg_install "$UNIT" "$VERSION")
 ktap_result "$([ -z "$why" ]; echo $?)" "install: make install, sysusers, tmpfiles" "$why"
 
 # ------------------------------------------------------------ 2. netns main
