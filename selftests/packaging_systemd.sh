@@ -85,7 +85,7 @@ ktap_plan 5
 xha_tmp_init
 SD_LOG=$XHA_TMP/systemd.log
 
-make -C "$XHA_REPO" -s --no-print-directory -o userspace install PREFIX=/usr >/dev/null 2>&1
+make -C "$XHA_REPO" -s --no-print-directory -o programs install PREFIX=/usr >/dev/null 2>&1
 systemd-sysusers xfrm-ha.conf >/dev/null 2>&1
 systemd-tmpfiles --create xfrm-ha.conf >/dev/null 2>&1
 
