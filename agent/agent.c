@@ -529,7 +529,26 @@ static uint64_t monotonic_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* The new link, or the old one again if the new one cannot be opened. */
+/* Open cfg's link socket and watch it; closed again on failure. */
+static int open_link(struct agent *a, const struct config *cfg, char *err,
+		     size_t errlen)
+{
+	if (link_open(&a->link, cfg, err, errlen) < 0)
+		return -1;
+	if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0) {
+		snprintf(err, errlen, "event loop: %s", strerror(errno));
+		link_close(&a->link);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The new link, or the old one again if the new one cannot be opened
+ * (both may bind the same address: the old socket goes first). If neither
+ * opens (the old address gone meanwhile), the agent cannot work: it stops
+ * with a failure, for systemd to restart it with the file as it is.
+ */
 static int reopen_link(struct agent *a, const struct config *n, char *err,
 		       size_t errlen)
 {
@@ -537,23 +556,15 @@ static int reopen_link(struct agent *a, const struct config *n, char *err,
 
 	loop_del_fd(a->loop, a->link.fd);
 	link_close(&a->link);
-	if (link_open(&a->link, n, err, errlen) < 0) {
-		if (link_open(&a->link, a->cfg, e, sizeof(e)) < 0)
-			log_err("HA link: reopening the old socket: %s", e);
-		else if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0)
-			log_err("event loop: %s", strerror(errno));
-		return -1;
+	if (open_link(a, n, err, errlen) == 0)
+		return 0;
+	if (open_link(a, a->cfg, e, sizeof(e)) < 0) {
+		log_err("HA link: neither the new socket (%s) nor the old one (%s) opens: stopping",
+			err, e);
+		a->failed = true;
+		loop_stop(a->loop);
 	}
-	if (loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0) {
-		snprintf(err, errlen, "event loop: %s", strerror(errno));
-		loop_del_fd(a->loop, a->link.fd);
-		link_close(&a->link);
-		if (link_open(&a->link, a->cfg, e, sizeof(e)) < 0 ||
-		    loop_add_fd(a->loop, a->link.fd, on_link_readable, a) < 0)
-			log_err("HA link: reopening the old socket failed");
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 /* The HA group: the new one replaces the old (opened by the caller). */
@@ -594,6 +605,10 @@ static int reload_apply(struct agent *a, struct config *n,
 		snprintf(err, errlen, "the kernel module refused the sync settings (see the log)");
 		return -1;
 	}
+	/* Lines keepalived queued for the old group are applied first: the
+	 * new group, on the same FIFO, drains what it finds as stale. */
+	if (rp->group && hagroup_fd(&a->group) >= 0)
+		on_group_readable(a);
 	if (rp->group && hagroup_open(&g, &n->group, on_group, a, err,
 				      errlen) < 0)
 		goto undo_kernel;
@@ -718,7 +733,7 @@ int agent_run(struct config *cfg, const char *path)
 		update_status(&a);
 		if (loop_run(a.loop) < 0)
 			log_err("event loop: %s", strerror(errno));
-		else
+		else if (!a.failed)
 			ret = EXIT_SUCCESS;
 		sync_log_stats(&a.sync, LOG_LVL_INFO);
 	}

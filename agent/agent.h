@@ -37,6 +37,7 @@ struct agent {
 	uint64_t alone_since;		/* the link down since, 0: up */
 	uint64_t last_extend;		/* EXTEND_TIMEOUT_USEC last sent */
 	uint64_t reloads, reloads_failed;
+	bool failed;			/* stopped on an error: exit 1 */
 };
 
 /*

@@ -44,6 +44,18 @@ static const char *split(char *req, struct ctl_request *r)
 	return NULL;
 }
 
+/* Bytes held for the other connections' replies. */
+static size_t held(const struct ctl *c, const struct ctl_conn *k)
+{
+	size_t sum = 0;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CONNS; i++)
+		if (&c->conns[i] != k && c->conns[i].reply)
+			sum += c->conns[i].len;
+	return sum;
+}
+
 /* k->reply for the request req[0..n) (n: its real length). */
 static void answer(struct ctl_conn *k, char *req, ssize_t n)
 {
@@ -79,6 +91,12 @@ static void answer(struct ctl_conn *k, char *req, ssize_t n)
 				snprintf(err, sizeof(err),
 					 "reply of %zu bytes, more than %u",
 					 blen, CTL_MAX_REPLY);
+			} else if (!ret && held(c, k) + blen > CTL_MAX_HELD) {
+				/* Slow readers must not pin the agent's memory. */
+				ret = -1;
+				snprintf(err, sizeof(err),
+					 "busy: %zu bytes of replies still being sent to other clients, try again",
+					 held(c, k));
 			}
 		}
 	}

@@ -29,6 +29,7 @@
 #define CTL_MAX_ARGS 8
 #define CTL_CHUNK 16384			/* bytes per reply message */
 #define CTL_MAX_REPLY (256u << 20)	/* longer: refused */
+#define CTL_MAX_HELD (512u << 20)	/* all replies being sent: more refused */
 #define CTL_MAX_CONNS 8
 #define CTL_IDLE_MS 2000
 

@@ -107,8 +107,10 @@ void loop_del_fd(struct loop *l, int fd)
 {
 	struct source **pp, *s;
 
+	if (fd < 0)	/* timers and signals carry -1: never theirs */
+		return;
 	for (pp = &l->sources; (s = *pp); pp = &s->next) {
-		if (s->fd == fd) {	/* timers and signals: -1 */
+		if (s->fd == fd) {
 			*pp = s->next;
 			/* sd-event defers the free if it is dispatching it. */
 			sd_event_source_disable_unref(s->src);

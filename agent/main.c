@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
@@ -171,5 +172,8 @@ int main(int argc, char **argv)
 		config_release(cfg);
 		return EXIT_SUCCESS;
 	}
+	/* A reader gone from charon's FIFO (or any pipe) is an EPIPE to
+	 * handle, not a signal that kills the agent. */
+	signal(SIGPIPE, SIG_IGN);
 	return agent_run(cfg, path);	/* takes cfg */
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -67,6 +68,10 @@ static int request(const char *name, const char *path, const char *req)
 	struct sockaddr_un to = { .sun_family = AF_UNIX };
 	char piece[PIECE_MAX + 1], full[CTL_REQ_MAX + 8];
 	char errmsg[1024] = "";
+	static const struct timeval sndtimeo = {
+		.tv_sec = REPLY_TIMEOUT_MS / 1000,
+		.tv_usec = REPLY_TIMEOUT_MS % 1000 * 1000,
+	};
 	bool first = true, failed = false;
 	struct pollfd pfd;
 	size_t elen = 0;
@@ -80,9 +85,15 @@ static int request(const char *name, const char *path, const char *req)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return runtime_error(name, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 ||
+	/* A stuck agent's backlog fills up, and connect() would then wait
+	 * for ever: the send timeout bounds it (EAGAIN). */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sndtimeo,
+		       sizeof(sndtimeo)) < 0 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 ||
 	    send(fd, full, strlen(full), MSG_NOSIGNAL) < 0) {
-		snprintf(errmsg, sizeof(errmsg), "%s%s", strerror(errno),
+		snprintf(errmsg, sizeof(errmsg), "%s%s",
+			 errno == EAGAIN ? "the agent does not accept connections" :
+					   strerror(errno),
 			 errno == ENOENT || errno == ECONNREFUSED ?
 				 " (is ha-ike-agent running?)" : "");
 		close(fd);

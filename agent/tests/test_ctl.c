@@ -494,6 +494,23 @@ static void test_big_replies(void)
 	ctl_close(&ctl);
 }
 
+/*
+ * loop_del_fd(-1) (a link that failed to reopen, removed again on the next
+ * reload) must not remove a timer or a signal source: they carry fd -1.
+ * Without the guard the tick timer goes and the loop never stops (alarm).
+ */
+static void test_del_fd_minus_one(void)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		loop_del_fd(loop, -1);
+	alarm(10);
+	spin(2);
+	alarm(0);
+	CHECK_EQ(ticks, 2);
+}
+
 int main(void)
 {
 	t_setup_tmpdir(dir);
@@ -508,6 +525,7 @@ int main(void)
 	RUN(test_requests);
 	RUN(test_idle_and_busy);
 	RUN(test_big_replies);
+	RUN(test_del_fd_minus_one);
 
 	loop_free(loop);
 	{
