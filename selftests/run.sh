@@ -15,7 +15,8 @@
 #   XHA_JOBS=N             VMs at once (default: number of CPUs)
 #   XHA_VM_SMP, XHA_VM_MEM vCPUs (2) and memory (1G) per VM
 #   XHA_VM_TCG_THREAD      single (default) or multi: TCG threading
-#   XHA_VM_TIMEOUT=SEC     per VM (1500); XHA_TEST_TIMEOUT=SEC per test (600)
+#   XHA_VM_TIMEOUT=SEC     per VM (3600); XHA_TEST_TIMEOUT=SEC per test (600;
+#                          a TESTS line ending in @SEC gives that test more)
 #   XHA_VM_KERNEL=BZIMAGE  boot this kernel instead of /boot/vmlinuz-KVER,
 #                          for the one KVER given (its uname -r; all built
 #                          in): make check-debug, the debug kernel

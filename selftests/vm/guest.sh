@@ -103,7 +103,7 @@ run_one() {
 	local name=$1 rc pid tpid out=/tmp/xha-test-$n.out
 	shift
 	echo "# ---- $name" >/dev/console
-	(cd "$SELFTESTS" && exec setsid timeout -k 10 "$timeout" "$@") \
+	(cd "$SELFTESTS" && exec setsid timeout -k 10 "${t_timeout:-$timeout}" "$@") \
 		>"$out" 2>&1 </dev/null &
 	pid=$!
 	tail -n +1 -s 0.2 -f --pid="$pid" "$out" >/dev/console 2>/dev/null &
@@ -119,7 +119,7 @@ run_one() {
 	case $rc in
 	0) result ok "$name" ;;
 	4) result skip "$name" "test skipped itself" ;;
-	124 | 137) result fail "$name" "TIMEOUT after ${timeout}s" ;;
+	124 | 137) result fail "$name" "TIMEOUT after ${t_timeout:-$timeout}s" ;;
 	*) result fail "$name" "exit code $rc" ;;
 	esac
 }
@@ -233,6 +233,12 @@ main() {
 
 	for line in "${list[@]}"; do
 		read -r -a argv <<<"$line"
+		# "@SEC" last on a line: that test's own timeout, if longer.
+		t_timeout=$timeout
+		if [ "${#argv[@]}" -gt 1 ] && [[ ${argv[-1]} =~ ^@[0-9]+$ ]]; then
+			[ "${argv[-1]#@}" -gt "$timeout" ] && t_timeout=${argv[-1]#@}
+			unset 'argv[-1]'
+		fi
 		prog=${argv[0]}
 		name=${prog##*/}
 		name=${name%.sh}

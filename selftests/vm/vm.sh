@@ -27,7 +27,7 @@ REPO=$(cd "$VM_DIR/../.." && pwd)
 # emulator, most likely in that new code (not proven). AES-NI and PCLMUL,
 # which the ESP tests use, stay.
 : "${XHA_VM_CPU:=max,avx=off,avx2=off}"
-: "${XHA_VM_TIMEOUT:=1500}"	# whole VM, seconds
+: "${XHA_VM_TIMEOUT:=3600}"	# whole VM, seconds
 : "${XHA_TEST_TIMEOUT:=600}"	# each test inside the VM, seconds
 : "${XHA_ALLOW_MISSING:=0}"	# development only: missing pieces are SKIPs
 : "${XHA_QEMU:=qemu-system-x86_64}"
