@@ -112,6 +112,14 @@ meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # slabs that already had free room.
 slab_bytes() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo | sort; }
 slab_total() { awk '{ s += $2 } END { printf "%d", s / 1024 }' "$1.slab"; }	# kB
+# slab_cache_delta OLD NEW CACHE: bytes of CACHE's objects, NEW - OLD. The
+# module's entries have a cache of their own (Debian kernels do not merge
+# slab caches), so this figure is not blurred by other caches shrinking as
+# processes exit, which can outweigh a few hundred entries in slab_total.
+slab_cache_delta() {
+	awk -v c="$3" -v old="$1.slab" '$1 == c { if (FILENAME == old) o = $2; else n = $2 }
+		END { printf "%d", n - o }' "$1.slab" "$2.slab"
+}
 # No drop_caches: it would also drop the page cache of the binaries, which
 # then come back over 9p, and I/O waits distort time under -icount.
 # SUnreclaim (the figure used) holds no cache anyway.
@@ -401,6 +409,7 @@ scale_step() {
 		"scan_interval_ms=$(kv scan_interval_ms <<<"$st") idle_interval_ms=$(kv idle_interval_ms <<<"$st")" \
 		"sunreclaim_kb=$(mem_delta "$T/m1" "$T/m2" SUnreclaim)" \
 		"slab_objs_kb=$(($(slab_total "$T/m2") - $(slab_total "$T/m1")))" \
+		"entry_cache_bytes=$(slab_cache_delta "$T/m1" "$T/m2" xha_entry)" \
 		"vmalloc_kb=$(mem_delta "$T/m1" "$T/m2" VmallocUsed) percpu_kb=$(mem_delta "$T/m1" "$T/m2" Percpu)"
 	say "slab caches that grew with the module's first pass (bytes): $(slab_delta_top "$T/m1" "$T/m2")"
 

@@ -83,7 +83,8 @@ sub mem_per_sa {
 	# holds nothing while nobody listens creates one for every SA).
 	my $new = defined $m->{tracked0} && $m->{tracked} > $m->{tracked0} ? $m->{tracked} - $m->{tracked0} : $m->{added};
 	return ($m->{slab_objs_kb} * 1024 / $new, $m->{sunreclaim_kb} * 1024 / $new,
-		$m->{entry_bytes}, $k ? $k->{slab_objs_kb} * 1024 / $k->{added} : undef, $m);
+		$m->{entry_bytes}, $k ? $k->{slab_objs_kb} * 1024 / $k->{added} : undef, $m,
+		defined $m->{entry_cache_bytes} ? $m->{entry_cache_bytes} / $new : undef);
 }
 
 # ------------------------------------------------------------ (g) wire
@@ -156,8 +157,9 @@ print "| figure | target | icount (instructions as the clock) | wall clock (plai
 	for my $c (qw(icount wall)) {
 		my @p;
 		for my $sas (sort { $a <=> $b } uniq(map { $_->{sas} } recs('mem', clock => $c, what => 'module'))) {
-			my ($slab, $sun, $eb) = mem_per_sa($c, $sas);
-			push @p, sprintf('%s: %s B (SUnreclaim %s B, ENTRY_BYTES %s)', kn($sas), f('%.0f', $slab), f('%.0f', $sun), $eb // '?');
+			my ($slab, $sun, $eb, undef, undef, $ec) = mem_per_sa($c, $sas);
+			push @p, sprintf('%s: %s B (SUnreclaim %s B, ENTRY_BYTES %s%s)', kn($sas), f('%.0f', $slab), f('%.0f', $sun), $eb // '?',
+				defined $ec ? sprintf(', entry cache %.0f B', $ec) : '');
 		}
 		push @cell, @p ? join('<br>', @p) : 'n/a';
 	}
@@ -230,10 +232,10 @@ if (my @c = recs('cpu', clock => 'icount')) {
 }
 for my $c (@clocks) {
 	my @m = recs('mem', clock => $c, what => 'module') or next;
-	print "### Memory ($c): per entry created (tracked after minus before the listener; SAs added where not known)\n\n| SAs | module slab objects B/SA | module SUnreclaim B/SA | ENTRY_BYTES | tracked | kernel's own slab objects B/SA |\n|---|---|---|---|---|---|\n";
+	print "### Memory ($c): per entry created (tracked after minus before the listener; SAs added where not known)\n\n| SAs | module slab objects B/SA | module entry cache B/SA | module SUnreclaim B/SA | ENTRY_BYTES | tracked | kernel's own slab objects B/SA |\n|---|---|---|---|---|---|---|\n";
 	for my $m (@m) {
-		my ($slab, $sun, $eb, $k) = mem_per_sa($c, $m->{sas});
-		printf "| %s | %s | %s | %s | %s | %s |\n", kn($m->{sas}), f('%.0f', $slab), f('%.0f', $sun), $eb // '?', $m->{tracked} // '?', f('%.0f', $k);
+		my ($slab, $sun, $eb, $k, undef, $ec) = mem_per_sa($c, $m->{sas});
+		printf "| %s | %s | %s | %s | %s | %s | %s |\n", kn($m->{sas}), f('%.0f', $slab), f('%.0f', $ec), f('%.0f', $sun), $eb // '?', $m->{tracked} // '?', f('%.0f', $k);
 	}
 	print "\n";
 }

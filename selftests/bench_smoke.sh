@@ -95,7 +95,7 @@ if [ "$rc" = 0 ] && have 'done'; then
 	have tput variant=base || ok=0
 	nonzero tput records_a variant=xha || ok=0
 	nonzero tput newae_a variant=aev || ok=0
-	nonzero mem slab_objs_kb sas=500 what=module || ok=0
+	nonzero mem entry_cache_bytes sas=500 what=module || ok=0
 	have cpu sas=500 what=idle-listener || ok=0
 	nonzero cpu records sas=500 what=active-listener || ok=0
 	nonzero fresh records sas=500 mode=ha interval=10 || ok=0
