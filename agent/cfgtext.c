@@ -24,19 +24,6 @@
 #define MAX_WORDS 16
 #define MAX_DEPTH 32
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The first libyang error stored in the context, or NULL. */
 static const struct ly_err_item *ly_first_error(const struct ly_ctx *ctx)
@@ -123,34 +110,34 @@ static int units_convert(const char *v, int u, char *out, size_t outlen,
 		sfx += strspn(sfx + 1, "0123456789") + 1;
 		if (*sfx && (strcmp(sfx, leaf_units[u].suffix) ||
 			     (size_t)(sfx - v) >= outlen)) {
-			seterr(why, whylen,
-			       "bad unit \"%s\" in \"%s\" (a number of %s, bare or with %s)",
-			       sfx, v, leaf_units[u].units, leaf_units[u].suffix);
+			config_seterr(why, whylen,
+				      "bad unit \"%s\" in \"%s\" (a number of %s, bare or with %s)",
+				      sfx, v, leaf_units[u].units, leaf_units[u].suffix);
 			return -1;
 		}
 		snprintf(out, outlen, "%.*s", (int)(sfx - v), v);
 		return 0;
 	}
 	if (errno) {
-		seterr(why, whylen, "\"%s\" is out of range", v);
+		config_seterr(why, whylen, "\"%s\" is out of range", v);
 		return -1;
 	}
 	for (i = 0; i < sizeof(time_units) / sizeof(time_units[0]); i++)
 		if (!strcmp(sfx, time_units[i].suffix))
 			break;
 	if (i == sizeof(time_units) / sizeof(time_units[0])) {
-		seterr(why, whylen,
-		       "bad unit \"%s\" in \"%s\" (a number of %s, bare or with ms, s, m, h or d)",
-		       sfx, v, leaf_units[u].units);
+		config_seterr(why, whylen,
+			      "bad unit \"%s\" in \"%s\" (a number of %s, bare or with ms, s, m, h or d)",
+			      sfx, v, leaf_units[u].units);
 		return -1;
 	}
 	if (__builtin_mul_overflow(n, time_units[i].ms, &ms)) {
-		seterr(why, whylen, "\"%s\" is out of range", v);
+		config_seterr(why, whylen, "\"%s\" is out of range", v);
 		return -1;
 	}
 	if (ms % leaf_units[u].ms) {
-		seterr(why, whylen, "\"%s\" is not a whole number of %s", v,
-		       leaf_units[u].units);
+		config_seterr(why, whylen, "\"%s\" is not a whole number of %s", v,
+			      leaf_units[u].units);
 		return -1;
 	}
 	snprintf(out, outlen, "%s%llu", neg ? "-" : "", ms / leaf_units[u].ms);
@@ -357,11 +344,11 @@ int cfgtext_render_tree(const struct lyd_node *tree, bool nodefault,
 			*out = strdup("{}\n");
 		} else if (lyd_print_mem(out, tree, LYD_JSON, opts) !=
 			   LY_SUCCESS) {
-			seterr(err, errlen, "cannot print the configuration as JSON");
+			config_seterr(err, errlen, "cannot print the configuration as JSON");
 			return -1;
 		}
 		if (!*out) {
-			seterr(err, errlen, "out of memory");
+			config_seterr(err, errlen, "out of memory");
 			return -1;
 		}
 		return 0;
@@ -373,7 +360,7 @@ int cfgtext_render_tree(const struct lyd_node *tree, bool nodefault,
 	bputs(&b, "");
 	if (b.oom) {
 		free(b.p);
-		seterr(err, errlen, "out of memory");
+		config_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	*out = b.p;
@@ -387,7 +374,7 @@ int cfgtext_render_node(const struct lyd_node *node, bool nodefault,
 
 	*out = NULL;
 	if (!node || !is_config(node->schema)) {
-		seterr(err, errlen, "not a configuration node");
+		config_seterr(err, errlen, "not a configuration node");
 		return -1;
 	}
 	switch (node->schema->nodetype) {
@@ -406,7 +393,7 @@ int cfgtext_render_node(const struct lyd_node *node, bool nodefault,
 	bputs(&b, "");
 	if (b.oom) {
 		free(b.p);
-		seterr(err, errlen, "out of memory");
+		config_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	*out = b.p;
@@ -432,9 +419,9 @@ int cfgtext_render(const char *running_json, bool nodefault, bool json,
 			       LYD_JSON, LYD_PARSE_STRICT,
 			       LYD_VALIDATE_PRESENT, &tree) != LY_SUCCESS) {
 		e = ly_first_error(ctx);
-		seterr(err, errlen, "invalid running configuration: %s%s%s%s",
-		       e ? e->msg : "parse error", e && e->path ? " (" : "",
-		       e && e->path ? e->path : "", e && e->path ? ")" : "");
+		config_seterr(err, errlen, "invalid running configuration: %s%s%s%s",
+			      e ? e->msg : "parse error", e && e->path ? " (" : "",
+			      e && e->path ? e->path : "", e && e->path ? ")" : "");
 		goto out;
 	}
 	ret = cfgtext_render_tree(tree, nodefault, json, out, err, errlen);
@@ -501,8 +488,8 @@ static int split_words(char *line, struct word *w, char *why, size_t whylen)
 		if (!*p || *p == '#')
 			return n;
 		if (n == MAX_WORDS) {
-			seterr(why, whylen, "more than %d words on a line",
-			       MAX_WORDS);
+			config_seterr(why, whylen, "more than %d words on a line",
+				      MAX_WORDS);
 			return -1;
 		}
 		if (*p != '"') {
@@ -510,8 +497,8 @@ static int split_words(char *line, struct word *w, char *why, size_t whylen)
 			w[n].quoted = false;
 			while (*p && !isspace((unsigned char)*p)) {
 				if (*p == '"') {
-					seterr(why, whylen,
-					       "a '\"' inside a word (quote the whole value)");
+					config_seterr(why, whylen,
+						      "a '\"' inside a word (quote the whole value)");
 					return -1;
 				}
 				p++;
@@ -526,7 +513,7 @@ static int split_words(char *line, struct word *w, char *why, size_t whylen)
 		w[n].quoted = true;
 		for (;;) {
 			if (!*p) {
-				seterr(why, whylen, "unterminated quoted value");
+				config_seterr(why, whylen, "unterminated quoted value");
 				return -1;
 			}
 			if (*p == '"')
@@ -556,25 +543,25 @@ static int split_words(char *line, struct word *w, char *why, size_t whylen)
 			case 'x':
 				if (hexval(p[1]) < 0 || hexval(p[2]) < 0 ||
 				    (!hexval(p[1]) && !hexval(p[2]))) {
-					seterr(why, whylen,
-					       "bad \\x escape (two hex digits, not 00)");
+					config_seterr(why, whylen,
+						      "bad \\x escape (two hex digits, not 00)");
 					return -1;
 				}
 				*o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
 				p += 3;
 				break;
 			default:
-				seterr(why, whylen,
-				       "unknown escape \\%c in a quoted value (\\\" \\\\ \\n \\t \\r \\xHH)",
-				       *p ? *p : '0');
+				config_seterr(why, whylen,
+					      "unknown escape \\%c in a quoted value (\\\" \\\\ \\n \\t \\r \\xHH)",
+					      *p ? *p : '0');
 				return -1;
 			}
 		}
 		*o = '\0';
 		p++;
 		if (*p && !isspace((unsigned char)*p)) {
-			seterr(why, whylen,
-			       "garbage right after a quoted value");
+			config_seterr(why, whylen,
+				      "garbage right after a quoted value");
 			return -1;
 		}
 		n++;
@@ -607,14 +594,14 @@ static int perr(struct parser *p, const struct lysc_node *child,
 	va_end(ap);
 	block_path(p, path, sizeof(path));
 	if (child && (!s || s->module != child->module))
-		seterr(p->err, p->errlen, "line %u: %s/%s:%s: %s", p->line,
-		       path, child->module->name, child->name, why);
+		config_seterr(p->err, p->errlen, "line %u: %s/%s:%s: %s", p->line,
+			      path, child->module->name, child->name, why);
 	else if (child)
-		seterr(p->err, p->errlen, "line %u: %s/%s: %s", p->line, path,
-		       child->name, why);
+		config_seterr(p->err, p->errlen, "line %u: %s/%s: %s", p->line, path,
+			      child->name, why);
 	else
-		seterr(p->err, p->errlen, "line %u: %s: %s", p->line,
-		       path[0] ? path : "/", why);
+		config_seterr(p->err, p->errlen, "line %u: %s: %s", p->line,
+			      path[0] ? path : "/", why);
 	return -1;
 }
 
@@ -858,9 +845,9 @@ static int do_list(struct parser *p, const struct lys_module *mod,
 		free(keys);
 		if (!lyd_path(dup, LYD_PATH_STD, path, sizeof(path)))
 			path[0] = '\0';
-		seterr(p->err, p->errlen,
-		       "line %u: %s: given twice (first on line %u)", p->line,
-		       path, line);
+		config_seterr(p->err, p->errlen,
+			      "line %u: %s: given twice (first on line %u)", p->line,
+			      path, line);
 		return -1;
 	}
 	ly_err_clean(p->ctx, NULL);
@@ -1022,7 +1009,7 @@ int cfgtext_parse(struct ly_ctx *ctx, const char *text,
 	*tree = NULL;
 	copy = strdup(text);
 	if (!copy) {
-		seterr(err, errlen, "out of memory");
+		config_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	for (line = copy; line; line = next) {
@@ -1040,9 +1027,9 @@ int cfgtext_parse(struct ly_ctx *ctx, const char *text,
 		if (!lyd_path(p.stack[p.depth].node, LYD_PATH_STD, path,
 			      sizeof(path)))
 			path[0] = '\0';
-		seterr(err, errlen,
-		       "line %u: %s: block not closed (no \"..\" for it before the end)",
-		       p.stack[p.depth].line, path);
+		config_seterr(err, errlen,
+			      "line %u: %s: block not closed (no \"..\" for it before the end)",
+			      p.stack[p.depth].line, path);
 		goto out;
 	}
 	ly_err_clean(ctx, NULL);
@@ -1054,15 +1041,15 @@ int cfgtext_parse(struct ly_ctx *ctx, const char *text,
 		if (e && e->path)
 			l = error_line(&p, e->path);
 		if (l)
-			seterr(err, errlen,
-			       "line %u: invalid configuration: %s (%s)", l,
-			       e->msg, e->path);
+			config_seterr(err, errlen,
+				      "line %u: invalid configuration: %s (%s)", l,
+				      e->msg, e->path);
 		else if (e && e->path)
-			seterr(err, errlen, "invalid configuration: %s (%s)",
-			       e->msg, e->path);
+			config_seterr(err, errlen, "invalid configuration: %s (%s)",
+				      e->msg, e->path);
 		else
-			seterr(err, errlen, "invalid configuration: %s",
-			       e ? e->msg : "validation failed");
+			config_seterr(err, errlen, "invalid configuration: %s",
+				      e ? e->msg : "validation failed");
 		goto out;
 	}
 	*tree = p.tree;
@@ -1093,7 +1080,7 @@ int cfgtext_to_json(struct ly_ctx *ctx, const char *text, char **json,
 	}
 	lyd_free_all(tree);
 	if (!*json) {
-		seterr(err, errlen, "cannot print the configuration as JSON");
+		config_seterr(err, errlen, "cannot print the configuration as JSON");
 		return -1;
 	}
 	return 0;

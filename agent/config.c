@@ -25,10 +25,7 @@
 
 #define YANG_MODULE "xfrm-ha"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void config_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -236,11 +233,11 @@ static void ly_error(const struct ly_ctx *ctx, const struct lyd_node *tree,
 	while (e && e->level != LY_LLERR)
 		e = e->next;
 	if (!e) {
-		seterr(err, errlen, "%s failed", what);
+		config_seterr(err, errlen, "%s failed", what);
 		return;
 	}
 	if (!e->path) {
-		seterr(err, errlen, "%s: %s", what, e->msg);
+		config_seterr(err, errlen, "%s: %s", what, e->msg);
 		return;
 	}
 	ly_location(e->path, path, sizeof(path), &line);
@@ -249,8 +246,8 @@ static void ly_error(const struct ly_ctx *ctx, const struct lyd_node *tree,
 					  sizeof(path));
 	if (line)
 		snprintf(at, sizeof(at), " (line %lu)", line);
-	seterr(err, errlen, "%s: %s%s%s%s%s", what, path, path[0] ? ": " : "",
-	       e->msg, ly_hint(path, e->msg), at);
+	config_seterr(err, errlen, "%s: %s%s%s%s%s", what, path, path[0] ? ": " : "",
+		      e->msg, ly_hint(path, e->msg), at);
 }
 
 struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen)
@@ -258,17 +255,17 @@ struct ly_ctx *config_ctx_new(const char *yangdir, char *err, size_t errlen)
 	struct ly_ctx *ctx;
 
 	if (!has_module(yangdir)) {
-		seterr(err, errlen,
-		       "YANG module " YANG_MODULE ".yang not found in %s (set XFRM_HA_YANG_DIR?)",
-		       yangdir);
+		config_seterr(err, errlen,
+			      "YANG module " YANG_MODULE ".yang not found in %s (set XFRM_HA_YANG_DIR?)",
+			      yangdir);
 		return NULL;
 	}
 	/* Store errors instead of printing them: we print one clear line. */
 	ly_log_options(LY_LOSTORE);
 	if (ly_ctx_new(yangdir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) !=
 	    LY_SUCCESS) {
-		seterr(err, errlen, "cannot create a YANG context for %s",
-		       yangdir);
+		config_seterr(err, errlen, "cannot create a YANG context for %s",
+			      yangdir);
 		return NULL;
 	}
 	if (!ly_ctx_load_module(ctx, YANG_MODULE, NULL, NULL)) {
@@ -323,8 +320,8 @@ static void flat_err(struct flat *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	seterr(f->err, f->errlen, "invalid configuration: %s/%s", f->where,
-	       msg);
+	config_seterr(f->err, f->errlen, "invalid configuration: %s/%s", f->where,
+		      msg);
 }
 
 /*
@@ -592,18 +589,18 @@ static int flatten_group(struct flat *f, const struct lyd_node *tree,
 	snprintf(g->vrrp_name, sizeof(g->vrrp_name), "%s", v ? v : "");
 	if (lyd_find_xpath(grp, "keepalived/virtual-address", &set) !=
 	    LY_SUCCESS) {
-		seterr(f->err, f->errlen,
-		       "invalid configuration: %s/keepalived/virtual-address: cannot list entries",
-		       path);
+		config_seterr(f->err, f->errlen,
+			      "invalid configuration: %s/keepalived/virtual-address: cannot list entries",
+			      path);
 		f->failed = true;
 		return -1;
 	}
 	for (i = 0; i < set->count && i < CONFIG_MAX_VIPS; i++) {
 		v = lyd_get_value(set->dnodes[i]);
 		if (parse_addr(v, &g->vips[i], 0) < 0) {
-			seterr(f->err, f->errlen,
-			       "invalid configuration: %s/keepalived/virtual-address: invalid address \"%s\"",
-			       path, v);
+			config_seterr(f->err, f->errlen,
+				      "invalid configuration: %s/keepalived/virtual-address: invalid address \"%s\"",
+				      path, v);
 			f->failed = true;
 			ly_set_free(set, NULL);
 			return -1;
@@ -757,13 +754,13 @@ int config_parse(struct ly_ctx *ctx, const char *data, const char *vrf,
 		goto out;
 	if (lyd_find_xpath(tree, "/" YANG_MODULE ":vrf", &set) != LY_SUCCESS ||
 	    !set->count) {
-		seterr(err, errlen,
-		       "invalid configuration: /" YANG_MODULE ":vrf: no VRF configured (vrf NAME ike ha)");
+		config_seterr(err, errlen,
+			      "invalid configuration: /" YANG_MODULE ":vrf: no VRF configured (vrf NAME ike ha)");
 		goto out;
 	}
 	scratch = calloc(1, sizeof(*scratch));
 	if (!scratch) {
-		seterr(err, errlen, "out of memory");
+		config_seterr(err, errlen, "out of memory");
 		goto out;
 	}
 	/* Every VRF is checked (the file is valid or not as a whole); cfg
@@ -775,9 +772,9 @@ int config_parse(struct ly_ctx *ctx, const char *data, const char *vrf,
 		if (lyd_find_path(set->dnodes[i], "ike/ha", 0, &ha) !=
 		    LY_SUCCESS) {
 			if (mine) {
-				seterr(err, errlen,
-				       "invalid configuration: /" YANG_MODULE ":vrf[name='%s']/ike/ha: missing: VRF %s has no HA IKE configuration",
-				       vrf, vrf);
+				config_seterr(err, errlen,
+					      "invalid configuration: /" YANG_MODULE ":vrf[name='%s']/ike/ha: missing: VRF %s has no HA IKE configuration",
+					      vrf, vrf);
 				goto out;
 			}
 			continue;
@@ -790,15 +787,15 @@ int config_parse(struct ly_ctx *ctx, const char *data, const char *vrf,
 	}
 	if (!found) {
 		vrf_list(set, names, sizeof(names));
-		seterr(err, errlen,
-		       "invalid configuration: /" YANG_MODULE ":vrf[name='%s']: no such VRF (configured: %s)",
-		       vrf, names);
+		config_seterr(err, errlen,
+			      "invalid configuration: /" YANG_MODULE ":vrf[name='%s']: no such VRF (configured: %s)",
+			      vrf, names);
 		goto out;
 	}
 	if (lyd_print_mem(&cfg->running, tree, LYD_JSON,
 			  LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_TRIM) !=
 	    LY_SUCCESS || !cfg->running) {
-		seterr(err, errlen, "cannot print the running configuration");
+		config_seterr(err, errlen, "cannot print the running configuration");
 		goto out;
 	}
 	ret = 0;
@@ -829,45 +826,45 @@ int config_load_key(struct config *cfg, char *err, size_t errlen)
 
 	fd = open(cfg->key_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		seterr(err, errlen, "key-file %s: %s", cfg->key_file,
-		       strerror(errno));
+		config_seterr(err, errlen, "key-file %s: %s", cfg->key_file,
+			      strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "key-file %s: not a regular file",
-		       cfg->key_file);
+		config_seterr(err, errlen, "key-file %s: not a regular file",
+			      cfg->key_file);
 		goto fail;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		seterr(err, errlen,
-		       "key-file %s: accessible by group or others (mode %04o); chmod 600 it",
-		       cfg->key_file, (unsigned int)(st.st_mode & 07777));
+		config_seterr(err, errlen,
+			      "key-file %s: accessible by group or others (mode %04o); chmod 600 it",
+			      cfg->key_file, (unsigned int)(st.st_mode & 07777));
 		goto fail;
 	}
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
-		seterr(err, errlen, "key-file %s: %s", cfg->key_file,
-		       strerror(errno));
+		config_seterr(err, errlen, "key-file %s: %s", cfg->key_file,
+			      strerror(errno));
 		goto fail;
 	}
 	if (n == 2 * CONFIG_KEY_LEN + 1 && buf[n - 1] == '\n')
 		n--;
 	if (n != 2 * CONFIG_KEY_LEN) {
-		seterr(err, errlen,
-		       "key-file %s: expected %d hex characters and an optional newline",
-		       cfg->key_file, 2 * CONFIG_KEY_LEN);
+		config_seterr(err, errlen,
+			      "key-file %s: expected %d hex characters and an optional newline",
+			      cfg->key_file, 2 * CONFIG_KEY_LEN);
 		goto fail;
 	}
 	if (sodium_hex2bin(cfg->key, sizeof(cfg->key), buf, n, NULL, &binlen,
 			   &end) != 0 || binlen != CONFIG_KEY_LEN ||
 	    end != buf + n) {
-		seterr(err, errlen, "key-file %s: not hexadecimal",
-		       cfg->key_file);
+		config_seterr(err, errlen, "key-file %s: not hexadecimal",
+			      cfg->key_file);
 		goto fail;
 	}
 	if (sodium_memcmp(cfg->key, zero, sizeof(zero)) == 0) {
-		seterr(err, errlen, "key-file %s: all-zero key refused",
-		       cfg->key_file);
+		config_seterr(err, errlen, "key-file %s: all-zero key refused",
+			      cfg->key_file);
 		goto fail;
 	}
 	sodium_memzero(buf, sizeof(buf));
@@ -887,7 +884,7 @@ static char *read_file(const char *path, char *err, size_t errlen)
 	size_t len = 0, cap = 0, n;
 
 	if (!f) {
-		seterr(err, errlen, "%s", strerror(errno));
+		config_seterr(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
 	do {
@@ -895,13 +892,13 @@ static char *read_file(const char *path, char *err, size_t errlen)
 			char *p;
 
 			if (cap > (1u << 20)) {
-				seterr(err, errlen, "larger than 1 MiB");
+				config_seterr(err, errlen, "larger than 1 MiB");
 				goto fail;
 			}
 			cap = cap ? 2 * cap : 8192;
 			p = realloc(data, cap + 1);
 			if (!p) {
-				seterr(err, errlen, "out of memory");
+				config_seterr(err, errlen, "out of memory");
 				goto fail;
 			}
 			data = p;
@@ -910,7 +907,7 @@ static char *read_file(const char *path, char *err, size_t errlen)
 		len += n;
 	} while (n);
 	if (ferror(f)) {
-		seterr(err, errlen, "read error");
+		config_seterr(err, errlen, "read error");
 		goto fail;
 	}
 	fclose(f);

@@ -153,6 +153,10 @@ int config_load(const char *path, const char *vrf, struct config *cfg,
 /* Releases cfg->running. The rest of *cfg is plain data. */
 void config_free(struct config *cfg);
 
+/* Formats an error into err (errlen bytes); does nothing if err is NULL. */
+void config_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 const char *role_name(enum role role);
 /* "master", "backup", "fault" (keepalived's words, lower case). */
 const char *ha_state_name(enum ha_state st);
