@@ -32,8 +32,9 @@ static void usage(FILE *f)
 		"      --genkey          print a new random link key\n"
 		"  -h, --help            this text\n"
 		"SIGHUP reloads the configuration. Exit status: 0 stopped (SIGTERM) or\n"
-		"--check passed, 1 a runtime failure or bad usage, 78 (EX_CONFIG) an\n"
-		"invalid configuration or key file (retrying cannot help).\n");
+		"--check passed, 1 a runtime failure, 64 (EX_USAGE) a wrong command\n"
+		"line, 78 (EX_CONFIG) an invalid configuration or key file (retrying\n"
+		"cannot help either).\n");
 }
 
 static int genkey(void)
@@ -118,13 +119,13 @@ int main(int argc, char **argv)
 			return EXIT_SUCCESS;
 		default:
 			usage(stderr);
-			return EXIT_FAILURE;
+			return EX_USAGE;
 		}
 	}
 	if (optind < argc || (gen && (path || check)) ||
 	    (render && (check || gen))) {
 		usage(stderr);
-		return EXIT_FAILURE;
+		return EX_USAGE;
 	}
 	if (!path)
 		path = CONFIG_DEFAULT_PATH;

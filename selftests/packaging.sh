@@ -319,10 +319,10 @@ wait "${MAINPID[blue]}"
 rc=$?
 unset "MAINPID[blue]"
 say "blue: exit $rc: $(tail -n 2 "$XHA_TMP/unit-blue.log")"
-if [ "$rc" = 78 ] && [ "$U_NOTRY" = 78 ]; then
-	ktap_pass "unit_bad_config: a VRF missing from the file exits 78, RestartPreventExitStatus=78"
+if [ "$rc" = 78 ] && [ "$U_NOTRY" = "64 78" ]; then
+	ktap_pass "unit_bad_config: a VRF missing from the file exits 78, RestartPreventExitStatus=64 78"
 else
-	ktap_fail "unit_bad_config: a VRF missing from the file exits 78, RestartPreventExitStatus=78" \
+	ktap_fail "unit_bad_config: a VRF missing from the file exits 78, RestartPreventExitStatus=64 78" \
 		"exit $rc, RestartPreventExitStatus=$U_NOTRY"
 fi
 

@@ -94,8 +94,8 @@ sed 's/"node-id": 1/"node-id": 2/; s/"10.150.0.1"/"10.150.0.X"/; s/"10.150.0.2"/
 	grep -q "^ *local = 10.150.0.2$" "$T/ss2.conf"
 ok $? "--render-strongswan: the other node gets the same secret"
 "$AGENT" --config "$T/ss.json" --render-strongswan --check >/dev/null 2>&1
-[ $? = 1 ]
-ok $? "--render-strongswan with --check: usage, exit 1"
+[ $? = 64 ]
+ok $? "--render-strongswan with --check: usage, exit 64 (EX_USAGE)"
 
 cfg "$T/bad.json" "$T/k1" ', "bogus": 1'
 "$AGENT" --config "$T/bad.json" --check >"$T/out" 2>&1
@@ -149,8 +149,11 @@ ok $? "the daemon exits 78 (EX_CONFIG) on an invalid configuration"
 [ $? = 78 ] && grep -q /etc/xfrm-ha/xfrm-ha.conf "$T/out"
 ok $? "no arguments: the default file /etc/xfrm-ha/xfrm-ha.conf (here missing: exit 78)"
 "$AGENT" --genkey --config x >/dev/null 2>&1
-[ $? = 1 ]
-ok $? "--genkey with --config: usage, exit 1"
+[ $? = 64 ]
+ok $? "--genkey with --config: usage, exit 64 (EX_USAGE)"
+"$AGENT" --config "$T/ss.json" --no-such-option >/dev/null 2>&1
+[ $? = 64 ]
+ok $? "an unknown option: usage, exit 64"
 "$AGENT" --help | grep -q -- "--config FILE"
 ok $? "--help"
 
