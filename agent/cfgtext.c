@@ -400,8 +400,215 @@ int cfgtext_render_node(const struct lyd_node *node, bool nodefault,
 	return 0;
 }
 
+/* The config child of schema parent (NULL: top level of mod) named name. */
+static const struct lysc_node *schema_child(const struct lysc_node *parent,
+					    const struct lysc_module *mod,
+					    const char *name)
+{
+	const struct lysc_node *s = NULL;
+
+	while ((s = lys_getnext(s, parent, parent ? NULL : mod, 0)))
+		if (is_config(s) && !strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/* "a, b, c": the names of parent's config children (or of a list's keys). */
+static void schema_children(struct buf *b, const struct lysc_node *parent,
+			    const struct lysc_module *mod)
+{
+	const struct lysc_node *s = NULL;
+	bool first = true;
+
+	while ((s = lys_getnext(s, parent, parent ? NULL : mod, 0))) {
+		if (!is_config(s) || lysc_is_key(s))
+			continue;
+		bputs(b, first ? "" : ", ");
+		bputs(b, s->name);
+		first = false;
+	}
+}
+
+/* Does list entry n have the key values words[0 .. nkeys - 1]? */
+static bool keys_match(const struct lyd_node *n, char *const *words,
+		       int nkeys)
+{
+	const struct lyd_node *c = lyd_child(n);
+	int i;
+
+	for (i = 0; i < nkeys; i++, c = c->next)
+		if (!c || !lysc_is_key(c->schema) ||
+		    strcmp(lyd_get_value(c), words[i]))
+			return false;
+	return true;
+}
+
+static int nkeys_of(const struct lysc_node *s)
+{
+	const struct lysc_node *k;
+	int n = 0;
+
+	if (s->nodetype != LYS_LIST)
+		return 0;
+	for (k = lysc_node_child(s); k && lysc_is_key(k); k = k->next)
+		n++;
+	return n;
+}
+
+/*
+ * The node that words lead to from the top of tree, as a block is opened
+ * in the text format: a container's name, a list's name and its key
+ * values, a leaf's or leaf-list's name last. *found is the node (the first
+ * instance of a leaf-list).
+ */
+static int find_path(const struct lyd_node *tree, char *const *words,
+		     int nwords, const struct lyd_node **found, char *err,
+		     size_t errlen)
+{
+	const struct lysc_module *mod = tree->schema->module->compiled;
+	const struct lyd_node *parent = NULL, *first = tree, *n;
+	const struct lysc_node *s;
+	struct buf b = { 0 };
+	char *path = NULL;
+	int i = 0, k;
+
+	while (first && first->prev->next)
+		first = first->prev;
+	while (i < nwords) {
+		s = schema_child(parent ? parent->schema : NULL, mod, words[i]);
+		if (!s) {
+			schema_children(&b, parent ? parent->schema : NULL, mod);
+			config_seterr(err, errlen, "no \"%s\" %s%s (one of: %s)",
+				      words[i], parent ? "in " : "at the top",
+				      parent ? (path = lyd_path(parent, LYD_PATH_STD, NULL, 0)) : "",
+				      b.p && !b.oom ? b.p : "?");
+			goto fail;
+		}
+		k = nkeys_of(s);
+		if (i + 1 + k > nwords) {
+			config_seterr(err, errlen,
+				      "%s: %d key value(s) expected after it",
+				      words[i], k);
+			goto fail;
+		}
+		for (n = first; n; n = n->next)
+			if (n->schema == s &&
+			    (!k || keys_match(n, words + i + 1, k)))
+				break;
+		if (!n) {
+			for (n = first; n; n = n->next) {
+				if (n->schema != s)
+					continue;
+				bputs(&b, b.p ? ", " : "");
+				bvalue(&b, lyd_get_value(lyd_child(n)));
+			}
+			config_seterr(err, errlen, "no %s%s%s configured%s%s%s",
+				      s->name, k ? " " : "", k ? words[i + 1] : "",
+				      k ? " (configured: " : "",
+				      k ? (b.p && !b.oom ? b.p : "none") : "",
+				      k ? ")" : "");
+			goto fail;
+		}
+		i += 1 + k;
+		if (s->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
+			if (i < nwords) {
+				config_seterr(err, errlen,
+					      "%s is a leaf: nothing is under it (\"%s\")",
+					      s->name, words[i]);
+				goto fail;
+			}
+		} else {
+			parent = n;
+			first = lyd_child(n);
+		}
+		*found = n;
+	}
+	free(b.p);
+	return 0;
+fail:
+	free(path);
+	free(b.p);
+	return -1;
+}
+
+/* Text: node's block or lines; JSON: node with its parents. */
+static int render_one(const struct lyd_node *node, bool nodefault,
+		      bool json, char **out, char *err, size_t errlen)
+{
+	const bool many = node->schema->nodetype == LYS_LEAFLIST;
+	const uint32_t dup = LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS;
+	struct lyd_node *d = NULL, *d2, *top;
+	const struct lyd_node *n;
+	struct buf b = { 0 };
+	int ret;
+
+	if (!json && !many)
+		return cfgtext_render_node(node, nodefault, out, err, errlen);
+	if (json && lyd_dup_single(node, NULL, dup | LYD_DUP_WITH_PARENTS,
+				   &d) != LY_SUCCESS)
+		goto oom;
+	/* a leaf-list: all its values (its instances are consecutive) */
+	for (n = node; many && n && n->schema == node->schema; n = n->next) {
+		if (!json) {
+			if (!nodefault || !lyd_is_default(n))
+				print_term(&b, n, 0);
+			continue;
+		}
+		if (n == node)
+			continue;
+		d2 = NULL;
+		if (lyd_dup_single(n, NULL, dup, &d2) != LY_SUCCESS ||
+		    lyd_insert_sibling(d, d2, NULL) != LY_SUCCESS) {
+			lyd_free_tree(d2);
+			goto oom;
+		}
+	}
+	if (!json) {
+		bputs(&b, "");
+		if (b.oom)
+			goto oom;
+		*out = b.p;
+		return 0;
+	}
+	for (top = d; lyd_parent(top); top = lyd_parent(top))
+		;
+	ret = cfgtext_render_tree(top, nodefault, true, out, err, errlen);
+	lyd_free_all(top);
+	return ret;
+oom:
+	free(b.p);
+	if (d) {
+		for (top = d; lyd_parent(top); top = lyd_parent(top))
+			;
+		lyd_free_all(top);
+	}
+	config_seterr(err, errlen, "out of memory");
+	return -1;
+}
+
+int cfgtext_render_path(const struct lyd_node *tree, bool nodefault,
+			bool json, char *const *path, int npath, char **out,
+			char *err, size_t errlen)
+{
+	const struct lyd_node *found = NULL;
+
+	*out = NULL;
+	if (npath <= 0)
+		return cfgtext_render_tree(tree, nodefault, json, out, err,
+					   errlen);
+	if (!tree) {
+		config_seterr(err, errlen,
+			      "no \"%s\": the configuration is empty", path[0]);
+		return -1;
+	}
+	if (find_path(tree, path, npath, &found, err, errlen) < 0)
+		return -1;
+	return render_one(found, nodefault, json, out, err, errlen);
+}
+
 int cfgtext_render(const char *running_json, bool nodefault, bool json,
-		   char **out, char *err, size_t errlen)
+		   char *const *path, int npath, char **out, char *err,
+		   size_t errlen)
 {
 	char dirbuf[PATH_MAX];
 	struct lyd_node *tree = NULL;
@@ -424,7 +631,8 @@ int cfgtext_render(const char *running_json, bool nodefault, bool json,
 			      e && e->path ? e->path : "", e && e->path ? ")" : "");
 		goto out;
 	}
-	ret = cfgtext_render_tree(tree, nodefault, json, out, err, errlen);
+	ret = cfgtext_render_path(tree, nodefault, json, path, npath, out, err,
+				  errlen);
 out:
 	lyd_free_all(tree);
 	config_ctx_free(ctx);

@@ -41,19 +41,30 @@ struct ly_ctx;
 struct lyd_node;
 
 /*
- * `show config [nodefault]`: running_json is the canonical JSON of a
- * validated configuration (struct config's running). Prints it in the
- * text format (json false) or as the YANG JSON (json true); nodefault
- * leaves out the leaves whose value is their default. The YANG context is
- * built from config_yang_dir(). *out is malloc'd, the caller frees it.
- * Returns 0, or -1 with a message in err.
+ * `show config [nodefault] [WORD...]`: running_json is the canonical JSON
+ * of a validated configuration (struct config's running). Prints it in
+ * the text format (json false) or as the YANG JSON (json true); nodefault
+ * leaves out the leaves whose value is their default. path (npath words,
+ * none for everything) selects one node the way blocks are opened in the
+ * text format: `vrf main ike ha`, `ha group g1`, `vrf main ike ha
+ * seqnum-sync oseq-shift`; the text is that node alone at indentation 0,
+ * the JSON that node with its parents. List keys are compared in their
+ * canonical form. The YANG context is built from config_yang_dir(). *out
+ * is malloc'd, the caller frees it. Returns 0, or -1 with a message in
+ * err (a word that leads nowhere: what is there instead).
  */
 int cfgtext_render(const char *running_json, bool nodefault, bool json,
-		   char **out, char *err, size_t errlen);
+		   char *const *path, int npath, char **out, char *err,
+		   size_t errlen);
 
 /* The same from a validated tree (all its top-level siblings). */
 int cfgtext_render_tree(const struct lyd_node *tree, bool nodefault,
 			bool json, char **out, char *err, size_t errlen);
+
+/* The same from a validated tree, with a path (npath 0: everything). */
+int cfgtext_render_path(const struct lyd_node *tree, bool nodefault,
+			bool json, char *const *path, int npath, char **out,
+			char *err, size_t errlen);
 
 /*
  * One node alone, at indentation 0 (`show config nodefault ha` on the

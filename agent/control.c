@@ -490,13 +490,19 @@ static int do_reload(struct agent *a, bool json, FILE *out, char *err,
 	return 0;
 }
 
-static int do_show_config(struct agent *a, bool nodefault, bool json,
-			  FILE *out, char *err, size_t errlen)
+/* show config [nodefault] [WORD...]: words[0 .. n - 1] select a node */
+static int do_show_config(struct agent *a, char *const *words, int n,
+			  bool json, FILE *out, char *err, size_t errlen)
 {
+	bool nodefault = n > 0 && !strcmp(words[0], "nodefault");
 	char *text = NULL;
 
-	if (cfgtext_render(a->cfg->running, nodefault, json, &text, err,
-			   errlen) < 0)
+	if (nodefault) {
+		words++;
+		n--;
+	}
+	if (cfgtext_render(a->cfg->running, nodefault, json, words, n, &text,
+			   err, errlen) < 0)
 		return -1;
 	fputs(text ? text : "", out);
 	if (text && text[0] && text[strlen(text) - 1] != '\n')
@@ -529,15 +535,14 @@ int control_request(void *arg, const struct ctl_request *req, FILE *out,
 	}
 	if (req->argc == 2 && IS(0, "show") && IS(1, "sync"))
 		return show_sync(a, req->json, out, err, errlen);
-	if ((req->argc == 2 || (req->argc == 3 && IS(2, "nodefault"))) &&
-	    IS(0, "show") && IS(1, "config"))
-		return do_show_config(a, req->argc == 3, req->json, out, err,
-				      errlen);
+	if (req->argc >= 2 && IS(0, "show") && IS(1, "config"))
+		return do_show_config(a, req->argv + 2, req->argc - 2,
+				      req->json, out, err, errlen);
 	if (req->argc == 1 && IS(0, "resync"))
 		return do_resync(a, req->json, out, err, errlen);
 	if (req->argc == 1 && IS(0, "reload"))
 		return do_reload(a, req->json, out, err, errlen);
 	snprintf(err, errlen,
-		 "unknown request (expected \"group NAME STATE\", \"show state\", \"show sync\", \"show config [nodefault]\", \"resync\" or \"reload\", \"json\" first for JSON)");
+		 "unknown request (expected \"group NAME STATE\", \"show state\", \"show sync\", \"show config [nodefault] [PATH]\", \"resync\" or \"reload\", \"json\" first for JSON)");
 	return -1;
 }

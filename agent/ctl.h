@@ -26,7 +26,7 @@
 #include "loop.h"
 
 #define CTL_MAX_REQUEST 256
-#define CTL_MAX_ARGS 8
+#define CTL_MAX_ARGS 16
 #define CTL_CHUNK 16384			/* bytes per reply message */
 #define CTL_MAX_REPLY (256u << 20)	/* longer: refused */
 #define CTL_MAX_HELD (512u << 20)	/* all replies being sent: more refused */

@@ -4,6 +4,8 @@
  * Any input is either refused with a message that names its line, or
  * gives a validated tree; that tree printed (with and without nodefault)
  * loads back to the same data, and printing it again gives the same text.
+ * `show config PATH`: words of the input itself, as a path into that
+ * tree, give one node's text or JSON, or an error and no output.
  * The YANG context is built once, as in the config target.
  */
 #include <limits.h>
@@ -79,6 +81,36 @@ static void round_trip(const struct lyd_node *tree, bool nodefault)
 	lyd_free_all(back);
 }
 
+/* Up to 13 words of text (as ha-ike sends them), from one picked by size. */
+static void show_path(const struct lyd_node *tree, const char *text,
+		      size_t size)
+{
+	char err[CONFIG_ERR_LEN], *copy, *w[64], *out, *save = NULL;
+	int n = 0, first, k, rc;
+
+	copy = strdup(text);
+	if (!copy)
+		return;
+	for (char *t = strtok_r(copy, " \t\r\n", &save); t && n < 64;
+	     t = strtok_r(NULL, " \t\r\n", &save))
+		w[n++] = t;
+	first = n ? (int)(size % (size_t)n) : 0;
+	k = n - first < 13 ? n - first : 13;
+	for (int json = 0; json < 2; json++) {
+		out = NULL;
+		err[0] = '\0';
+		rc = cfgtext_render_path(tree, size & 1, json, w + first, k,
+					 &out, err, sizeof(err));
+		if (rc == 0 ? !out : (out || !err[0])) {
+			fprintf(stderr, "show config path: rc %d, out %p, err \"%s\"\n",
+				rc, (void *)out, err);
+			abort();
+		}
+		free(out);
+	}
+	free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[CONFIG_ERR_LEN];
@@ -94,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfgtext_parse(ctx, text, &tree, err, sizeof(err)) == 0) {
 		round_trip(tree, false);
 		round_trip(tree, true);
+		show_path(tree, text, size);
 		lyd_free_all(tree);
 	} else if (tree || (strncmp(err, "line ", 5) &&
 			    strncmp(err, "invalid configuration", 21))) {

@@ -16,13 +16,18 @@
 #     unit (sync-period-time 1s), 4-space indentation, `..`; nodefault
 #     leaves out what is at its default (port, enabled) and keeps what is
 #     not; -j prints the YANG JSON, with and without defaults;
-#  3. what show config prints (text, text nodefault, JSON) passes
+#  3. show config [nodefault] PATH: one node, as blocks are opened (the
+#     router's `show config nodefault ha`): `vrf main ike ha` is the ha
+#     block of the whole output at indentation 0, a leaf's path its line,
+#     -j that node with its parents; a path to nothing is an error (exit
+#     1) that says what is configured;
+#  4. what show config prints (text, text nodefault, JSON) passes
 #     ha-ike-agent --check, and says the same configuration;
-#  4. ha1's file replaced by its own show config output, then by its
+#  5. ha1's file replaced by its own show config output, then by its
 #     nodefault output, and reloaded: accepted, and show config prints
 #     the same text again; ha2's JSON file replaced by its text output
 #     and reloaded: -j show config the same JSON again;
-#  5. a text file with a bad unit is refused by reload with its line, data
+#  6. a text file with a bad unit is refused by reload with its line, data
 #     path and reason; show config is unchanged and ha2 still synced.
 set -u
 
@@ -37,7 +42,7 @@ trap 'exit 130' INT TERM
 
 XHA_PAIRS=()
 XHA_OSEQ_SHIFT=65536
-PLAN=5
+PLAN=6
 declare -A PID=() CONF=()
 
 ns_of() { [ "$1" = 1 ] && echo "$XHA_NS_HA1" || echo "$XHA_NS_HA2"; }
@@ -145,6 +150,33 @@ ha = a["xfrm-ha:vrf"][0]["ike"]["ha"]; hb = b["xfrm-ha:vrf"][0]["ike"]["ha"]
 assert ha["port"] == 4520 and "port" not in hb and hb["seqnum-sync"]["sync-period-time"] == 1
 ' "$js" "$jsnd" || { rc=1; say "-j show config [nodefault]: not the YANG JSON expected"; }
 ktap_result $rc "show config: the router's indented format, nodefault, -j" "$(head -n 12 "$shown" | tr '\n' ';')"
+
+# ------------------------------------------------ 3. one node, by its path
+
+rc=0
+# the ha block of the whole nodefault output, 8 spaces less deep
+want=$(sed -n '/^        ha$/,/^            \.\.$/p' "$nd" | sed 's/^        //')
+got=$(cli_of 1 show config nodefault vrf main ike ha) || rc=1
+vsay "show config nodefault vrf main ike ha:
+$got"
+if [ -z "$want" ] || [ "$got" != "$want" ]; then
+	rc=1
+	say "show config nodefault vrf main ike ha: not the ha block: $(tr '\n' ';' <<<"$got")"
+fi
+got=$(cli_of 1 show config vrf main ike ha seqnum-sync sync-period-time) || rc=1
+[ "$got" = "sync-period-time 1s" ] || { rc=1; say "a leaf's path: \"$got\""; }
+cli_of 1 -j show config ha group vpn >"$XHA_TMP/group.json" || rc=1
+python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+assert list(a) == ["xfrm-ha:ha"] and a["xfrm-ha:ha"]["group"] == [{"name": "vpn", "static": "master"}], a
+' "$XHA_TMP/group.json" || { rc=1; say "-j show config ha group vpn: $(cat "$XHA_TMP/group.json")"; }
+out=$(cli_of 1 show config vrf blue 2>&1)
+r=$?
+if [ "$r" != 1 ] || [[ "$out" != *"no vrf blue configured (configured: main)"* ]]; then
+	rc=1
+	say "show config vrf blue: exit $r: $out"
+fi
+ktap_result $rc "show config PATH: the ha block alone, a leaf, -j with parents, a path to nothing refused" "$out"
 
 # --------------------------------------------------- 3. loads back as is
 

@@ -202,15 +202,29 @@ int cmd_reload(int argc, char **argv, const char *name)
 	return simple(argc, argv, name, "reload");
 }
 
+/* show config [nodefault] [WORD...]: the words select one node */
 int cmd_show_config(int argc, char **argv, const char *name)
 {
+	char req[CTL_REQ_MAX + 1] = "show config";
 	const char *path;
+	size_t len = strlen(req);
+	int i;
 
 	argc = take_json(argc, argv);
 	argc = take_socket(argc, argv, &path);
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "nodefault")))
-		return usage_error(name, "unexpected argument \"%s\"",
-				   argv[argc == 1 ? 0 : 1]);
-	return request(name, path,
-		       argc ? "show config nodefault" : "show config");
+	if (argc > CTL_REQ_WORDS - 3)
+		return usage_error(name, "a path of at most %d words",
+				   CTL_REQ_WORDS - 3);
+	for (i = 0; i < argc; i++) {
+		if (!argv[i][0] || strpbrk(argv[i], " \t\n"))
+			return usage_error(name,
+					   "\"%s\": a path word holds no blanks",
+					   argv[i]);
+		len += strlen(argv[i]) + 1;
+		if (len > CTL_REQ_MAX - 5)	/* room for "json " */
+			return usage_error(name, "path too long");
+		strcat(req, " ");
+		strcat(req, argv[i]);
+	}
+	return request(name, path, req);
 }

@@ -49,8 +49,9 @@ static const struct command commands[] = {
 	  false },
 	{ "show", "sync", cmd_show_sync, "",
 	  "the agent's sync lag: per SA, the worst, pending updates", false },
-	{ "show", "config", cmd_show_config, "[nodefault]",
-	  "the agent's running configuration (-j: its YANG JSON)", false },
+	{ "show", "config", cmd_show_config, "[nodefault] [PATH...]",
+	  "the agent's running configuration (-j: its YANG JSON); PATH\n"
+	  "      selects one node as blocks open: vrf main ike ha seqnum-sync", false },
 	{ "resync", NULL, cmd_resync, "",
 	  "a bulk sync now (a backup asks the active node for one)", false },
 	{ "reload", NULL, cmd_reload, "",

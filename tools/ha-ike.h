@@ -30,6 +30,7 @@ struct options {
 extern struct options opts;
 
 #define CTL_REQ_MAX 256		/* the agent's CTL_MAX_REQUEST */
+#define CTL_REQ_WORDS 16	/* the agent's CTL_MAX_ARGS */
 
 struct command {
 	const char *verb;

@@ -265,7 +265,7 @@ static void test_render_running(void)
 	struct lyd_node *a, *b;
 	char *ja, *jb;
 
-	CHECK(cfgtext_render(running, true, false, &out, err, sizeof(err)) == 0);
+	CHECK(cfgtext_render(running, true, false, NULL, 0, &out, err, sizeof(err)) == 0);
 	if (!out)
 		return;
 	CHECK(!strcmp(out,
@@ -289,7 +289,7 @@ static void test_render_running(void)
 		      "        ..\n"
 		      "    ..\n"));
 	free(out);
-	CHECK(cfgtext_render(running, false, false, &out, err, sizeof(err)) == 0);
+	CHECK(cfgtext_render(running, false, false, NULL, 0, &out, err, sizeof(err)) == 0);
 	CHECK_STR(out, "            enabled true\n");
 	CHECK_STR(out, "            port 4520\n");
 	CHECK_STR(out, "                sync-period-time 0s\n"
@@ -297,7 +297,7 @@ static void test_render_running(void)
 	a = parse_ok(out);
 	free(out);
 	/* -j: the YANG JSON, with and without the defaults */
-	CHECK(cfgtext_render(running, false, true, &json, err, sizeof(err)) == 0);
+	CHECK(cfgtext_render(running, false, true, NULL, 0, &json, err, sizeof(err)) == 0);
 	CHECK_STR(json, "\"port\": 4520");
 	b = parse_json(json);
 	ja = all_json(a);
@@ -308,16 +308,122 @@ static void test_render_running(void)
 	free(json);
 	lyd_free_all(a);
 	lyd_free_all(b);
-	CHECK(cfgtext_render(running, true, true, &json, err, sizeof(err)) == 0);
+	CHECK(cfgtext_render(running, true, true, NULL, 0, &json, err, sizeof(err)) == 0);
 	CHECK(!strstr(json, "\"port\""));
 	CHECK_STR(json, "\"sync-period-time\": 0");
 	free(json);
 	/* a running config that does not validate is an error, not output */
 	out = NULL;
 	CHECK(cfgtext_render("{\"xfrm-ha:vrf\":[{\"name\":\"main\",\"bogus\":1}]}",
-			     false, false, &out, err, sizeof(err)) == -1);
+			     false, false, NULL, 0, &out, err, sizeof(err)) == -1);
 	CHECK(!out);
 	CHECK_STR(err, "bogus");
+}
+
+/* a and b equal but for blanks and newlines (JSON here has no blank values) */
+static bool same_but_blanks(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		while (*a == ' ' || *a == '\n')
+			a++;
+		while (*b == ' ' || *b == '\n')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+	}
+}
+
+/* `show config [nodefault] PATH...`: one node, as blocks are opened */
+static void test_render_path(void)
+{
+	static const char running[] =
+		"{\"xfrm-ha:vrf\":[{\"name\":\"main\",\"ike\":{\"ha\":{"
+		"\"listen-ha-group\":\"vpn\",\"node-id\":2,"
+		"\"local-address\":\"10.150.0.2\",\"remote-address\":\"10.150.0.1\","
+		"\"key-file\":\"/etc/xfrm-ha/ha.key\","
+		"\"pool\":[{\"name\":\"p1\",\"address\":\"10.9.0.0/16\"},"
+		"{\"name\":\"p2\",\"address\":\"10.8.0.0/16\"}],"
+		"\"seqnum-sync\":{\"sync-period-time\":0}}}}],"
+		"\"xfrm-ha:ha\":{\"group\":[{\"name\":\"vpn\",\"keepalived\":{"
+		"\"notify-fifo\":\"/run/k\",\"instance\":\"VI_1\",\"virtual-address\":[\"10.1.0.1\",\"10.1.0.2\"]}}]}}";
+	static const struct {
+		const char *words, *want;	/* want NULL: an error */
+		bool nodefault, json;
+	} cases[] = {
+		{ "vrf main ike ha seqnum-sync",
+		  "seqnum-sync\n    sync-period-time 0s\n    ..\n", true, false },
+		{ "vrf main ike ha seqnum-sync sync-period-packets",
+		  "sync-period-packets 2\n", false, false },
+		{ "vrf main ike ha seqnum-sync sync-period-packets", "", true, false },
+		{ "vrf main ike ha node-id", "node-id 2\n", false, false },
+		{ "vrf main ike ha pool p2",
+		  "pool p2\n    address 10.8.0.0/16\n    ..\n", false, false },
+		{ "ha group vpn keepalived virtual-address",
+		  "virtual-address 10.1.0.1\nvirtual-address 10.1.0.2\n", false, false },
+		{ "ha group vpn keepalived virtual-address",
+		  "{\n  \"xfrm-ha:ha\": {\n    \"group\": [\n      {\n"
+		  "        \"name\": \"vpn\",\n        \"keepalived\": {\n"
+		  "          \"virtual-address\": [\n            \"10.1.0.1\",\n"
+		  "            \"10.1.0.2\"\n          ]\n        }\n      }\n    ]\n"
+		  "  }\n}\n", false, true },
+		{ "vrf main ike ha pool p2",
+		  "{\n  \"xfrm-ha:vrf\": [\n    {\n      \"name\": \"main\",\n"
+		  "      \"ike\": {\n        \"ha\": {\n          \"pool\": [\n"
+		  "            {\n              \"name\": \"p2\",\n"
+		  "              \"address\": \"10.8.0.0/16\"\n            }\n"
+		  "          ]\n        }\n      }\n    }\n  ]\n}\n", true, true },
+		{ "vrf main ike ha pool p1",
+		  "{\"xfrm-ha:vrf\":[{\"name\":\"main\",\"ike\":{\"ha\":{"
+		  "\"pool\":[{\"name\":\"p1\",\"address\":\"10.9.0.0/16\"}]}}}]}",
+		  true, true },
+		{ "vrf blue", NULL, false, false },
+		{ "vrf main ike ha pool p3", NULL, false, false },
+		{ "vrf main ike ha bogus", NULL, false, false },
+		{ "vrf", NULL, false, false },
+		{ "vrf main ike ha node-id 2", NULL, false, false },
+		{ "bogus", NULL, false, false },
+	};
+	static const char *const errs[] = {
+		"no vrf blue configured (configured: main)",
+		"no pool p3 configured (configured: p1, p2)",
+		"no \"bogus\" in /xfrm-ha:vrf[name='main']/ike/ha (one of: enabled,",
+		"vrf: 1 key value(s) expected after it",
+		"node-id is a leaf: nothing is under it (\"2\")",
+		"no \"bogus\" at the top (one of: vrf, ha)",
+	};
+	unsigned int i, e = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[256] = "", *out = NULL, buf[128], *w[16];
+		int n = 0, rc;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].words);
+		for (char *t = strtok(buf, " "); t && n < 16; t = strtok(NULL, " "))
+			w[n++] = t;
+		rc = cfgtext_render(running, cases[i].nodefault, cases[i].json,
+				    w, n, &out, err, sizeof(err));
+		if (cases[i].want) {
+			if (rc || !out ||
+			    (cases[i].json ? !same_but_blanks(out, cases[i].want) :
+					     !!strcmp(out, cases[i].want))) {
+				printf("# show config %s%s: rc %d, got:\n%s# %s\n",
+				       cases[i].nodefault ? "nodefault " : "",
+				       cases[i].words, rc, out ? out : "", err);
+				t_case_fail++;
+			}
+		} else {
+			CHECK(rc == -1 && !out);
+			if (!strstr(err, errs[e])) {
+				printf("# show config %s: \"%s\", want \"%s\"\n",
+				       cases[i].words, err, errs[e]);
+				t_case_fail++;
+			}
+			e++;
+		}
+		free(out);
+	}
 }
 
 /* ---- round trips ---------------------------------------------------- */
@@ -777,6 +883,7 @@ int main(void)
 	}
 	RUN(test_router_page);
 	RUN(test_render_running);
+	RUN(test_render_path);
 	RUN(test_round_trip_keepalived);
 	RUN(test_round_trip_static_pools);
 	RUN(test_round_trip_external_v6);

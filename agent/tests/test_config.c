@@ -728,7 +728,7 @@ static void test_text_format(void)
 	config_free(&b);
 
 	/* What show config prints loads back as the same configuration. */
-	CHECK(cfgtext_render(a.running, false, false, &out, err, sizeof(err)) == 0);
+	CHECK(cfgtext_render(a.running, false, false, NULL, 0, &out, err, sizeof(err)) == 0);
 	if (out) {
 		CHECK(config_parse(ctx, out, NULL, &b, err, sizeof(err)) == 0);
 		CHECK(!memcmp(&a, &b, offsetof(struct config, running)));
