@@ -91,7 +91,7 @@ static void answer(struct ctl_conn *k, char *req, ssize_t n)
 				snprintf(err, sizeof(err),
 					 "reply of %zu bytes, more than %u",
 					 blen, CTL_MAX_REPLY);
-			} else if (!ret && held(c, k) + blen > CTL_MAX_HELD) {
+			} else if (!ret && held(c, k) + blen > c->max_held) {
 				/* Slow readers must not pin the agent's memory. */
 				ret = -1;
 				snprintf(err, sizeof(err),
@@ -265,6 +265,7 @@ int ctl_open(struct ctl *c, const char *path, struct loop *loop,
 	c->fd = -1;
 	c->ep = -1;
 	c->dropped = 0;
+	c->max_held = CTL_MAX_HELD;
 	c->path = path;
 	c->loop = loop;
 	c->handler = h;

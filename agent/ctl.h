@@ -65,6 +65,7 @@ struct ctl {
 	void *arg;
 	struct ctl_conn conns[CTL_MAX_CONNS];
 	uint64_t dropped;	/* clients dropped: idle or not reading */
+	size_t max_held;	/* CTL_MAX_HELD (lower in tests) */
 };
 
 /*

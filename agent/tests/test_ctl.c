@@ -484,6 +484,22 @@ static void test_big_replies(void)
 	CHECK(r && !strcmp(r, "(cut)"));
 	close(slow);
 
+	/* Replies held for clients that do not read are capped (a lower cap
+	 * here than CTL_MAX_HELD): past it, a big reply is refused as busy
+	 * while small ones still go; the slow client dropped, it goes. */
+	ctl.max_held = 4000000;
+	slow = dial();
+	CHECK(send(slow, req, strlen(req), 0) == (ssize_t)strlen(req));
+	spin(3);
+	r = ask("big 3000000");
+	CHECK(r && !strncmp(r, "error: busy: ", 13));
+	r = ask("group g master");
+	CHECK(r && !strcmp(r, "ok\ngroup g master"));
+	ctl_tick(&ctl, now_ms() + CTL_IDLE_MS);
+	close(slow);
+	r = ask("big 3000000");
+	CHECK(r && last.len == 3 + 3000000 && last.ended);
+
 	/* A client that reads slowly but steadily is not dropped. */
 	fd = dial();
 	snprintf(req, sizeof(req), "big 1000000");
