@@ -478,9 +478,11 @@ static int find_path(const struct lyd_node *tree, char *const *words,
 		s = schema_child(parent ? parent->schema : NULL, mod, words[i]);
 		if (!s) {
 			schema_children(&b, parent ? parent->schema : NULL, mod);
+			if (parent)
+				path = lyd_path(parent, LYD_PATH_STD, NULL, 0);
 			config_seterr(err, errlen, "no \"%s\" %s%s (one of: %s)",
 				      words[i], parent ? "in " : "at the top",
-				      parent ? (path = lyd_path(parent, LYD_PATH_STD, NULL, 0)) : "",
+				      parent ? (path ? path : "?") : "",
 				      b.p && !b.oom ? b.p : "?");
 			goto fail;
 		}
@@ -572,9 +574,18 @@ static int render_one(const struct lyd_node *node, bool nodefault,
 	}
 	for (top = d; lyd_parent(top); top = lyd_parent(top))
 		;
-	ret = cfgtext_render_tree(top, nodefault, true, out, err, errlen);
+	/* the node asked for, even an empty container (all its leaves at
+	 * their default, with nodefault) */
+	ret = lyd_print_mem(out, top, LYD_JSON, LYD_PRINT_KEEPEMPTYCONT |
+			    (nodefault ? LYD_PRINT_WD_TRIM : LYD_PRINT_WD_ALL));
 	lyd_free_all(top);
-	return ret;
+	if (ret != LY_SUCCESS || !*out) {
+		free(*out);
+		*out = NULL;
+		config_seterr(err, errlen, "cannot print the configuration as JSON");
+		return -1;
+	}
+	return 0;
 oom:
 	free(b.p);
 	if (d) {

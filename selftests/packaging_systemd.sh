@@ -29,7 +29,7 @@
 #  4. systemd_78: ha-ike-agent@blue (a VRF the configuration file does not
 #     have: a configuration that cannot work) fails with status 78 and is
 #     not restarted after RestartSec (NRestarts=0,
-#     RestartPreventExitStatus=78).
+#     RestartPreventExitStatus=64 78).
 #  5. systemd_cleanup: systemd's PID namespace killed (SIGKILL to its PID
 #     1), no agent or xfrm-ha process left, systemd's cgroups and the
 #     cgroup2 mount it needed removed, /etc/xfrm-ha, /run/xfrm-ha and the

@@ -178,7 +178,7 @@ if [ "$r" != 1 ] || [[ "$out" != *"no vrf blue configured (configured: main)"* ]
 fi
 ktap_result $rc "show config PATH: the ha block alone, a leaf, -j with parents, a path to nothing refused" "$out"
 
-# --------------------------------------------------- 3. loads back as is
+# --------------------------------------------------- 4. loads back as is
 
 rc=0
 ref=$(check "${CONF[1]}")
@@ -188,7 +188,7 @@ for f in "$shown" "$nd" "$js" "$jsnd"; do
 done
 ktap_result $rc "what show config prints passes --check as the same configuration" "${ref#*: }"
 
-# ------------------------------------ 4. round trips through the agents
+# ------------------------------------ 5. round trips through the agents
 
 rc=0
 for f in "$shown" "$nd"; do
@@ -207,7 +207,7 @@ diff -u "$js2" <(cli_of 2 -j show config) >"$XHA_TMP/diff" ||
 	{ rc=1; say "ha2: -j show config after the text reload: $(head -n 20 "$XHA_TMP/diff")"; }
 ktap_result $rc "show config's output reloaded (text, nodefault, JSON -> text): the same config again"
 
-# ------------------------------------------- 5. a bad file is refused
+# ------------------------------------------- 6. a bad file is refused
 
 rc=0
 sed 's/sync-period-time 1s$/sync-period-time 1x/' "$shown" >"${CONF[1]}"

@@ -213,7 +213,7 @@ int cmd_show_config(int argc, char **argv, const char *name)
 	argc = take_json(argc, argv);
 	argc = take_socket(argc, argv, &path);
 	if (argc > CTL_REQ_WORDS - 3)
-		return usage_error(name, "a path of at most %d words",
+		return usage_error(name, "at most %d words after \"show config\"",
 				   CTL_REQ_WORDS - 3);
 	for (i = 0; i < argc; i++) {
 		if (!argv[i][0] || strpbrk(argv[i], " \t\n"))

@@ -378,6 +378,12 @@ static void test_render_path(void)
 		  "{\"xfrm-ha:vrf\":[{\"name\":\"main\",\"ike\":{\"ha\":{"
 		  "\"pool\":[{\"name\":\"p1\",\"address\":\"10.9.0.0/16\"}]}}}]}",
 		  true, true },
+		/* a leaf at its default, nodefault: its parents, in JSON the
+		 * container left empty */
+		{ "vrf main ike ha seqnum-sync adaptive-shift",
+		  "{\"xfrm-ha:vrf\":[{\"name\":\"main\",\"ike\":{\"ha\":{"
+		  "\"seqnum-sync\":{}}}}]}", true, true },
+		{ "vrf main ike ha strongswan", NULL, false, false },
 		{ "vrf blue", NULL, false, false },
 		{ "vrf main ike ha pool p3", NULL, false, false },
 		{ "vrf main ike ha bogus", NULL, false, false },
@@ -386,6 +392,7 @@ static void test_render_path(void)
 		{ "bogus", NULL, false, false },
 	};
 	static const char *const errs[] = {
+		"no strongswan configured",
 		"no vrf blue configured (configured: main)",
 		"no pool p3 configured (configured: p1, p2)",
 		"no \"bogus\" in /xfrm-ha:vrf[name='main']/ike/ha (one of: enabled,",
@@ -421,6 +428,24 @@ static void test_render_path(void)
 				t_case_fail++;
 			}
 			e++;
+		}
+		free(out);
+	}
+
+	/* a container with nothing in it (vrf blue's ike): there in JSON */
+	{
+		static const char vrf[] = "{\"xfrm-ha:vrf\":[";
+		char err[256] = "", *out = NULL, running2[sizeof(running) + 64];
+		char *w[] = { "vrf", "blue", "ike" };
+
+		snprintf(running2, sizeof(running2), "%s{\"name\":\"blue\"},%s",
+			 vrf, running + strlen(vrf));
+		CHECK(cfgtext_render(running2, true, true, w, 3, &out, err,
+				     sizeof(err)) == 0);
+		if (!out || !same_but_blanks(out, "{\"xfrm-ha:vrf\":[{\"name\":\"blue\",\"ike\":{}}]}")) {
+			printf("# -j show config nodefault vrf blue ike: %s%s\n",
+			       out ? out : "", err);
+			t_case_fail++;
 		}
 		free(out);
 	}
