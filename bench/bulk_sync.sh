@@ -18,6 +18,10 @@
 #     written for K of N SAs" line (every SA holds its final counters: the
 #     K whose final OSEQ is above what the backup already wrote are
 #     written, in batches).
+#     Then `ha-ike show sync` (text and -j) on the backup and on the
+#     active: its time from the command to the last byte, and its size
+#     (the agent builds the reply in its event loop: this is how long a
+#     show sync holds the loop at N SAs).
 # (g) wire: WIRE_SAS SAs (default 1000) on the active carry traffic
 #     (udpspray, round-robin, WIRE_PPS) into a dummy device for WIRE_SECS;
 #     the HA link's bytes and datagrams (the active's veth, which carries
@@ -107,6 +111,24 @@ group_of() {	# group_of NODE STATE: the external HA group of agent NODE
 	nsx "$([ "$1" = 1 ] && echo "$A" || echo "$B")" "$XHA_CLI" group vpn "$2" socket "$XHA_TMP/agent$1.sock" >/dev/null
 }
 
+showsync() {	# showsync N: ha-ike show sync on both agents, timed
+	local node ns role j t0 t1 bytes lines
+	for node in 2 1; do
+		ns=$([ "$node" = 1 ] && echo "$A" || echo "$B")
+		role=$([ "$node" = 1 ] && echo active || echo backup)
+		for j in "" -j; do
+			t0=$(ms)
+			# shellcheck disable=SC2086 # $j: the option or nothing
+			nsx "$ns" "$XHA_CLI" $j -s "$XHA_TMP/agent$node.sock" show sync >"$XHA_TMP/sync.out" 2>&1 ||
+				{ say "show sync on agent $node failed: $(head -c 300 "$XHA_TMP/sync.out")"; return 1; }
+			t1=$(ms)
+			bytes=$(wc -c <"$XHA_TMP/sync.out")
+			lines=$(wc -l <"$XHA_TMP/sync.out")
+			echo "BENCH showsync sas=$1 role=$role json=$([ -n "$j" ] && echo 1 || echo 0) ms=$((t1 - t0)) bytes=$bytes lines=$lines"
+		done
+	done
+}
+
 takeover() {	# takeover N: the synced backup (agent 2) becomes active
 	local t0 t1 tin tfin line written tracked
 	t0=$(ms)
@@ -163,6 +185,8 @@ step() {
 	done
 	echo "BENCH bulk sas=$n start_to_synced_ms=$((t1 - t0)) bulk_ms=${done_ms:-?} active_hwm_kb=$rss1 backup_hwm_kb=$rss2"
 	say "$n SAs: backup agent start to synced $((t1 - t0)) ms (poll 200 ms), bulk request to verified end ${done_ms:-?} ms; peak RSS active $rss1 kB, backup $rss2 kB"
+	# a figure only: a failure is said, the step goes on
+	[ "$ok" = 1 ] && showsync "$n"
 	if [ "$ok" = 1 ] && [ "$n" = "$TAKEOVER_AT" ]; then
 		takeover "$n" || ok=0
 	fi

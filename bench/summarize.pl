@@ -246,6 +246,8 @@ for my $c (@clocks) {
 		$_->{sas}, f('%.0f', $_->{dump_ms}), $_->{batch} // 64, $_->{ok}, $_->{erange}, $_->{errors}, $_->{sas}, f('%.0f', $_->{write_ms}) for recs('bulkw', clock => $c);
 	printf "| HA link bulk sync, request to verified end (backup agent start to synced: %s ms) | %s | %s |\n", $_->{start_to_synced_ms}, $_->{sas}, $_->{bulk_ms} for recs('bulk', clock => $c);
 	printf "| creating SAs with ip -batch (%s added) | %s | %.0f |\n", $_->{added}, $_->{sas}, $_->{secs} * 1000 for recs('create', clock => $c);
+	printf "| `ha-ike %sshow sync` on the %s (%s bytes, %s lines), command to last byte | %s | %s |\n",
+		$_->{json} ? '-j ' : '', $_->{role}, $_->{bytes}, $_->{lines}, $_->{sas}, $_->{ms} for recs('showsync', clock => $c);
 	print "\n";
 }
 for my $c (@clocks) {

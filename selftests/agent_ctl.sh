@@ -202,7 +202,7 @@ code cli_of 2 show state extra			# 2: usage
 code cli_of 2 show sync bogus			# 2
 code cli -q show state				# 2
 code cli_of 2 group vpn leader			# 2
-code cli show config nodefault extra		# 2
+code cli show config nodefault "two words"	# 2: a path word with a blank
 code cli -n							# 2
 code cli_of 2 group other master		# 1: the agent refuses
 code cli -n nosuch show sa				# 1: no such netns

@@ -31,9 +31,29 @@
 #     message naming the leaf; a live-immutable change (node-id 3) is
 #     refused with the reason; the old configuration keeps running: ha2
 #     still answers and still tracks ha1 with the shift of step 2.
-#  4. Exit code 78 (EX_CONFIG) for a bad configuration, at start and with
+#  4. Reloads that change what the running state hangs on, under traffic:
+#     a. RELOADING=1 (with MONOTONIC_USEC) before each reload, READY=1
+#        after it;
+#     b. the link key: ha2 alone on a new key refuses ha1's datagrams
+#        (auth-failed grows) and the link stays down past the peer-dead
+#        time (the control: the new key is in use); ha1 on the same key
+#        too, and ha2 is synced again in a new session (peer-boots grows:
+#        the handshake restarts, the tables stay), tracking ha1 with the
+#        shift;
+#     c. the addresses: ha2 moves to a second address on hal2 and ha1 to
+#        that remote: ha2's socket is bound there and not on the old one,
+#        and ha2 is synced again;
+#     d. the HA group: ha2's static group "vpn" replaced by a keepalived
+#        group "vpn2": its FIFO is opened and read (a BACKUP line for its
+#        instance counted and applied); then by an external group "vpn3":
+#        "ha-ike group vpn3 backup" is taken, "ha-ike group vpn2 ..."
+#        refused as unknown; ha2 a synced backup throughout;
+#     e. the track file: a new path gets this node's value (0: fresh);
+#     f. strongSwan's FIFO: configured by reload, a reader standing in for
+#        charon gets "-1" (the backup's state) on the new FIFO.
+#  5. Exit code 78 (EX_CONFIG) for a bad configuration, at start and with
 #     --check; 1 for a runtime failure (the address taken).
-#  5. A backup alone (ha1 stopped): READY=1 after PEER_DEAD_MS without a
+#  6. A backup alone (ha1 stopped): READY=1 after PEER_DEAD_MS without a
 #     peer, its STATUS saying so.
 set -u
 
@@ -52,8 +72,10 @@ NEW_SHIFT=1024
 RATE=${XHA_AR_RATE:-100}
 SLACK=150		# packets: record lag and reading skew under TCG
 UDPSEQ=$XHA_SELFTESTS/udpseq
-PLAN=17
+PLAN=25
 declare -A PID=()
+# cfg_write's settings per agent, where they differ from the first ones
+declare -A KEYF=() LADDR=() RADDR=() GROUP=() TRACK=() EXTRA=()
 
 sock() { echo "$XHA_TMP/agent$1.sock"; }
 ns_of() { [ "$1" = 1 ] && echo "$XHA_NS_HA1" || echo "$XHA_NS_HA2"; }
@@ -62,17 +84,21 @@ ntf_of() { echo "$XHA_TMP/notify$1.log"; }
 
 # cfg_write N SHIFT PACKETS [NODE-ID]: agent N's configuration file (the
 # model's JSON encoding).
+# The arrays above (KEYF, LADDR, RADDR, GROUP "NAME JSON-MEMBER", TRACK,
+# EXTRA: more members of ha) change one agent's file from the first one.
 cfg_write() {
-	local la ra st node=${4:-$1}
+	local la ra st node=${4:-$1} g
 	if [ "$1" = 1 ]; then la=$XHA_HAL1_ADDR ra=$XHA_HAL2_ADDR st=master; else la=$XHA_HAL2_ADDR ra=$XHA_HAL1_ADDR st=backup; fi
+	g=${GROUP[$1]:-vpn \"static\": \"$st\"}
 	cat >"$XHA_TMP/agent$1.json.tmp" <<EOF
-{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "vpn",
-  "node-id": $node, "interface": "hal$1", "local-address": "$la",
-  "remote-address": "$ra", "port": $XHA_HA_PORT, "key-file": "$(xha_keyfile)",
-  "control-socket": "$(sock "$1")", "track-file": "$XHA_TMP/track$1",
+{"xfrm-ha:vrf": [{"name": "main", "ike": {"ha": {"listen-ha-group": "${g%% *}",
+  "node-id": $node, "interface": "hal$1", "local-address": "${LADDR[$1]:-$la}",
+  "remote-address": "${RADDR[$1]:-$ra}", "port": $XHA_HA_PORT,
+  "key-file": "${KEYF[$1]:-$(xha_keyfile)}", "control-socket": "$(sock "$1")",
+  "track-file": "${TRACK[$1]:-$XHA_TMP/track$1}", ${EXTRA[$1]:-}
   "seqnum-sync": {"oseq-shift": $2, "sync-period-time": 1,
   "sync-period-packets": $3, "adaptive-shift": false}}}}],
- "xfrm-ha:ha": {"group": [{"name": "vpn", "static": "$st"}]}}
+ "xfrm-ha:ha": {"group": [{"name": "${g%% *}", ${g#* }}]}}
 EOF
 	mv "$XHA_TMP/agent$1.json.tmp" "$XHA_TMP/agent$1.json"
 }
@@ -281,7 +307,117 @@ ktap_result $? "the old configuration keeps running: ha2 synced, ahead by ${LAST
 	"ha2: $(state_of 2 | grep -E '^peer|^bulk')"
 cp "$XHA_TMP/agent2.good" "$XHA_TMP/agent2.json"
 
-# ---- 4. exit codes
+# ---- 4. reloads that change what the running state hangs on
+# a. RELOADING=1, then READY=1 (step 2's reload of ha1)
+awk '/RELOADING=1/ && /MONOTONIC_USEC=[0-9]+/ { r = 1 } r && /READY=1/ { ok = 1 } END { exit !ok }' "$(ntf_of 1)"
+ktap_result $? "a reload sends RELOADING=1 with MONOTONIC_USEC, then READY=1" \
+	"$(grep -m2 -E 'RELOADING|READY' "$(ntf_of 1)" | tr '\n' ';')"
+
+# b. the link key
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$XHA_TMP/k2" && echo >>"$XHA_TMP/k2")
+boots2=$(field 2 link-stats peer-boots)
+auth2=$(field 2 link-rejected auth-failed)
+KEYF[2]=$XHA_TMP/k2
+cfg_write 2 "$NEW_SHIFT" 5
+reply=$(reload 2)
+rc=$?
+sleep 4		# > PEER_DEAD_MS: a link that could come back would have
+nauth2=$(field 2 link-rejected auth-failed)
+say "ha2 on a new key: reload exit $rc: $reply; auth-failed $auth2 -> $nauth2; $(state_of 2 | grep '^peer')"
+[ $rc = 0 ] && grep -q 'reload of .*the link key' "$(log_of 2)" && [ "${nauth2:-0}" -gt "${auth2:-0}" ] &&
+	! state_of 2 | grep -q '^peer node .* link up'
+ktap_result $? "a new key on ha2 alone: ha1's datagrams refused (auth-failed $auth2 -> $nauth2), the link down (the control)" \
+	"reload exit $rc: $reply; ha2: $(state_of 2 | grep '^peer')"
+KEYF[1]=$XHA_TMP/k2
+cfg_write 1 "$NEW_SHIFT" 5
+reply=$(reload 1)
+rc=$?
+xha_wait_until 20 synced && xha_wait_until 10 ahead $((XHA_OSEQ_SHIFT + SLACK)) $((NEW_SHIFT + SLACK)) &&
+	[ "$(field 2 link-stats peer-boots)" -gt "$boots2" ] && [ $rc = 0 ]
+ktap_result $? "ha1 on the new key too: ha2 synced again in a new session, ahead by ${LAST_LEAD:-?}" \
+	"reload exit $rc: $reply; peer-boots $boots2 -> $(field 2 link-stats peer-boots); ha2: $(state_of 2 | grep '^peer')"
+
+# c. the addresses
+HAL2_NEW=10.150.0.12
+ip -n "$XHA_NS_HA2" addr add "$HAL2_NEW/24" dev hal2
+LADDR[2]=$HAL2_NEW
+RADDR[1]=$HAL2_NEW
+cfg_write 2 "$NEW_SHIFT" 5
+cfg_write 1 "$NEW_SHIFT" 5
+r1=
+r2=$(reload 2) && r1=$(reload 1)
+rc=$?
+# ss prints ADDR%DEV:PORT for a socket bound to a device too
+bound=$(nsx "$XHA_NS_HA2" ss -Hnlu "sport = :$XHA_HA_PORT" | awk '{ print $4 }' | sed 's/%[^:]*:/:/' | tr '\n' ' ')
+vsay "ha2's HA link socket: $bound"
+xha_wait_until 20 synced && [ $rc = 0 ] && [ "$bound" = "$HAL2_NEW:$XHA_HA_PORT " ]
+ktap_result $? "new addresses (ha2 local, ha1 remote): ha2 bound to $HAL2_NEW only, synced again" \
+	"reloads: $r2 / ${r1:-}; ha2 bound: $bound; ha2: $(state_of 2 | grep '^peer')"
+
+# d. the HA group: static "vpn" -> keepalived "vpn2" -> external "vpn3"
+GROUP[2]="vpn2 \"keepalived\": {\"notify-fifo\": \"$XHA_TMP/ka2.fifo\", \"instance\": \"VI_2\", \"virtual-address\": [\"10.99.99.99\"]}"
+cfg_write 2 "$NEW_SHIFT" 5
+reply=$(reload 2)
+rc=$?
+# keepalived's notify line; the agent holds its FIFO open
+timeout 5 dd of="$XHA_TMP/ka2.fifo" status=none <<<'INSTANCE "VI_2" BACKUP 100' 2>/dev/null
+ka_read() { [ "$(field 2 keepalived lines)" -ge 1 ] 2>/dev/null; }
+xha_wait_until 5 ka_read
+g=$(state_of 2 | grep '^ha-group')
+say "ha2 group: reload $rc ($reply); $g; $(state_of 2 | grep '^keepalived')"
+[ $rc = 0 ] && [[ $g == "ha-group vpn2 controller keepalived state backup transitions "* ]] &&
+	[ "$(field 2 keepalived lines)" = 1 ] && [ "$(state_of 2 | awk '$1 == "node" { print $4 }')" = backup ] && synced
+ktap_result $? "a static group replaced by a keepalived one: its FIFO read, its BACKUP line applied, still a synced backup" \
+	"reload $rc: $reply; $g; $(state_of 2 | grep '^keepalived')"
+GROUP[2]='vpn3 "external": [null]'
+cfg_write 2 "$NEW_SHIFT" 5
+reply=$(reload 2)
+rc=$?
+t1=$(nsx "$XHA_NS_HA2" "$XHA_CLI" -s "$(sock 2)" group vpn3 backup 2>&1)
+c1=$?
+t2=$(nsx "$XHA_NS_HA2" "$XHA_CLI" -s "$(sock 2)" group vpn2 master 2>&1)
+c2=$?
+g=$(state_of 2 | grep '^ha-group')
+say "ha2 group: reload $rc ($reply); group vpn3 backup: $c1 ($t1); group vpn2 master: $c2 ($t2); $g"
+[ $rc = 0 ] && [ $c1 = 0 ] && [ $c2 = 1 ] && [[ $g == "ha-group vpn3 controller external state backup"* ]] &&
+	[ "$(state_of 2 | awk '$1 == "node" { print $4 }')" = backup ] && synced
+ktap_result $? "then an external one: in use, the old name refused, still a synced backup" \
+	"reload $rc: $reply; vpn3: $c1 $t1; vpn2: $c2 $t2; $g"
+
+# e. the track file
+TRACK[2]=$XHA_TMP/track2b
+cfg_write 2 "$NEW_SHIFT" 5
+reply=$(reload 2)
+rc=$?
+xha_wait_until 5 test -s "$XHA_TMP/track2b"
+[ $rc = 0 ] && [ "$(cat "$XHA_TMP/track2b" 2>/dev/null)" = 0 ] &&
+	state_of 2 | grep -q "^track-file $XHA_TMP/track2b 0"
+ktap_result $? "a new track-file gets the node's value (0, fresh)" \
+	"reload $rc: $reply; file: $(cat "$XHA_TMP/track2b" 2>&1); $(state_of 2 | grep '^track-file')"
+
+# f. strongSwan's FIFO, configured by a reload: a reader as charon reads
+: >"$XHA_TMP/charon2.out"
+if mkfifo -m 0600 "$XHA_TMP/charon2.ha"; then
+	(while :; do head -c 7 <"$XHA_TMP/charon2.ha" >>"$XHA_TMP/charon2.out"; echo >>"$XHA_TMP/charon2.out"; done) \
+		</dev/null >/dev/null 2>&1 &
+	reader=$!
+	XHA_PIDS+=("$reader")
+fi
+EXTRA[2]="\"strongswan\": {\"control-fifo\": \"$XHA_TMP/charon2.ha\"},"
+cfg_write 2 "$NEW_SHIFT" 5
+reply=$(reload 2)
+rc=$?
+xha_wait_until 5 grep -q -- '^-1$' "$XHA_TMP/charon2.out"
+r=$?
+[ $rc = 0 ] && [ $r = 0 ] && ! grep -q -- '+1' "$XHA_TMP/charon2.out"
+ktap_result $? "strongSwan's FIFO set by a reload gets the backup's -1" \
+	"reload $rc: $reply; the FIFO got: $(tr '\n' ' ' <"$XHA_TMP/charon2.out"); $(state_of 2 | grep '^strongswan')"
+# the reader gone, and its head (blocked opening the FIFO) let go
+kill "${reader:-}" 2>/dev/null
+wait "${reader:-}" 2>/dev/null
+timeout 2 dd if=/dev/null of="$XHA_TMP/charon2.ha" status=none 2>/dev/null
+
+# ---- 5. exit codes
 cfg_write 3 "$NEW_SHIFT" 5 99 2>/dev/null
 mv "$XHA_TMP/agent3.json" "$XHA_TMP/bad.json"
 "$XHA_AGENT" --config "$XHA_TMP/bad.json" --check >/dev/null 2>&1
@@ -297,7 +433,7 @@ c3=$?
 [ $c3 = 1 ]
 ktap_result $? "a runtime failure (the HA address taken) exits 1 ($c3)" "$(tail -n 2 "$XHA_TMP/dup.log")"
 
-# ---- 5. a backup alone
+# ---- 6. a backup alone
 xha_stop "${PID[1]}" "${PID[2]}"
 : >"$(ntf_of 2)"
 t_start=$(date +%H:%M:%S.%3N)

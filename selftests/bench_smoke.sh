@@ -114,9 +114,10 @@ if [ "$rc" = 0 ]; then
 	ok=1
 	have bulk sas=200 || ok=0
 	have takeover sas=200 tracked=200 || ok=0
+	nonzero showsync lines sas=200 role=backup json=0 || ok=0
 	nonzero wire records what=traffic || ok=0
 fi
-ktap_result $((1 - ok)) "bench/bulk_sync.sh: bulk sync, takeover and wire figures ($((SECONDS - t0)) s)"
+ktap_result $((1 - ok)) "bench/bulk_sync.sh: bulk sync, show sync, takeover and wire figures ($((SECONDS - t0)) s)"
 
 # The summary the bench prints must name every figure.
 cat "$XHA_TMP/guest.out" "$XHA_TMP/agent.out" | sed -n 's/^ *\(BENCH [^ ]*\)/\1 clock=wall/p' >"$XHA_TMP/raw"
