@@ -572,20 +572,16 @@ static int render_one(const struct lyd_node *node, bool nodefault,
 		*out = b.p;
 		return 0;
 	}
+	/* The container asked for is printed with nodefault even when all
+	 * in it is at its default (then empty), as its parents are: not
+	 * trimmed as a default node. A leaf at its default is. */
+	if (d->schema->nodetype == LYS_CONTAINER)
+		d->flags &= ~LYD_DEFAULT;
 	for (top = d; lyd_parent(top); top = lyd_parent(top))
-		;
-	/* the node asked for, even an empty container (all its leaves at
-	 * their default, with nodefault) */
-	ret = lyd_print_mem(out, top, LYD_JSON, LYD_PRINT_KEEPEMPTYCONT |
-			    (nodefault ? LYD_PRINT_WD_TRIM : LYD_PRINT_WD_ALL));
+		lyd_parent(top)->flags &= ~LYD_DEFAULT;
+	ret = cfgtext_render_tree(top, nodefault, true, out, err, errlen);
 	lyd_free_all(top);
-	if (ret != LY_SUCCESS || !*out) {
-		free(*out);
-		*out = NULL;
-		config_seterr(err, errlen, "cannot print the configuration as JSON");
-		return -1;
-	}
-	return 0;
+	return ret;
 oom:
 	free(b.p);
 	if (d) {
