@@ -164,6 +164,9 @@ static void on_request(struct ctl_conn *k, uint64_t now)
 		conn_close(k);
 		return;
 	}
+	/* Building the reply can take seconds (show sync at 100k SAs): the
+	 * client's idle time runs from now, not from its request. */
+	now = now_ms();
 	k->since = now;
 	pump(k, now);
 }

@@ -31,7 +31,10 @@ static struct loop *loop;
 static struct ctl ctl;
 static int calls, ticks, stop_after;
 
-/* "group NAME STATE" for group "g"; "show state"; "big N": N bytes. */
+/*
+ * "group NAME STATE" for group "g"; "show state"; "big N": N bytes; "slow
+ * MS N": N bytes after MS milliseconds (a reply that takes long to build).
+ */
 static int handler(void *arg, const struct ctl_request *req, FILE *out,
 		   char *err, size_t errlen)
 {
@@ -58,8 +61,11 @@ static int handler(void *arg, const struct ctl_request *req, FILE *out,
 		fprintf(out, "%sargc %d", req->json ? "json " : "", argc);
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[0], "big")) {
-		n = atol(argv[1]);
+	if ((argc == 2 && !strcmp(argv[0], "big")) ||
+	    (argc == 3 && !strcmp(argv[0], "slow"))) {
+		if (argc == 3)
+			usleep((useconds_t)atol(argv[1]) * 1000);
+		n = atol(argv[argc - 1]);
 		for (i = 0; i < n; i++)
 			fputc('a' + (int)(i % 26), out);
 		return 0;
@@ -441,6 +447,7 @@ static void test_idle_and_busy(void)
 static void test_big_replies(void)
 {
 	char err[256] = "", req[64];
+	uint64_t dropped;
 	const char *r;
 	size_t i;
 	int fd, slow, k;
@@ -499,6 +506,20 @@ static void test_big_replies(void)
 	close(slow);
 	r = ask("big 3000000");
 	CHECK(r && last.len == 3 + 3000000 && last.ended);
+
+	/* A reply that took longer than CTL_IDLE_MS to build (show sync at
+	 * 100k SAs): its client has not been idle, the time runs from when
+	 * the reply is ready. */
+	dropped = ctl.dropped;
+	fd = dial();
+	snprintf(req, sizeof(req), "slow %d 3000000", CTL_IDLE_MS + 300);
+	CHECK(send(fd, req, strlen(req), 0) == (ssize_t)strlen(req));
+	spin(3);
+	ctl_tick(&ctl, now_ms());
+	CHECK_EQ(ctl.dropped, dropped);
+	r = await(fd);
+	CHECK(r && last.len == 3 + 3000000 && last.ended);
+	close(fd);
 
 	/* A client that reads slowly but steadily is not dropped. */
 	fd = dial();
