@@ -308,6 +308,13 @@ ktap_result $? "the old configuration keeps running: ha2 synced, ahead by ${LAST
 cp "$XHA_TMP/agent2.good" "$XHA_TMP/agent2.json"
 
 # ---- 4. reloads that change what the running state hangs on
+# rewrite N: agent N's file with the arrays' settings, then ha-ike reload:
+# its reply in $reply, its exit status in $rc
+rewrite() {
+	cfg_write "$1" "$NEW_SHIFT" 5
+	reply=$(reload "$1")
+	rc=$?
+}
 # a. RELOADING=1, then READY=1 (step 2's reload of ha1)
 awk '/RELOADING=1/ && /MONOTONIC_USEC=[0-9]+/ { r = 1 } r && /READY=1/ { ok = 1 } END { exit !ok }' "$(ntf_of 1)"
 ktap_result $? "a reload sends RELOADING=1 with MONOTONIC_USEC, then READY=1" \
@@ -318,9 +325,7 @@ ktap_result $? "a reload sends RELOADING=1 with MONOTONIC_USEC, then READY=1" \
 boots2=$(field 2 link-stats peer-boots)
 auth2=$(field 2 link-rejected auth-failed)
 KEYF[2]=$XHA_TMP/k2
-cfg_write 2 "$NEW_SHIFT" 5
-reply=$(reload 2)
-rc=$?
+rewrite 2
 sleep 4		# > PEER_DEAD_MS: a link that could come back would have
 nauth2=$(field 2 link-rejected auth-failed)
 say "ha2 on a new key: reload exit $rc: $reply; auth-failed $auth2 -> $nauth2; $(state_of 2 | grep '^peer')"
@@ -329,9 +334,7 @@ say "ha2 on a new key: reload exit $rc: $reply; auth-failed $auth2 -> $nauth2; $
 ktap_result $? "a new key on ha2 alone: ha1's datagrams refused (auth-failed $auth2 -> $nauth2), the link down (the control)" \
 	"reload exit $rc: $reply; ha2: $(state_of 2 | grep '^peer')"
 KEYF[1]=$XHA_TMP/k2
-cfg_write 1 "$NEW_SHIFT" 5
-reply=$(reload 1)
-rc=$?
+rewrite 1
 xha_wait_until 20 synced && xha_wait_until 10 ahead $((XHA_OSEQ_SHIFT + SLACK)) $((NEW_SHIFT + SLACK)) &&
 	[ "$(field 2 link-stats peer-boots)" -gt "$boots2" ] && [ $rc = 0 ]
 ktap_result $? "ha1 on the new key too: ha2 synced again in a new session, ahead by ${LAST_LEAD:-?}" \
@@ -356,9 +359,7 @@ ktap_result $? "new addresses (ha2 local, ha1 remote): ha2 bound to $HAL2_NEW on
 
 # d. the HA group: static "vpn" -> keepalived "vpn2" -> external "vpn3"
 GROUP[2]="vpn2 \"keepalived\": {\"notify-fifo\": \"$XHA_TMP/ka2.fifo\", \"instance\": \"VI_2\", \"virtual-address\": [\"10.99.99.99\"]}"
-cfg_write 2 "$NEW_SHIFT" 5
-reply=$(reload 2)
-rc=$?
+rewrite 2
 # keepalived's notify line; the agent holds its FIFO open
 timeout 5 dd of="$XHA_TMP/ka2.fifo" status=none <<<'INSTANCE "VI_2" BACKUP 100' 2>/dev/null
 ka_read() { [ "$(field 2 keepalived lines)" -ge 1 ] 2>/dev/null; }
@@ -370,9 +371,7 @@ say "ha2 group: reload $rc ($reply); $g; $(state_of 2 | grep '^keepalived')"
 ktap_result $? "a static group replaced by a keepalived one: its FIFO read, its BACKUP line applied, still a synced backup" \
 	"reload $rc: $reply; $g; $(state_of 2 | grep '^keepalived')"
 GROUP[2]='vpn3 "external": [null]'
-cfg_write 2 "$NEW_SHIFT" 5
-reply=$(reload 2)
-rc=$?
+rewrite 2
 t1=$(nsx "$XHA_NS_HA2" "$XHA_CLI" -s "$(sock 2)" group vpn3 backup 2>&1)
 c1=$?
 t2=$(nsx "$XHA_NS_HA2" "$XHA_CLI" -s "$(sock 2)" group vpn2 master 2>&1)
@@ -386,9 +385,7 @@ ktap_result $? "then an external one: in use, the old name refused, still a sync
 
 # e. the track file
 TRACK[2]=$XHA_TMP/track2b
-cfg_write 2 "$NEW_SHIFT" 5
-reply=$(reload 2)
-rc=$?
+rewrite 2
 xha_wait_until 5 test -s "$XHA_TMP/track2b"
 [ $rc = 0 ] && [ "$(cat "$XHA_TMP/track2b" 2>/dev/null)" = 0 ] &&
 	state_of 2 | grep -q "^track-file $XHA_TMP/track2b 0"
@@ -404,9 +401,7 @@ if mkfifo -m 0600 "$XHA_TMP/charon2.ha"; then
 	XHA_PIDS+=("$reader")
 fi
 EXTRA[2]="\"strongswan\": {\"control-fifo\": \"$XHA_TMP/charon2.ha\"},"
-cfg_write 2 "$NEW_SHIFT" 5
-reply=$(reload 2)
-rc=$?
+rewrite 2
 xha_wait_until 5 grep -q -- '^-1$' "$XHA_TMP/charon2.out"
 r=$?
 [ $rc = 0 ] && [ $r = 0 ] && ! grep -q -- '+1' "$XHA_TMP/charon2.out"
