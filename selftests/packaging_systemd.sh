@@ -39,14 +39,7 @@ set -u
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-while [ $# -gt 0 ]; do
-	case $1 in
-	-v | --verbose) XHA_VERBOSE=1 ;;
-	-h | --help) sed -n '3,/^set -u/{/^#/p}' "$0"; exit 0 ;;
-	*) echo "usage: $0 [--verbose]" >&2; exit 2 ;;
-	esac
-	shift
-done
+xha_args "$@"
 
 xha_require_root
 SD_PID=
